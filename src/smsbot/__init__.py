@@ -1,0 +1,1 @@
+"""smsbot: an SMS line for harm reduction."""

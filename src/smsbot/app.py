@@ -1,0 +1,51 @@
+"""The web application: Twilio webhooks, health, metrics, the staff API and dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from smsbot.context import AppContext
+from smsbot.inbound.webhook import routes as inbound_routes
+from smsbot.observability import metrics_response
+
+
+def create_app(ctx: AppContext | None = None) -> FastAPI:
+    ctx = ctx or AppContext.build()
+    production = ctx.settings.env == "production"
+    app = FastAPI(
+        title="smsbot",
+        docs_url=None if production else "/docs",
+        redoc_url=None,
+        openapi_url=None if production else "/openapi.json",
+    )
+    app.state.ctx = ctx
+    for route in inbound_routes(ctx):
+        app.router.routes.append(route)
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    @app.get("/readyz", response_class=PlainTextResponse)
+    def readyz() -> PlainTextResponse:
+        ready = ctx.db.ping()
+        return PlainTextResponse("ready" if ready else "database unreachable", status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    def metrics():
+        return metrics_response()
+
+    _include_feature_routers(app)
+    logging.getLogger("smsbot").info("app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name)
+    return app
+
+
+def _include_feature_routers(app: FastAPI) -> None:
+    """Routers of the staff side; each module declares its own routes and who may use them."""
+    from smsbot.dashboard import api
+
+    for router in api.routers():
+        app.include_router(router)

@@ -1,0 +1,1 @@
+"""The peer side: enrollment, schedules, check-in replies and the escalation ladder."""

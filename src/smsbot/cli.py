@@ -1,0 +1,127 @@
+"""The `smsbot` command: serve, worker, tick, chat, db, directory, staff, content."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from smsbot.config import ConfigError, get_settings
+
+app = typer.Typer(help="smsbot: an SMS line for harm reduction.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts (peers and admins).", no_args_is_help=True)
+content_app = typer.Typer(help="The wording packs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+app.add_typer(content_app, name="content")
+
+
+def _context(now: str | None = None):
+    from smsbot.clock import FrozenClock, parse_iso
+    from smsbot.context import AppContext
+
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        typer.echo(f"smsbot: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    clock = FrozenClock(parse_iso(now)) if now else None
+    return AppContext.build(settings, clock=clock)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes.")] = 1,
+) -> None:
+    """Run the web app (webhooks, API, dashboard, /metrics)."""
+    import uvicorn
+
+    try:
+        settings = get_settings()
+        settings.master_key  # noqa: B018  (create the development key before workers fork)
+    except ConfigError as exc:
+        typer.echo(f"smsbot: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})")
+    uvicorn.run(
+        "smsbot.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,  # access logs would carry nothing personal, but they add cost on the hot path
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations (Alembic) to DATABASE_URL."""
+    from smsbot import migrate
+
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    typer.echo("database is up to date")
+
+
+@staff_app.command("add")
+def staff_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="peer or admin")] = "peer",
+    phone: Annotated[str | None, typer.Option(help="Phone for alerts, e.g. +15555550123")] = None,
+) -> None:
+    """Create a staff account; prints its API token and one-time password, once."""
+    from smsbot.privacy import InvalidPhone
+    from smsbot.staff.service import create_staff
+
+    ctx = _context()
+    try:
+        created = create_staff(ctx, name, role, phone)
+    except (ValueError, InvalidPhone) as exc:
+        typer.echo(f"smsbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"staff id: {created.staff_id}")
+    typer.echo(f"token: {created.token}")
+    typer.echo(f"password: {created.password}")
+
+
+@content_app.command("check")
+def content_check() -> None:
+    """Validate the wording packs: segments, encoding, reserved words, placeholders, reading level."""
+    from smsbot.replies.checker import check_packs, format_report
+    from smsbot.replies.wording import load_packs
+
+    settings = get_settings()
+    problems, notes = check_packs(load_packs(settings.wording_dir))
+    typer.echo(format_report(problems, notes))
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(
+    from_number: Annotated[str, typer.Option("--from", help="The phone number you text as.")] = "+15555550100",
+) -> None:
+    """Text the bot from a terminal through the real pipeline (reads stdin when piped)."""
+    from smsbot.inbound.chat import run_chat
+
+    run_chat(_context(), from_number, interactive=sys.stdin.isatty())
+
+
+def _register_feature_commands() -> None:
+    """Commands that belong to feature packages (directory, worker)."""
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    _register_feature_commands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Settings from the environment (or `.env`), with the names fixed by DESIGN.md.
+
+Everything an operator can set lives here; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_FILE = Path(".smsbot-secret")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run safely (raised at start-up, never mid-request)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///./smsbot.db", alias="DATABASE_URL")
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str | None = Field(None, alias="TWILIO_FROM_NUMBER")
+    twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_api_base_url: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+
+    public_url: str | None = Field(None, alias="SMSBOT_PUBLIC_URL")
+    env: Literal["development", "test", "production"] = Field("development", alias="SMSBOT_ENV")
+    validate_signatures: bool = Field(True, alias="SMSBOT_VALIDATE_SIGNATURES")
+    secret_key: str | None = Field(None, alias="SMSBOT_SECRET_KEY")
+    sender: Literal["twilio", "console"] | None = Field(None, alias="SMSBOT_SENDER")
+    send_rate: float = Field(1.0, alias="SMSBOT_SEND_RATE", ge=0)
+    default_timezone: str = Field("America/New_York", alias="SMSBOT_DEFAULT_TIMEZONE")
+    program_name: str = Field("the SMS line", alias="SMSBOT_PROGRAM_NAME")
+    help_contact: str = Field("your local program", alias="SMSBOT_HELP_CONTACT")
+    retention_days: int = Field(7, alias="SMSBOT_RETENTION_DAYS", ge=1)
+
+    # Beyond the contract: tunables with safe defaults.
+    wording_dir: Path | None = Field(None, alias="SMSBOT_WORDING_DIR")
+    rate_limit_per_minute: int = Field(5, alias="SMSBOT_RATE_LIMIT_PER_MINUTE", ge=1)
+    rate_limit_per_day: int = Field(30, alias="SMSBOT_RATE_LIMIT_PER_DAY", ge=1)
+    search_radius_miles: float = Field(25.0, alias="SMSBOT_SEARCH_RADIUS_MILES", gt=0)
+    reply_window_minutes: int = Field(60, alias="SMSBOT_REPLY_WINDOW_MINUTES", ge=5)
+    alert_ack_minutes: int = Field(30, alias="SMSBOT_ALERT_ACK_MINUTES", ge=1)
+    log_level: str = Field("INFO", alias="SMSBOT_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SMSBOT_SECRET_KEY", self.secret_key),
+                    ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                    ("TWILIO_AUTH_TOKEN", self.twilio_auth_token),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(f"production needs {', '.join(missing)}")
+            if not (self.public_url or "").startswith("https://"):
+                raise ConfigError("production needs SMSBOT_PUBLIC_URL starting with https://")
+            if not self.validate_signatures:
+                raise ConfigError("SMSBOT_VALIDATE_SIGNATURES may be false only in development")
+        if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"SMSBOT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sender_name(self) -> str:
+        if self.sender:
+            return self.sender
+        return "twilio" if self.twilio_account_sid and self.twilio_auth_token else "console"
+
+    @cached_property
+    def master_key(self) -> bytes:
+        """The master secret; in development it is generated once into a local 0600 file."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        if DEV_SECRET_FILE.exists():
+            return DEV_SECRET_FILE.read_text().strip().encode()
+        key = secrets.token_urlsafe(48)
+        DEV_SECRET_FILE.touch(mode=0o600)
+        DEV_SECRET_FILE.chmod(0o600)
+        DEV_SECRET_FILE.write_text(key + "\n")
+        print(
+            f"smsbot: no SMSBOT_SECRET_KEY set; generated a development key into {DEV_SECRET_FILE} "
+            "(git-ignored, mode 0600). Keep it: phone numbers stored with it cannot be read without it.",
+            file=sys.stderr,
+        )
+        return key.encode()
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def reset_settings(settings: Settings | None = None) -> None:
+    """Replace the cached settings (tests and the CLI's --now use this)."""
+    global _settings
+    _settings = settings

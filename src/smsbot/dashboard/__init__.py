@@ -1,0 +1,1 @@
+"""The browser and API side for staff: auth, JSON API, pages."""

@@ -1,0 +1,35 @@
+"""Bearer-token authentication for `/api`: who is calling, and may they?"""
+
+from __future__ import annotations
+
+from fastapi import Depends, HTTPException, Request, status
+
+from smsbot.context import AppContext
+from smsbot.models import Staff
+from smsbot.staff.service import staff_for_token
+
+
+def app_context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def current_staff(request: Request, ctx: AppContext = Depends(app_context)) -> Staff:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    with ctx.db.session() as session:
+        staff = staff_for_token(session, token.strip())
+    if staff is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return staff
+
+
+def require_admin(staff: Staff = Depends(current_staff)) -> Staff:
+    if staff.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+    return staff

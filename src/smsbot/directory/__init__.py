@@ -1,0 +1,1 @@
+"""Where to go: services, their importers, ZIP geography and the nearest search."""

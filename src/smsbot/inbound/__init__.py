@@ -1,0 +1,1 @@
+"""A text arrives: the Twilio webhook, signatures, idempotency, TwiML, and `smsbot chat`."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for smsbot; `smsbot db upgrade` applies them."""

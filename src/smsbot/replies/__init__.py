@@ -1,0 +1,1 @@
+"""What we say: wording packs (one TOML file per language), SMS segment maths, and the checker."""

@@ -1,0 +1,62 @@
+"""The vocabulary between routing and the handlers: intents, the context routing sees, its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    # 1. compliance (carrier rules): always first, always honoured
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    # 2. emergencies
+    EMERGENCY = "emergency"  # someone may be overdosing → 911 + naloxone steps
+    DISTRESS = "distress"  # self-harm words → 988 first
+    # 4. keywords
+    NALOXONE = "naloxone"
+    TESTSTRIPS = "teststrips"
+    SITES = "sites"
+    HEART = "heart"
+    TREATMENT = "treatment"
+    MENU = "menu"
+    MORE = "more"
+    FORGET = "forget"
+    LANG_ES = "lang_es"
+    LANG_EN = "lang_en"
+    # check-in words (issue 4)
+    JOIN = "join"
+    CHECKIN = "checkin"
+    OK = "ok"
+    CALL = "call"
+    PAUSE = "pause"
+    RESUME = "resume"
+    # 3. answers to a question the bot asked (conversation state)
+    ZIP = "zip"  # a US ZIP (or ZIP+4) given as an answer or with a keyword
+    TIME = "time"  # a time of day, when the bot asked for one
+    ANSWER = "answer"  # free text that answers an open check-in
+    # 5. nothing recognised
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    """What routing may know about the texter: never their number."""
+
+    language: str = "en"  # 'en' | 'es', the texter's current language
+    awaiting: str | None = None  # the open question, if any: 'zip' | 'time' | None
+    checkin_open: bool = False  # a check-in is waiting for this texter's answer
+
+
+@dataclass(frozen=True)
+class Routed:
+    intent: Intent
+    # Language the words were in, when they tell ('es' for "naloxona", 'en' for "narcan"); None if neutral.
+    language: str | None = None
+    # A ZIP found in the text ("SITES 22902", "naloxone near 22902-1234" → "22902"), if any.
+    zip_code: str | None = None
+    # A time of day found when the bot asked for one, as "HH:MM" (24 h), if any.
+    time_of_day: str | None = None
+    # How it matched, for metrics and tests: exact | first_word | phrase | embedded | fuzzy | state | none
+    matched_by: str = "none"

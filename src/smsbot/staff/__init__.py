@@ -1,0 +1,1 @@
+"""Staff accounts (peers and admins): creation, credentials, the on-call peer."""

@@ -1,0 +1,69 @@
+"""One text's turn through the line: who sent it (anonymously), what it meant, what we answer.
+
+Handlers in inbound/, directory/ and checkins/ receive a `Turn`, may change the texter's state
+and set one reply; inbound/service.py owns the transaction and persists what they changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from smsbot.context import AppContext
+from smsbot.replies.wording import Wording
+from smsbot.routing.intents import Routed
+
+CONVERSATION_TTL = timedelta(minutes=30)
+
+
+@dataclass
+class Texter:
+    """The texter as this turn sees them. `id` is None until their first text is stored."""
+
+    id: int | None
+    phone_index: str
+    language: str = "en"
+    opted_out: bool = False
+    conversation: dict[str, Any] = field(default_factory=dict)
+    menu_sent_on: str | None = None
+    open_checkin_id: int | None = None
+    forgotten: bool = False  # FORGET ran: nothing more is written for this texter
+
+    @property
+    def awaiting(self) -> str | None:
+        return self.conversation.get("awaiting")
+
+
+@dataclass
+class Turn:
+    ctx: AppContext
+    conn: Connection
+    wording: Wording
+    texter: Texter
+    routed: Routed
+    now: datetime
+    message_sid: str
+    phone_e164: str  # in memory only, for the rare handler that must keep it (check-in enrollment)
+    reply: str | None = None
+    conversation_changed: bool = False
+
+    @property
+    def language(self) -> str:
+        return self.texter.language
+
+    def say(self, key: str, part: int = 0, **values: str) -> None:
+        """Set the one reply of this turn from the wording packs, in the texter's language."""
+        self.reply = self.wording.render(key, self.texter.language, part, **values)
+
+    def remember(self, **state: Any) -> None:
+        """Replace the conversation state (expires 30 minutes from now)."""
+        self.texter.conversation = {k: v for k, v in state.items() if v is not None}
+        self.conversation_changed = True
+
+    def forget_conversation(self) -> None:
+        if self.texter.conversation:
+            self.texter.conversation = {}
+            self.conversation_changed = True

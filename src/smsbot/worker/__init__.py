@@ -1,0 +1,1 @@
+"""The clock side: one tick claims due work (check-ins, escalations, sends, clean-up)."""
