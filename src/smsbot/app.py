@@ -32,14 +32,18 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     @app.get("/readyz", response_class=PlainTextResponse)
     def readyz() -> PlainTextResponse:
         ready = ctx.db.ping()
-        return PlainTextResponse("ready" if ready else "database unreachable", status_code=200 if ready else 503)
+        return PlainTextResponse(
+            "ready" if ready else "database unreachable", status_code=200 if ready else 503
+        )
 
     @app.get("/metrics")
     def metrics():
         return metrics_response()
 
     _include_feature_routers(app)
-    logging.getLogger("smsbot").info("app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name)
+    logging.getLogger("smsbot").info(
+        "app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name
+    )
     return app
 
 

@@ -47,7 +47,9 @@ def serve(
     except ConfigError as exc:
         typer.echo(f"smsbot: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})")
+    typer.echo(
+        f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
+    )
     uvicorn.run(
         "smsbot.asgi:app",
         host=host,
@@ -105,7 +107,9 @@ def content_check() -> None:
 
 @app.command()
 def chat(
-    from_number: Annotated[str, typer.Option("--from", help="The phone number you text as.")] = "+15555550100",
+    from_number: Annotated[
+        str, typer.Option("--from", help="The phone number you text as.")
+    ] = "+15555550100",
 ) -> None:
     """Text the bot from a terminal through the real pipeline (reads stdin when piped)."""
     from smsbot.inbound.chat import run_chat

@@ -72,7 +72,6 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_when(index=True))
     intent: str = Field(sa_column=Column(String(32), nullable=False))
     language: str = Field(sa_column=Column(String(2), nullable=False))
-    replied: bool = Field(default=False)
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -99,7 +98,11 @@ class DailyCount(SQLModel, table=True):
     count: int = Field(default=0)
 
 
-Index("ix_inbound_contact_received", InboundMessage.__table__.c.contact_id, InboundMessage.__table__.c.received_at)
+Index(
+    "ix_inbound_contact_received",
+    InboundMessage.__table__.c.contact_id,
+    InboundMessage.__table__.c.received_at,
+)
 
 
 # --- where to go (issue 3: directory) -----------------------------------------------------
@@ -133,7 +136,9 @@ class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
-    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False))
+    staff_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False)
+    )
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime = Field(sa_column=_when())
     revoked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))

@@ -9,13 +9,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 INBOUND_TEXTS = Counter("smsbot_inbound_texts_total", "Inbound texts by routed intent", ["intent"])
 INBOUND_REJECTED = Counter("smsbot_inbound_rejected_total", "Inbound requests refused", ["reason"])
-INBOUND_DUPLICATES = Counter("smsbot_inbound_duplicates_total", "Redelivered MessageSids answered with nothing")
+INBOUND_DUPLICATES = Counter(
+    "smsbot_inbound_duplicates_total", "Redelivered MessageSids answered with nothing"
+)
 INBOUND_SECONDS = Histogram(
     "smsbot_inbound_seconds",
     "Time to handle one inbound text",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
-OUTBOUND_MESSAGES = Counter("smsbot_outbound_messages_total", "Outbound messages by purpose and result", ["purpose", "result"])
+OUTBOUND_MESSAGES = Counter(
+    "smsbot_outbound_messages_total", "Outbound messages by purpose and result", ["purpose", "result"]
+)
 
 
 def metrics_response() -> Response:

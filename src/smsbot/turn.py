@@ -26,11 +26,15 @@ class Texter:
     id: int | None
     phone_index: str
     language: str = "en"
-    opted_out: bool = False
+    opted_out_at: datetime | None = None  # set while they are opted out (STOP); None otherwise
     conversation: dict[str, Any] = field(default_factory=dict)
     menu_sent_on: str | None = None
     open_checkin_id: int | None = None
     forgotten: bool = False  # FORGET ran: nothing more is written for this texter
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
 
     @property
     def awaiting(self) -> str | None:

@@ -8,6 +8,13 @@ from smsbot.routing.intents import Intent
 from smsbot.turn import Turn
 
 SITES_CATEGORIES = ["syringe_services", "overdose_prevention", "drop_in"]
+CATEGORIES_FOR_INTENT: dict[Intent, list[str]] = {
+    Intent.NALOXONE: ["naloxone"],
+    Intent.TESTSTRIPS: ["test_strips"],
+    Intent.SITES: SITES_CATEGORIES,
+    Intent.HEART: ["health_clinic"],
+    Intent.TREATMENT: ["treatment"],
+}
 
 
 def answer_near(turn: Turn, categories: list[str], zip_code: str) -> None:

@@ -51,7 +51,11 @@ def _load_pack(path: Path) -> Pack:
         else:
             raise WordingError(f"{path.name}: entry {key!r} needs text or parts")
         entries[key] = Entry(key=key, parts=tuple(p.strip() for p in parts), segments=value.get("segments"))
-    return Pack(language=meta.get("language", path.stem), version=str(meta.get("version", "unversioned")), entries=entries)
+    return Pack(
+        language=meta.get("language", path.stem),
+        version=str(meta.get("version", "unversioned")),
+        entries=entries,
+    )
 
 
 @lru_cache(maxsize=8)

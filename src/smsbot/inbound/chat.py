@@ -1,0 +1,40 @@
+"""`smsbot chat`: text the bot from a terminal through the same pipeline as a real text."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+from smsbot import migrate
+from smsbot.context import AppContext
+from smsbot.inbound.service import InboundText, handle_text
+from smsbot.privacy import InvalidPhone, normalize_phone
+from smsbot.replies.wording import Wording
+
+
+def run_chat(ctx: AppContext, from_number: str, *, interactive: bool) -> None:
+    try:
+        sender = normalize_phone(from_number)
+    except InvalidPhone:
+        print("smsbot chat: --from must be a phone number like +15555550100", file=sys.stderr)
+        raise SystemExit(2) from None
+    migrate.upgrade(ctx.db)  # the chat is a development tool: make sure the schema is there
+    wording = Wording.from_settings(ctx.settings)
+    to_number = ctx.settings.twilio_from_number or "+15550000000"
+    if interactive:
+        print("Text the line (Ctrl-D to quit). Try NALOXONE, SITES, HEART, ESPANOL, HELP.")
+    while True:
+        if interactive:
+            print("you> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        if not interactive:
+            print(f"you> {text}")
+        sid = "SMchat" + uuid.uuid4().hex
+        outcome = handle_text(ctx, wording, InboundText(sid, sender, to_number, text))
+        print(f"bot> {outcome.reply}" if outcome.reply is not None else "bot> (no reply)")
+        print()

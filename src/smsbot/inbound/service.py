@@ -1,0 +1,123 @@
+"""One inbound text, start to finish: sender checks, idempotency, routing, the handler, storage.
+
+Everything a text changes is written in one transaction with its MessageSid row, so the same
+message delivered ten times has one effect. Only the intent is stored, never the body.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from smsbot.context import AppContext
+from smsbot.inbound.handlers import dispatch
+from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
+from smsbot.models import InboundMessage
+from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
+from smsbot.privacy import InvalidPhone, is_long_number, normalize_phone
+from smsbot.replies.wording import Wording
+from smsbot.routing import Intent, RouteContext, route
+from smsbot.turn import Turn
+from smsbot.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+inbound_message = InboundMessage.__table__
+
+MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is cut before routing
+# Intents a flooding or opted-out number still gets handled (carrier rules: STOP is always honoured).
+ALWAYS_HONOURED = {Intent.OPT_OUT}
+ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
+
+
+@dataclass(frozen=True)
+class InboundText:
+    message_sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: str | None
+    intent: str
+    duplicate: bool = False
+
+
+def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outcome:
+    now = ctx.clock.now()
+    settings = ctx.settings
+    if not is_long_number(message.from_number) or message.from_number == settings.twilio_from_number:
+        # Short codes, alphanumeric senders and our own number: never auto-reply (loops, spam).
+        return _record_only(ctx, message, "ignored_sender")
+    try:
+        e164 = normalize_phone(message.from_number)
+    except InvalidPhone:
+        return _record_only(ctx, message, "ignored_sender")
+    body = message.body[:MAX_BODY_CHARS]
+
+    with ctx.db.transaction() as conn:
+        texter, rate = load_texter(conn, ctx.vault.index(e164), now)
+        routed = route(
+            body,
+            RouteContext(
+                language=texter.language,
+                awaiting=texter.awaiting,
+                checkin_open=texter.open_checkin_id is not None,
+            ),
+        )
+        if texter.id is None:
+            texter.id = create_contact(conn, texter, now)
+        stored = conn.execute(
+            insert_ignore(conn, inbound_message, ["message_sid"]).values(
+                message_sid=message.message_sid,
+                contact_id=texter.id,
+                received_at=now,
+                intent=routed.intent.value,
+                language=routed.language or texter.language,
+            )
+        )
+        if stored.rowcount == 0:
+            INBOUND_DUPLICATES.inc()
+            return Outcome(reply=None, intent=routed.intent.value, duplicate=True)
+
+        rate.count(now)
+        turn = Turn(
+            ctx=ctx,
+            conn=conn,
+            wording=wording,
+            texter=texter,
+            routed=routed,
+            now=now,
+            message_sid=message.message_sid,
+            phone_e164=e164,
+        )
+        flooding = rate.exceeded(settings.rate_limit_per_minute, settings.rate_limit_per_day)
+        if texter.opted_out and routed.intent not in ANSWERED_WHEN_OPTED_OUT:
+            pass  # an opted-out number gets no replies
+        elif flooding and routed.intent not in ALWAYS_HONOURED:
+            pass  # past the per-number limit: stay silent (still 200, still stored)
+        else:
+            dispatch(turn)
+            if flooding:
+                turn.reply = None
+        if not texter.forgotten:
+            save_texter(conn, texter, rate, now, conversation_changed=turn.conversation_changed)
+    INBOUND_TEXTS.labels(routed.intent.value).inc()
+    return Outcome(reply=turn.reply, intent=routed.intent.value)
+
+
+def _record_only(ctx: AppContext, message: InboundText, intent: str) -> Outcome:
+    """Keep the MessageSid (idempotency, counts) for a text we will not answer."""
+    with ctx.db.transaction() as conn:
+        conn.execute(
+            insert_ignore(conn, inbound_message, ["message_sid"]).values(
+                message_sid=message.message_sid,
+                contact_id=None,
+                received_at=ctx.clock.now(),
+                intent=intent,
+                language="en",
+            )
+        )
+    INBOUND_TEXTS.labels(intent).inc()
+    return Outcome(reply=None, intent=intent)

@@ -1,0 +1,117 @@
+"""Loading and saving the texter's row on the hot path (SQLAlchemy Core, a few statements a text)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.models import Contact, Suppression
+from smsbot.turn import CONVERSATION_TTL, Texter
+from smsbot.upsert import insert_ignore
+
+contact = Contact.__table__
+suppression = Suppression.__table__
+
+_LOAD = select(
+    contact.c.id,
+    contact.c.language,
+    contact.c.opted_out_at,
+    contact.c.conversation,
+    contact.c.conversation_expires_at,
+    contact.c.menu_sent_on,
+    contact.c.open_checkin_id,
+    contact.c.rate_minute_start,
+    contact.c.rate_minute_count,
+    contact.c.rate_day,
+    contact.c.rate_day_count,
+)
+
+
+class RateWindow:
+    """Per-number counters (a minute and a day), stored on the contact row so all processes share them."""
+
+    def __init__(
+        self, minute_start: datetime | None, minute_count: int, day: str | None, day_count: int
+    ) -> None:
+        self.minute_start, self.minute_count = minute_start, minute_count
+        self.day, self.day_count = day, day_count
+
+    def count(self, now: datetime) -> None:
+        if self.minute_start is None or now - self.minute_start >= timedelta(minutes=1):
+            self.minute_start, self.minute_count = now, 0
+        self.minute_count += 1
+        today = now.date().isoformat()
+        if self.day != today:
+            self.day, self.day_count = today, 0
+        self.day_count += 1
+
+    def exceeded(self, per_minute: int, per_day: int) -> bool:
+        return self.minute_count > per_minute or self.day_count > per_day
+
+
+def load_texter(conn: Connection, phone_index: str, now: datetime) -> tuple[Texter, RateWindow]:
+    row = conn.execute(_LOAD.where(contact.c.phone_index == phone_index)).first()
+    if row is None:
+        # Someone who opted out and then used FORGET is remembered only here, as a keyed hash.
+        suppressed_at = conn.execute(
+            select(suppression.c.opted_out_at).where(suppression.c.phone_index == phone_index)
+        ).scalar()
+        return Texter(id=None, phone_index=phone_index, opted_out_at=suppressed_at), RateWindow(
+            None, 0, None, 0
+        )
+    conversation = {}
+    if row.conversation and row.conversation_expires_at and row.conversation_expires_at > now:
+        conversation = json.loads(row.conversation)
+    texter = Texter(
+        id=row.id,
+        phone_index=phone_index,
+        language=row.language,
+        opted_out_at=row.opted_out_at,
+        conversation=conversation,
+        menu_sent_on=row.menu_sent_on,
+        open_checkin_id=row.open_checkin_id,
+    )
+    return texter, RateWindow(row.rate_minute_start, row.rate_minute_count, row.rate_day, row.rate_day_count)
+
+
+def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
+    """Insert the contact row (racing deliveries of a first text both end up with the same row)."""
+    values = {
+        "phone_index": texter.phone_index,
+        "language": texter.language,
+        "opted_out_at": texter.opted_out_at,
+        "created_at": now,
+        "last_seen_at": now,
+        "rate_minute_count": 0,
+        "rate_day_count": 0,
+    }
+    conn.execute(insert_ignore(conn, contact, ["phone_index"]).values(**values))
+    return conn.execute(select(contact.c.id).where(contact.c.phone_index == texter.phone_index)).scalar_one()
+
+
+def save_texter(
+    conn: Connection,
+    texter: Texter,
+    rate: RateWindow,
+    now: datetime,
+    *,
+    conversation_changed: bool,
+) -> None:
+    values = {
+        "language": texter.language,
+        "opted_out_at": texter.opted_out_at,
+        "last_seen_at": now,
+        "menu_sent_on": texter.menu_sent_on,
+        "rate_minute_start": rate.minute_start,
+        "rate_minute_count": rate.minute_count,
+        "rate_day": rate.day,
+        "rate_day_count": rate.day_count,
+    }
+    if conversation_changed:
+        # The state lives 30 minutes from the question it answers, then it is gone.
+        values["conversation"] = json.dumps(texter.conversation) if texter.conversation else None
+        values["conversation_expires_at"] = now + CONVERSATION_TTL if texter.conversation else None
+    conn.execute(update(contact).where(contact.c.id == texter.id).values(**values))
