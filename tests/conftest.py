@@ -115,6 +115,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("_postgres_schema_url")
     if url is None:
+        if os.environ.get("SMSBOT_TEST_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL must be reachable (SMSBOT_TEST_REQUIRE_POSTGRES is set)")
         pytest.skip("PostgreSQL is not reachable")
     _truncate_all(url)
     return url

@@ -69,15 +69,17 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         if texter.id is None:
             texter.id = create_contact(conn, texter, now)
         stored = conn.execute(
-            insert_ignore(conn, inbound_message, ["message_sid"]).values(
+            insert_ignore(conn, inbound_message, ["message_sid"])
+            .values(
                 message_sid=message.message_sid,
                 contact_id=texter.id,
                 received_at=now,
                 intent=routed.intent.value,
                 language=routed.language or texter.language,
             )
-        )
-        if stored.rowcount == 0:
+            .returning(inbound_message.c.id)
+        ).first()
+        if stored is None:
             INBOUND_DUPLICATES.inc()
             return Outcome(reply=None, intent=routed.intent.value, duplicate=True)
 

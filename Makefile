@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint install chat bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate the SQLite default, load the demo directory, serve on 127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/smsbot db upgrade
+	$(BIN)/smsbot directory import --demo
+	$(BIN)/smsbot serve --host 127.0.0.1 --port 8000
+
+## make test: install, lint, check the wording packs, run the whole suite (SQLite, and PostgreSQL when it answers)
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/smsbot content check
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+chat: $(STAMP)
+	$(BIN)/smsbot db upgrade
+	$(BIN)/smsbot chat
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""smsbot test suite."""
