@@ -23,7 +23,9 @@ class ConfigError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", populate_by_name=True
+    )
 
     database_url: str = Field("sqlite:///./smsbot.db", alias="DATABASE_URL")
     twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")

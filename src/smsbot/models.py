@@ -6,9 +6,22 @@ found by `phone_index` (keyed HMAC); a number is kept encrypted only where we mu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from smsbot.db import UTCDateTime
@@ -108,6 +121,59 @@ Index(
 # --- where to go (issue 3: directory) -----------------------------------------------------
 
 
+class Service(SQLModel, table=True):
+    """A place to go: one service at one location, from an import, the API or the demo file."""
+
+    __tablename__ = "service"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_service_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Re-importing updates by (source, source_id) instead of adding a duplicate.
+    source: str = Field(sa_column=Column(String(64), nullable=False))
+    source_id: str = Field(sa_column=Column(String(200), nullable=False))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    organization: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    address: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    city: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    state: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    zip: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    latitude: float = Field(sa_column=Column(Float, nullable=False))
+    longitude: float = Field(sa_column=Column(Float, nullable=False))
+    phone: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))  # the service's line
+    # Weekly schedule as JSON ({"mo": ["09:00-17:00"], ...}); None = hours unknown.
+    hours: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    timezone: str = Field(sa_column=Column(String(64), nullable=False))  # IANA name, for today's hours
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_verified: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # "checked Mar 2026"
+    is_demo: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    created_at: datetime = Field(sa_column=_when())
+    updated_at: datetime = Field(sa_column=_when())
+
+
+class ServiceCategory(SQLModel, table=True):
+    """A service's categories. Carries the service's coordinates (kept in step by directory/store.py)
+    so that "this category inside this box" is one covering index range scan."""
+
+    __tablename__ = "service_category"
+
+    service_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    )
+    category: str = Field(sa_column=Column(String(32), primary_key=True))
+    latitude: float = Field(sa_column=Column(Float, nullable=False))
+    longitude: float = Field(sa_column=Column(Float, nullable=False))
+
+
+Index("ix_service_lat_lon", Service.__table__.c.latitude, Service.__table__.c.longitude)
+Index(
+    "ix_service_category_geo",
+    ServiceCategory.__table__.c.category,
+    ServiceCategory.__table__.c.latitude,
+    ServiceCategory.__table__.c.longitude,
+    ServiceCategory.__table__.c.service_id,
+)
+
+
 # --- the peer side (issue 4: staff, enrollments, check-ins, alerts, outbox) ---------------
 
 
@@ -143,3 +209,127 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when())
     revoked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     last_used_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class Enrollment(SQLModel, table=True):
+    """A participant's check-in plan with their peer: invited -> active <-> paused -> stopped/expired/ended.
+
+    `next_checkin_at` is set only while active, so "what is due" is one indexed range scan.
+    """
+
+    __tablename__ = "enrollment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    nickname: str = Field(sa_column=Column(String(40), nullable=False))
+    phone_last4: str = Field(sa_column=Column(String(4), nullable=False))
+    local_time: str = Field(sa_column=Column(String(5), nullable=False))  # "HH:MM", 24 h
+    days: str = Field(sa_column=Column(String(27), nullable=False))  # "mon,wed,fri"
+    timezone: str = Field(sa_column=Column(String(64), nullable=False))  # IANA name
+    reply_window_minutes: int = Field(sa_column=Column(Integer, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    source: str = Field(sa_column=Column(String(8), nullable=False))  # staff | self
+    created_at: datetime = Field(sa_column=_when())
+    joined_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    invite_expires_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+    next_checkin_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+
+
+class Checkin(SQLModel, table=True):
+    """One scheduled check-in and where it stands on the ladder (prompt, reminder, alert)."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("enrollment_id", "scheduled_for", name="uq_checkin_occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("enrollment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    scheduled_for: datetime = Field(sa_column=_when())
+    created_at: datetime = Field(sa_column=_when())
+    # waiting | reminded | answered | no_reply | unreachable | missed_by_system | superseded | closed
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    next_action_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    answer_kind: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    # A free-text answer, encrypted; deleted (with its purge time) after SMSBOT_RETENTION_DAYS.
+    answer_ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    answer_purge_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+
+
+class Alert(SQLModel, table=True):
+    """Something a peer must see: no reply, a call request, could not reach. Open until acknowledged."""
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(sa_column=Column(String(96), nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    status: str = Field(sa_column=Column(String(8), nullable=False, index=True))  # open | acked
+    enrollment_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("enrollment.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    checkin_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("checkin.id", ondelete="SET NULL"), nullable=True),
+    )
+    staff_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    created_at: datetime = Field(sa_column=_when())
+    acked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    acked_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    escalate_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+    escalated_to: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    escalated_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A text to send later or to someone else, committed with the change that caused it.
+
+    Recipients are ids (decrypted at send time), so FORGET, STOP and phone changes always win.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(sa_column=Column(String(96), nullable=False, unique=True))
+    purpose: str = Field(sa_column=Column(String(20), nullable=False))
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    staff_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
+    )
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    # queued | sending | sent | delivered | undelivered | failed | suppressed | cancelled
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+    lease_until: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+    resend_if_interrupted: bool = Field(default=False)  # peer alerts yes, participant texts never
+    checkin_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    alert_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    twilio_sid: str | None = Field(default=None, sa_column=Column(String(40), nullable=True, unique=True))
+    error_code: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    created_at: datetime = Field(sa_column=_when(index=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    status_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class SendRateBucket(SQLModel, table=True):
+    """The shared pace of all workers (GCRA): the wall-clock second at which the next send slot is free."""
+
+    __tablename__ = "send_rate_bucket"
+
+    name: str = Field(sa_column=Column(String(32), primary_key=True))
+    next_free_at: float = Field(sa_column=Column(Float, nullable=False))

@@ -27,6 +27,8 @@ MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is 
 # Intents a flooding or opted-out number still gets handled (carrier rules: STOP is always honoured).
 ALWAYS_HONOURED = {Intent.OPT_OUT}
 ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
+# FORGET is carried out for an opted-out number too, silently: it asked us to stop texting.
+SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,10 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             phone_e164=e164,
         )
         flooding = rate.exceeded(settings.rate_limit_per_minute, settings.rate_limit_per_day)
-        if texter.opted_out and routed.intent not in ANSWERED_WHEN_OPTED_OUT:
+        if texter.opted_out and routed.intent in SILENT_WHEN_OPTED_OUT:
+            dispatch(turn)
+            turn.reply = None
+        elif texter.opted_out and routed.intent not in ANSWERED_WHEN_OPTED_OUT:
             pass  # an opted-out number gets no replies
         elif flooding and routed.intent not in ALWAYS_HONOURED:
             pass  # past the per-number limit: stay silent (still 200, still stored)

@@ -114,6 +114,6 @@ def help_word(text: Normalized) -> tuple[str, str | None] | None:
 def is_reserved_word(word: str) -> bool:
     """Whether a single word is a carrier compliance word (never to be offered as an app answer)."""
     tokens = phrase(word)
-    return any(index.whole(tokens) is not None for index in (_OPT_OUT_WHOLE, _OPT_IN_WHOLE)) or (
-        tokens[:1] == (tokens[0],) and len(tokens) == 1 and tokens[0] in _HELP_WORDS
-    )
+    if len(tokens) == 1 and tokens[0] in _HELP_WORDS:
+        return True
+    return any(index.whole(tokens) is not None for index in (_OPT_OUT_WHOLE, _OPT_IN_WHOLE))

@@ -1,0 +1,80 @@
+"""Keyword matching: whole message, first word, embedded phrases, then typo tolerance (rapidfuzz).
+
+Precedence inside a text: the whole message; a first-word instruction (FORGET, ESPAÑOL, JOIN, PAUSE...);
+the first information topic anywhere (NALOXONE, TESTSTRIPS, SITES, HEART, TREATMENT); any other first-word
+command (MORE, MENU); a multi-word command phrase anywhere ("please forget me"); a typo of a topic word;
+finally a greeting (hi / hola -> MENU). Check-in answers (OK, CALL) only count as the whole message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from smsbot.routing.intents import Intent, RouteContext, Routed
+from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, strip_edges
+from smsbot.routing.vocabulary import CHECKIN_DIGITS, FUZZY_SPELLINGS, VOCABULARY, Kind, Term
+
+INDEX = PhraseIndex(VOCABULARY)
+
+# fuzz.ratio (normalised InDel similarity, 0-100). 82 accepts one typo in a 6-letter word ("narcam" 83.3,
+# "nalaxone" 87.5, "naloxon" 93.3, "fentanil" 87.5) and rejects two typos in one ("narkam" 66.7).
+# The candidate list holds only distinctive words, so everyday words stay far below it.
+FUZZY_CUTOFF = 82.0
+FUZZY_MIN_LENGTH = 4
+FUZZY_MAX_TOKENS = 60  # typo search looks at the first 60 words; exact matching covers the whole text
+_FUZZY_CHOICES = tuple(FUZZY_SPELLINGS)
+
+# Instructions that win when they open a text, even if a topic word follows ("forget me, I used narcan").
+_FIRST_WORD_WINS = frozenset(
+    {Intent.FORGET, Intent.LANG_ES, Intent.LANG_EN, Intent.JOIN, Intent.CHECKIN, Intent.PAUSE, Intent.RESUME}
+)
+_POLITE = fillers(
+    "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "now",
+    "por favor", "porfa", "porfavor", "gracias",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def fuzzy_term(token: str) -> Term | None:
+    """The topic a misspelt word most likely means, or None."""
+    if len(token) < FUZZY_MIN_LENGTH or not token.isalpha() or not token.isascii():
+        return None
+    best = process.extractOne(token, _FUZZY_CHOICES, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return FUZZY_SPELLINGS[best[0]] if best else None
+
+
+def _routed(term: Term, how: str) -> Routed:
+    return Routed(term.intent, language=term.language, matched_by=how)
+
+
+def match_keyword(text: Normalized, ctx: RouteContext) -> Routed | None:
+    core = strip_edges(text.tokens, _POLITE)
+    if not core:
+        return None
+    whole = INDEX.whole(core)
+    if isinstance(whole, Term):
+        if whole.kind is Kind.ANSWER and core[0] in CHECKIN_DIGITS and not ctx.checkin_open:
+            return None
+        return _routed(whole, "exact")
+
+    hits = [(pos, words, term) for pos, words, term in INDEX.find(core) if term.kind is not Kind.ANSWER]
+    first = hits[0] if hits and hits[0][0] == 0 else None
+    if first and first[2].kind is Kind.COMMAND and first[2].intent in _FIRST_WORD_WINS:
+        return _routed(first[2], "first_word")
+    for pos, words, term in hits:
+        if term.kind is Kind.TOPIC:
+            return _routed(term, "first_word" if pos == 0 else "phrase" if len(words) > 1 else "embedded")
+    if first and first[2].kind is Kind.COMMAND:
+        return _routed(first[2], "first_word")
+    for _, words, term in hits:
+        if term.kind is Kind.COMMAND and len(words) > 1:
+            return _routed(term, "phrase")
+    for token in core[:FUZZY_MAX_TOKENS]:
+        term = fuzzy_term(token)
+        if term is not None:
+            return _routed(term, "fuzzy")
+    if first and first[2].kind is Kind.GREETING:
+        return _routed(first[2], "first_word")
+    return None
