@@ -79,12 +79,11 @@ def _whole(index: PhraseIndex, tokens: tuple[str, ...]) -> tuple[bool, str | Non
     core = strip_edges(tokens, _POLITE)
     if not core:
         return False, None
-    hit = index.whole(core)
-    if hit is None and len(set(core)) == 1:  # "stop stop stop"
-        hit = index.whole(core[:1])
-    if hit is None:
+    if core not in index and len(set(core)) == 1:  # "stop stop stop"
+        core = core[:1]
+    if core not in index:
         return False, None
-    return True, hit  # type: ignore[return-value]
+    return True, index.whole(core)  # type: ignore[return-value]
 
 
 def match_opt_out(text: Normalized) -> Routed | None:
@@ -116,4 +115,4 @@ def is_reserved_word(word: str) -> bool:
     tokens = phrase(word)
     if len(tokens) == 1 and tokens[0] in _HELP_WORDS:
         return True
-    return any(index.whole(tokens) is not None for index in (_OPT_OUT_WHOLE, _OPT_IN_WHOLE))
+    return any(tokens in index for index in (_OPT_OUT_WHOLE, _OPT_IN_WHOLE))

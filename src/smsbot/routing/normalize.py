@@ -74,6 +74,9 @@ class PhraseIndex:
         for candidates in self._by_first.values():
             candidates.sort(key=lambda item: -len(item[0]))  # longest phrase first at a position
 
+    def __contains__(self, tokens: object) -> bool:
+        return tokens in self._whole
+
     def whole(self, tokens: tuple[str, ...]) -> object | None:
         return self._whole.get(tokens)
 
