@@ -24,6 +24,10 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     app.state.ctx = ctx
     for route in inbound_routes(ctx):
         app.router.routes.append(route)
+    from smsbot.inbound.status import routes as status_routes
+
+    for route in status_routes(ctx):
+        app.router.routes.append(route)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

@@ -76,6 +76,7 @@ def staff_add(
     name: str,
     role: Annotated[str, typer.Option(help="peer or admin")] = "peer",
     phone: Annotated[str | None, typer.Option(help="Phone for alerts, e.g. +15555550123")] = None,
+    on_call: Annotated[bool, typer.Option("--on-call", help="Gets unacked alerts too")] = False,
 ) -> None:
     """Create a staff account; prints its API token and one-time password, once."""
     from smsbot.privacy import InvalidPhone
@@ -87,6 +88,10 @@ def staff_add(
     except (ValueError, InvalidPhone) as exc:
         typer.echo(f"smsbot: {exc}", err=True)
         raise typer.Exit(2) from None
+    if on_call:
+        from smsbot.staff.service import set_on_call
+
+        set_on_call(ctx, str(created.staff_id), True)
     typer.echo(f"staff id: {created.staff_id}")
     typer.echo(f"token: {created.token}")
     typer.echo(f"password: {created.password}")
@@ -119,6 +124,13 @@ def chat(
 
 def _register_feature_commands() -> None:
     """Commands that belong to feature packages (directory, worker)."""
+    from smsbot.directory.commands import app as directory_app
+
+    app.add_typer(directory_app, name="directory")
+
+    from smsbot.worker.commands import register as register_worker_commands
+
+    register_worker_commands(app, staff_app)
 
 
 def main() -> None:

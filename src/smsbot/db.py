@@ -7,8 +7,11 @@ error; side effects such as sending happen only after the block has committed.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,7 +57,46 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: the same statement without SQLAlchemy's execution machinery (~25 us a text).
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
+class SQLiteWriteLock:
+    """One writer at a time across processes (flock on `<database>-writelock`), taken before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler retries after sleeping 1, 2, 5 ... 100 ms, and a web worker blocked in it
+    stalls its whole event loop: under load that cost half the throughput and put p99 near a second.
+    A flock waiter wakes the moment the holder releases. SQLite's locking stays the authority; this only
+    makes waiting cheap. Reentrant within a thread; reopened after a fork (flock is per open file).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._fd: int | None = None
+        self._pid = 0
+        self._depth = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._thread_lock:
+            if self._fd is None or self._pid != os.getpid():
+                self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -71,6 +113,12 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        database_file = self.engine.url.database if self.is_sqlite else None
+        in_memory = not database_file or database_file == ":memory:" or "mode=memory" in url
+        self.write_lock = None if in_memory else SQLiteWriteLock(f"{database_file}-writelock")
+
+    def _writer(self) -> AbstractContextManager[None]:
+        return self.write_lock.held() if self.write_lock else nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,13 +131,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A Core connection inside one transaction: commit on success, roll back on error."""
-        with self.engine.begin() as connection:
+        with self._writer(), self.engine.begin() as connection:
             yield connection
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """An ORM session inside one transaction: commit on success, roll back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writer(), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -107,3 +155,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.write_lock:
+            self.write_lock.close()

@@ -144,7 +144,8 @@ class Service(SQLModel, table=True):
     hours: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     timezone: str = Field(sa_column=Column(String(64), nullable=False))  # IANA name, for today's hours
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    last_verified: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # "checked Mar 2026"
+    # Shown to texters as "checked Mar 2026".
+    last_verified: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     is_demo: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     created_at: datetime = Field(sa_column=_when())
     updated_at: datetime = Field(sa_column=_when())
@@ -277,7 +278,7 @@ class Alert(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(8), nullable=False, index=True))  # open | acked
     enrollment_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("enrollment.id", ondelete="SET NULL"), nullable=True, index=True),
+        sa_column=Column(Integer, ForeignKey("enrollment.id", ondelete="SET NULL"), index=True),
     )
     checkin_id: int | None = Field(
         default=None,

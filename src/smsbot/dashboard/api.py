@@ -7,4 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     # One import per resource module; each declares its own routes and who may call them.
-    return []
+    from smsbot.dashboard import api_alerts, api_enrollments, api_services
+
+    return [api_services.router, api_enrollments.router, api_alerts.router]

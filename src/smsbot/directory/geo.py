@@ -61,7 +61,7 @@ def _load_index() -> dict[str, ZipPoint]:
 
 
 def normalize_zip(text: str | None) -> str | None:
-    """"22902", "22902-1234", "229021234" → "22902"; anything else → None."""
+    """ "22902", "22902-1234", "229021234" → "22902"; anything else → None."""
     if not text:
         return None
     match = _ZIP.match(text)

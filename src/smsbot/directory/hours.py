@@ -47,12 +47,17 @@ class WeeklyHours:
     def intervals_on(self, local: datetime) -> list[Interval]:
         """The day's opening times, including the early hours that run over from the night before."""
         weekday = local.weekday()
-        spill = [(0, end - MINUTES_PER_DAY) for _, end in self.days[(weekday - 1) % 7] if end > MINUTES_PER_DAY]
+        spill = [
+            (0, end - MINUTES_PER_DAY) for _, end in self.days[(weekday - 1) % 7] if end > MINUTES_PER_DAY
+        ]
         return spill + list(self.days[weekday])
 
     def to_json(self) -> str:
         return json.dumps(
-            {code: [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in day] for code, day in zip(DAY_CODES, self.days, strict=True)},
+            {
+                code: [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in day]
+                for code, day in zip(DAY_CODES, self.days, strict=True)
+            },
             separators=(",", ":"),
         )
 
@@ -65,7 +70,9 @@ class WeeklyHours:
             if index < 7 and self.days[index] == self.days[start]:
                 continue
             if self.days[start]:
-                days = DAY_CODES[start].title() + (f"-{DAY_CODES[index - 1].title()}" if index - 1 > start else "")
+                days = DAY_CODES[start].title() + (
+                    f"-{DAY_CODES[index - 1].title()}" if index - 1 > start else ""
+                )
                 rules.append(f"{days} " + ",".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in self.days[start]))
             start = index
         return "; ".join(rules) if rules else "closed"

@@ -134,7 +134,9 @@ def check(raw: RawService, default_timezone: str) -> Checked:
         elif category not in known:
             known.append(category)
     if unknown:
-        warnings.append(f"unknown category {', '.join(repr(u) for u in unknown)} (known: {', '.join(cats.CATEGORIES)})")
+        warnings.append(
+            f"unknown category {', '.join(repr(u) for u in unknown)} (known: {', '.join(cats.CATEGORIES)})"
+        )
     if not known:
         return Checked(None, [*warnings, "no known category; row skipped"])
 
@@ -142,8 +144,10 @@ def check(raw: RawService, default_timezone: str) -> Checked:
     place = zip_point(zip5) if zip5 else None
     try:
         latitude, longitude = _number(raw.latitude), _number(raw.longitude)
-    except ValueError:
-        return Checked(None, [*warnings, f"coordinates {raw.latitude!r}, {raw.longitude!r} are not numbers; row skipped"])
+    except (TypeError, ValueError):
+        return Checked(
+            None, [*warnings, f"coordinates {raw.latitude!r}, {raw.longitude!r} are not numbers; row skipped"]
+        )
     if latitude is None or longitude is None:
         if place is None:
             return Checked(None, [*warnings, "no coordinates and no known ZIP; row skipped"])
@@ -198,3 +202,21 @@ def parse_date(value: str | None) -> date | None:
     if re.fullmatch(r"\d{4}-\d{2}", text):
         text += "-01"
     return date.fromisoformat(text[:10])
+
+
+@dataclass
+class Parsed:
+    """One row out of a reader: `raw` to check and store, or None with the reason it is skipped."""
+
+    where: str  # "line 7" / "locations.csv line 3": what a warning names
+    raw: RawService | None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    default_timezone: str = "America/New_York"
+    source: str | None = None  # overrides each reader's default source name
+    verified: date | None = None  # last_verified for rows that carry none (e.g. --verified 2019-05-30)
+    today: date | None = None  # HSDS schedules valid only before/after today are left out
+    mapping_path: str | None = None  # TOML overriding the HSDS keyword mapping (categories.py)

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 inbound_message = InboundMessage.__table__
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is cut before routing
-# Intents a flooding or opted-out number still gets handled (carrier rules: STOP is always honoured).
-ALWAYS_HONOURED = {Intent.OPT_OUT}
+# Compliance words a flooding number still gets handled (carrier rules: STOP and START always work).
+ALWAYS_HONOURED = {Intent.OPT_OUT, Intent.OPT_IN}
 ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
 # FORGET is carried out for an opted-out number too, silently: it asked us to stop texting.
 SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
@@ -106,8 +106,6 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             pass  # past the per-number limit: stay silent (still 200, still stored)
         else:
             dispatch(turn)
-            if flooding:
-                turn.reply = None
         if not texter.forgotten:
             save_texter(conn, texter, rate, now, conversation_changed=turn.conversation_changed)
     INBOUND_TEXTS.labels(routed.intent.value).inc()

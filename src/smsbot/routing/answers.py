@@ -13,7 +13,8 @@ _ZIP_RE = re.compile(r"(?<![0-9])([0-9]{5})(?:-?[0-9]{4})?(?![0-9])")
 _ZIP_WORDS = fillers(
     "my", "zip", "zipcode", "zip code", "code", "is", "its", "it is", "im in", "i am in", "in", "near", "at",
     "here", "please", "thanks", "thank you", "ok",
-    "mi", "codigo", "codigo postal", "postal", "es", "estoy en", "en", "cerca de", "aqui", "por favor", "gracias",
+    "mi", "codigo", "codigo postal", "postal", "es", "estoy en", "en", "cerca de", "aqui", "por favor",
+    "gracias",
 )  # fmt: skip
 _ZIP_WORD_TOKENS = frozenset(token for words in _ZIP_WORDS for token in words)
 
@@ -32,14 +33,16 @@ def is_only_zip(text: Normalized) -> bool:
     return find_zip(text) is not None and all(t in _ZIP_WORD_TOKENS for t in phrase(rest))
 
 
-# "6pm", "6 p.m.", "6:30 PM", "630pm", "6p" (a bare a/p only when it touches the number: "6 a week" is not 6am)
+# "6pm", "6 p.m.", "6:30 PM", "630pm", "6p" (a bare a/p only touching the number: "6 a week" is not 6am)
 _MERIDIEM_RE = re.compile(r"\b(\d{1,2})(?:[:.h]?(\d{2}))?(?:\s*(a|p)\.?\s?m\b|(a|p)\b)")
 _CLOCK_RE = re.compile(r"\b(\d{1,2})[:h](\d{2})\b")
 _SPANISH_RE = re.compile(
     r"\b(\d{1,2})(?:[:.](\d{2})|\s+y\s+(media|cuarto))?\s*(?:(?:de|en|por)\s+la\s+)?"
     r"(manana|tarde|noche|madrugada)\b"
 )
-_ENGLISH_PART_RE = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s+(?:in\s+the\s+|at\s+)(morning|afternoon|evening|night)\b")
+_ENGLISH_PART_RE = re.compile(
+    r"\b(\d{1,2})(?::(\d{2}))?\s+(?:in\s+the\s+|at\s+)(morning|afternoon|evening|night)\b"
+)
 _NAMED = {
     phrase("noon"): "12:00",
     phrase("midday"): "12:00",

@@ -64,9 +64,10 @@ _NEGATABLE = frozenset({"remove", "unsubscribe", "opt", "take", "darme", "dame",
 
 # Only the carrier's own opt-in words: a number the carrier blocks after STOP is unblocked by
 # START / UNSTOP / YES, so anything else (e.g. "empezar") would leave us out of step with it.
-_OPT_IN_WHOLE = PhraseIndex([("start", None), ("unstop", None), ("yes", "en")])
+_OPT_IN_WHOLE = PhraseIndex([("start", None), ("unstop", None), ("yes", None)])
 
-_HELP_WORDS = {"help": "en", "info": "en", "ayuda": "es"}
+# HELP / INFO are carrier words people use in any language, so they keep the texter's language.
+_HELP_WORDS = {"help": None, "info": None, "ayuda": "es"}
 
 # Politeness around a compliance word ("stop please", "please stop", "STOP it", "stop now").
 _POLITE = fillers(

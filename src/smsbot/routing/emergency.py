@@ -1,4 +1,4 @@
-"""Emergency and distress words: someone may be overdosing (911 + naloxone steps) or at risk of self-harm (988).
+"""Emergency and distress words: someone may be overdosing or at risk of self-harm (988).
 
 Precedence: a *strong* emergency sign (overdosing, OD'd, not breathing, won't wake up, blue lips) beats
 distress words, because a body that is not breathing needs 911 and naloxone in the next minutes and the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from smsbot.routing.intents import Intent, Routed
-from smsbot.routing.normalize import Normalized, PhraseIndex
+from smsbot.routing.normalize import Normalized, PhraseIndex, word_set
 
 _STRONG = PhraseIndex(
     [
@@ -33,16 +33,16 @@ _STRONG = PhraseIndex(
 )  # fmt: skip
 _WEAK = PhraseIndex([("overdose", "en"), ("overdoses", "en"), ("sobredosis", "es")])
 # Somebody named, or "now": the noun is about a real person.
-_NOW_MARKERS = frozenset(
+_NOW_MARKERS = word_set(
     "he she they him her them friend someone somebody guy girl man woman bf gf boyfriend girlfriend husband "
     "wife son daughter brother sister mom dad roommate help now 911 having had think "
     "el ella amigo amiga alguien novio novia esposo esposa hijo hija hermano hermana mama papa ayuda "
-    "ahora tiene tuvo creo".split()
+    "ahora tiene tuvo creo"
 )
 # Asking about overdose in general.
-_INFO_MARKERS = frozenset(
+_INFO_MARKERS = word_set(
     "what how signs sign symptoms prevent avoid reverse reversal about info information learn know kit "
-    "training risk que como senales sintomas prevenir evitar revertir informacion sobre riesgo".split()
+    "training risk que como senales sintomas prevenir evitar revertir informacion sobre riesgo"
 )
 # "he od'd", "OD’ed": the apostrophe must be there, or "odd" would count.
 _OD_PAST_RE = re.compile(r"\bod['\u2019]?e?d\b")

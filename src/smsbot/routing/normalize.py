@@ -110,5 +110,10 @@ def strip_edges(tokens: tuple[str, ...], fillers: frozenset[tuple[str, ...]]) ->
     return tokens
 
 
+def word_set(words: str) -> frozenset[str]:
+    """A set of single words written as one space-separated string, normalised like texts."""
+    return frozenset(phrase(words))
+
+
 def fillers(*words: str) -> frozenset[tuple[str, ...]]:
     return frozenset(phrase(w) for w in words)

@@ -15,15 +15,15 @@ from smsbot.routing.compliance import help_word, match_opt_in, match_opt_out
 from smsbot.routing.emergency import match_emergency
 from smsbot.routing.intents import Intent, RouteContext, Routed
 from smsbot.routing.keywords import match_keyword
-from smsbot.routing.normalize import Normalized, normalize
+from smsbot.routing.normalize import Normalized, normalize, word_set
 
 # Words only Spanish uses: two of them in a text with no language of its own ("¿dónde consigo narcan?"
 # has one, "necesito ayuda con mi amigo" three) tell us to answer in Spanish.
-_SPANISH_HINTS = frozenset(
+_SPANISH_HINTS = word_set(
     "donde como que necesito quiero puedo tengo hay consigo conseguir usar uso sobre gracias estoy esta "
-    "mi amigo amiga porque cuando cual del los las una para por tiene favor hola buenas".split()
+    "mi amigo amiga porque cuando cual del los las una para por tiene favor hola buenas"
 )
-_ENGLISH_HINTS = frozenset("where how what need want can get use about thanks the my friend is are do".split())
+_ENGLISH_HINTS = word_set("where how what need want can get use about thanks the my friend is are do")
 
 
 def _language_hint(text: Normalized) -> str | None:

@@ -79,7 +79,8 @@ VOCABULARY: list[tuple[str, Term]] = [
         any="ok|okay|okey|1|thumbsup",
         en="fine|good|i'm ok|im ok|i'm okay|i am ok|i'm fine|i'm good|all good|doing ok|doing good",
         es="bien|estoy bien|todo bien"),
-    *_terms(I.CALL, A, any="2", en="call|call me|please call|call me please", es="llámame|llamame|llamar|llámenme"),
+    *_terms(I.CALL, A,
+        any="2", en="call|call me|please call|call me please", es="llámame|llamame|llamar|llámenme"),
 ]  # fmt: skip
 
 # Only these answer words are digits, and they only count while a check-in is open ("I have 2 kids").

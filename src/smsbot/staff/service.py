@@ -70,3 +70,22 @@ def verify_password(staff: Staff, password: str) -> bool:
         return _hasher.verify(staff.password_hash, password)
     except VerificationError:
         return False
+
+
+def set_on_call(ctx: AppContext, name_or_id: str, on_call: bool = True) -> int:
+    """Mark a staff member (by id or exact name) on call or off; returns their id."""
+    with ctx.db.session() as session:
+        query = select(Staff).where(Staff.is_active)
+        if name_or_id.isdigit():
+            query = query.where(Staff.id == int(name_or_id))
+        else:
+            query = query.where(Staff.name == name_or_id.strip())
+        matches = session.exec(query).all()
+        if len(matches) != 1:
+            raise LookupError(
+                "several staff share that name: use the id" if matches else "no such active staff"
+            )
+        staff = matches[0]
+        staff.is_on_call = on_call
+        session.add(staff)
+        return staff.id

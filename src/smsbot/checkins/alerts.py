@@ -1,0 +1,157 @@
+"""Alerts: raised once (a dedupe key), texted to the participant's peer, and to the on-call peer
+when nobody acknowledges them within SMSBOT_ALERT_ACK_MINUTES (or when the peer cannot be texted).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.checkins import texts
+from smsbot.models import Alert, Enrollment, Staff
+from smsbot.outbound import outbox
+from smsbot.replies.wording import Wording
+from smsbot.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+alert = Alert.__table__
+enrollment = Enrollment.__table__
+staff = Staff.__table__
+URGENT_KINDS = ("call", "help", "distress", "emergency", "unreachable")
+
+
+def _reachable_staff(conn: Connection, staff_id: int | None) -> bool:
+    if staff_id is None:
+        return False
+    row = conn.execute(
+        select(staff.c.id).where(
+            staff.c.id == staff_id, staff.c.is_active, staff.c.phone_ciphertext.is_not(None)
+        )
+    ).first()
+    return row is not None
+
+
+def raise_alert(
+    conn: Connection,
+    wording: Wording,
+    now: datetime,
+    *,
+    kind: str,
+    dedupe_key: str,
+    enrollment_id: int | None,
+    checkin_id: int | None = None,
+    ack_minutes: int = 30,
+) -> int | None:
+    """Open an alert and queue the peer's SMS in this transaction; None if it was raised before."""
+    row = conn.execute(
+        select(enrollment.c.staff_id, enrollment.c.nickname).where(enrollment.c.id == enrollment_id)
+    ).first()
+    staff_id, nickname = (row.staff_id, row.nickname) if row else (None, None)
+    alert_id = conn.execute(
+        insert_ignore(conn, alert, ["dedupe_key"])
+        .values(
+            dedupe_key=dedupe_key,
+            kind=kind,
+            status="open",
+            enrollment_id=enrollment_id,
+            checkin_id=checkin_id,
+            staff_id=staff_id,
+            created_at=now,
+            escalate_at=now + timedelta(minutes=ack_minutes),
+        )
+        .returning(alert.c.id)
+    ).scalar()
+    if alert_id is None:
+        return None
+    if _reachable_staff(conn, staff_id):
+        outbox.enqueue(
+            conn,
+            key=f"alert:{alert_id}:peer",
+            purpose="alert",
+            body=texts.alert(wording, kind, nickname, alert_id),
+            now=now,
+            staff_id=staff_id,
+            alert_id=alert_id,
+        )
+    else:
+        # No peer we can text: the on-call peer gets it now rather than after the ack window.
+        conn.execute(update(alert).where(alert.c.id == alert_id).values(escalate_at=now))
+    log.info("alert %d raised (%s)", alert_id, kind)
+    return alert_id
+
+
+def escalate_now(conn: Connection, alert_id: int, now: datetime) -> None:
+    """The peer's SMS could not be sent: hand the alert to the on-call peer at the next step."""
+    conn.execute(
+        update(alert)
+        .where(alert.c.id == alert_id, alert.c.status == "open", alert.c.escalated_at.is_(None))
+        .values(escalate_at=now)
+    )
+
+
+def escalate_due(conn: Connection, wording: Wording, now: datetime, limit: int = 200) -> int:
+    """Unacknowledged alerts past their window -> an SMS to each on-call peer (not the same peer)."""
+    due = (
+        select(alert.c.id, alert.c.staff_id, enrollment.c.nickname)
+        .select_from(alert.outerjoin(enrollment, enrollment.c.id == alert.c.enrollment_id))
+        .where(alert.c.escalate_at <= now)
+        .order_by(alert.c.escalate_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True, of=alert)
+    rows = conn.execute(due).all()
+    if not rows:
+        return 0
+    on_call = conn.execute(
+        select(staff.c.id)
+        .where(staff.c.is_on_call, staff.c.is_active, staff.c.phone_ciphertext.is_not(None))
+        .order_by(staff.c.id)
+    ).scalars()
+    on_call_ids = list(on_call)
+    for row in rows:
+        targets = [staff_id for staff_id in on_call_ids if staff_id != row.staff_id]
+        for staff_id in targets:
+            outbox.enqueue(
+                conn,
+                key=f"alert:{row.id}:oncall:{staff_id}",
+                purpose="alert_oncall",
+                body=texts.alert_on_call(wording, row.nickname, row.id),
+                now=now,
+                staff_id=staff_id,
+                alert_id=row.id,
+            )
+        conn.execute(
+            update(alert)
+            .where(alert.c.id == row.id)
+            .values(escalate_at=None, escalated_at=now, escalated_to=targets[0] if targets else None)
+        )
+        if not targets:
+            log.warning("alert %d is unacknowledged and there is no other on-call peer to text", row.id)
+    return len(rows)
+
+
+def visible_to(viewer: Staff):
+    """A peer sees alerts of their participants and alerts escalated to them; an admin sees all."""
+    if viewer.role == "admin":
+        return None
+    return or_(alert.c.staff_id == viewer.id, alert.c.escalated_to == viewer.id)
+
+
+def acknowledge(conn: Connection, alert_id: int, viewer: Staff, now: datetime) -> bool:
+    """Ack an alert the viewer may see; False if there is no such alert for them."""
+    condition = [alert.c.id == alert_id]
+    scope = visible_to(viewer)
+    if scope is not None:
+        condition.append(scope)
+    if conn.execute(select(alert.c.id).where(*condition)).first() is None:
+        return False
+    conn.execute(
+        update(alert)
+        .where(alert.c.id == alert_id, alert.c.status == "open")
+        .values(status="acked", acked_at=now, acked_by=viewer.id, escalate_at=None)
+    )
+    return True

@@ -1,0 +1,84 @@
+"""A participant's answer to a check-in: OK, CALL, HELP, or any text (kept encrypted, for a while).
+
+A reply counts for the latest check-in waiting for an answer; older ones still waiting are closed
+as superseded (the person has answered), and any reminder not yet sent is cancelled.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.models import Checkin, Contact
+from smsbot.outbound import outbox
+from smsbot.privacy import NONCE_BYTES, PhoneVault
+
+checkin = Checkin.__table__
+contact = Contact.__table__
+ANSWERABLE = ("waiting", "reminded", "no_reply")
+WAITING = ("waiting", "reminded")
+MAX_ANSWER_CHARS = 480
+
+
+def _aad(checkin_id: int) -> bytes:
+    # Binds the ciphertext to its check-in: copied onto another row it will not decrypt.
+    return f"checkin-answer:{checkin_id}".encode()
+
+
+def encrypt_answer(vault: PhoneVault, checkin_id: int, text: str) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(vault.encryption_key).encrypt(nonce, text.encode(), _aad(checkin_id))
+
+
+def decrypt_answer(vault: PhoneVault, checkin_id: int, blob: bytes) -> str:
+    return (
+        AESGCM(vault.encryption_key)
+        .decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(checkin_id))
+        .decode()
+    )
+
+
+def answer_checkin(
+    conn: Connection,
+    checkin_id: int,
+    now: datetime,
+    kind: str,
+    *,
+    vault: PhoneVault | None = None,
+    text: str | None = None,
+    retention_days: int = 7,
+) -> int | None:
+    """Record the answer; returns the enrollment id, or None if that check-in takes no answer now."""
+    values: dict = {"status": "answered", "answered_at": now, "answer_kind": kind, "next_action_at": None}
+    if text and vault is not None:
+        values["answer_ciphertext"] = encrypt_answer(vault, checkin_id, text[:MAX_ANSWER_CHARS])
+        values["answer_purge_at"] = now + timedelta(days=retention_days)
+    enrollment_id = conn.execute(
+        update(checkin)
+        .where(checkin.c.id == checkin_id, checkin.c.status.in_(ANSWERABLE))
+        .values(**values)
+        .returning(checkin.c.enrollment_id)
+    ).scalar()
+    if enrollment_id is None:
+        return None
+    conn.execute(
+        update(checkin)
+        .where(
+            checkin.c.enrollment_id == enrollment_id,
+            checkin.c.id < checkin_id,
+            checkin.c.status.in_(WAITING),
+        )
+        .values(status="superseded", next_action_at=None)
+    )
+    outbox.cancel_queued(conn, checkin_id=checkin_id)
+    conn.execute(update(contact).where(contact.c.open_checkin_id == checkin_id).values(open_checkin_id=None))
+    return enrollment_id
+
+
+def open_checkin_for(conn: Connection, contact_id: int) -> int | None:
+    """The check-in waiting for this contact's answer (the contact row says so, no scan)."""
+    return conn.execute(select(contact.c.open_checkin_id).where(contact.c.id == contact_id)).scalar()

@@ -1,0 +1,370 @@
+"""Enrollment: a peer invites (one invitation through the outbox), the participant JOINs, or a texter
+opts in themselves (CHECKIN + a time). PAUSE/RESUME, changes, STOP, FORGET and consent evidence.
+
+Every function takes the caller's connection: the API and the webhook own the transaction, so the
+state change and the texts it causes commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.checkins import texts
+from smsbot.checkins.schedule import (
+    EVERY_DAY,
+    day_list,
+    format_days,
+    format_local_time,
+    next_checkin_at,
+    parse_days,
+    parse_local_time,
+    zone,
+)
+from smsbot.models import (
+    Alert,
+    Checkin,
+    ConsentRecord,
+    Contact,
+    Enrollment,
+    OutboxMessage,
+    Staff,
+    Suppression,
+)
+from smsbot.outbound import outbox
+from smsbot.privacy import PhoneVault, last4
+from smsbot.replies.wording import Wording
+
+enrollment = Enrollment.__table__
+checkin = Checkin.__table__
+contact = Contact.__table__
+staff = Staff.__table__
+LIVE = ("invited", "active", "paused")
+INVITATION_TTL = timedelta(days=7)
+OPEN_CHECKIN = ("waiting", "reminded", "no_reply")
+
+
+class EnrollmentError(ValueError):
+    """A request that cannot be done as asked; `status` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Plan:
+    """When check-ins come: validated and normalised."""
+
+    local_time: str  # "HH:MM"
+    days: str  # "mon,wed,fri"
+    timezone: str
+    reply_window_minutes: int
+
+    @classmethod
+    def of(
+        cls, local_time: str, days: list[str] | str | None, timezone: str, reply_window_minutes: int
+    ) -> Plan:
+        zone(timezone)  # raises ScheduleError for an unknown zone
+        return cls(
+            format_local_time(parse_local_time(local_time)),
+            format_days(parse_days(days)),
+            timezone,
+            reply_window_minutes,
+        )
+
+    def next_after(self, after: datetime) -> datetime:
+        return next_checkin_at(parse_local_time(self.local_time), parse_days(self.days), self.timezone, after)
+
+
+def plan_of(row) -> Plan:
+    return Plan(row.local_time, row.days, row.timezone, row.reply_window_minutes)
+
+
+def view(row) -> dict:
+    """What the API shows: never a phone number, ciphertext or hash."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "nickname": row.nickname,
+        "phone_last4": row.phone_last4,
+        "time": row.local_time,
+        "days": day_list(parse_days(row.days)),
+        "timezone": row.timezone,
+        "reply_window_minutes": row.reply_window_minutes,
+        "next_checkin_at": row.next_checkin_at.isoformat() if row.next_checkin_at else None,
+        "staff_id": row.staff_id,
+        "source": row.source,
+        "created_at": row.created_at.isoformat(),
+        "joined_at": row.joined_at.isoformat() if row.joined_at else None,
+    }
+
+
+def record_consent(
+    conn: Connection,
+    phone_index: str,
+    kind: str,
+    now: datetime,
+    *,
+    wording_version: str | None,
+    staff_id: int | None = None,
+    message_sid_hash: str | None = None,
+) -> None:
+    """Consent evidence, keyed hashes only: survives FORGET as the law requires."""
+    conn.execute(
+        ConsentRecord.__table__.insert().values(
+            phone_index=phone_index,
+            kind=kind,
+            recorded_at=now,
+            message_sid_hash=message_sid_hash,
+            wording_version=wording_version,
+            staff_id=staff_id,
+        )
+    )
+
+
+def _contact_for_phone(conn: Connection, vault: PhoneVault, e164: str, language: str, now: datetime) -> int:
+    """The contact row for a number we will text first (created, or given its encrypted number)."""
+    index = vault.index(e164)
+    row = conn.execute(
+        select(contact.c.id, contact.c.phone_ciphertext).where(contact.c.phone_index == index)
+    ).first()
+    if row is None:
+        return conn.execute(
+            contact.insert()
+            .values(
+                phone_index=index,
+                phone_ciphertext=vault.encrypt(e164),
+                language=language,
+                created_at=now,
+                last_seen_at=now,
+                rate_minute_count=0,
+                rate_day_count=0,
+            )
+            .returning(contact.c.id)
+        ).scalar_one()
+    if row.phone_ciphertext is None:
+        conn.execute(
+            update(contact).where(contact.c.id == row.id).values(phone_ciphertext=vault.encrypt(e164))
+        )
+    return row.id
+
+
+def invite(
+    conn: Connection,
+    *,
+    vault: PhoneVault,
+    wording: Wording,
+    now: datetime,
+    staff_id: int,
+    e164: str,
+    nickname: str,
+    plan: Plan,
+    language: str = "en",
+) -> int:
+    """A peer enrolls a number: status `invited`, one invitation queued. Nothing else is sent before JOIN."""
+    index = vault.index(e164)
+    suppressed = conn.execute(
+        select(Suppression.__table__.c.phone_index).where(Suppression.__table__.c.phone_index == index)
+    ).first()
+    if suppressed is not None:
+        raise EnrollmentError(
+            409, "this number has opted out (STOP); they must text START before a new invitation"
+        )
+    contact_id = _contact_for_phone(conn, vault, e164, language, now)
+    live = conn.execute(
+        select(enrollment.c.id).where(enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE))
+    ).first()
+    if live is not None:
+        raise EnrollmentError(409, f"this number already has a live enrollment (id {live.id})")
+    language = conn.execute(select(contact.c.language).where(contact.c.id == contact_id)).scalar_one()
+    enrollment_id = conn.execute(
+        enrollment.insert()
+        .values(
+            contact_id=contact_id,
+            staff_id=staff_id,
+            nickname=nickname,
+            phone_last4=last4(e164),
+            local_time=plan.local_time,
+            days=plan.days,
+            timezone=plan.timezone,
+            reply_window_minutes=plan.reply_window_minutes,
+            status="invited",
+            source="staff",
+            created_at=now,
+            invite_expires_at=now + INVITATION_TTL,
+        )
+        .returning(enrollment.c.id)
+    ).scalar_one()
+    peer_name = conn.execute(select(staff.c.name).where(staff.c.id == staff_id)).scalar()
+    outbox.enqueue(
+        conn,
+        key=f"enrollment:{enrollment_id}:invitation",
+        purpose="invitation",
+        body=texts.invitation(wording, language, peer_name, plan.local_time, plan.days),
+        now=now,
+        contact_id=contact_id,
+    )
+    record_consent(
+        conn, index, "checkins_invited", now, wording_version=wording.version(language), staff_id=staff_id
+    )
+    return enrollment_id
+
+
+def live_enrollment(conn: Connection, contact_id: int | None):
+    """The texter's newest enrollment that is invited, active or paused (or None)."""
+    if contact_id is None:
+        return None
+    return conn.execute(
+        select(enrollment, staff.c.name.label("peer_name"))
+        .select_from(enrollment.outerjoin(staff, staff.c.id == enrollment.c.staff_id))
+        .where(enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE))
+        .order_by(enrollment.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def activate(conn: Connection, row, now: datetime) -> datetime:
+    """invited|paused -> active, with the next check-in computed from now."""
+    next_at = plan_of(row).next_after(now)
+    values = {"status": "active", "next_checkin_at": next_at, "invite_expires_at": None}
+    if row.joined_at is None:
+        values["joined_at"] = now
+    conn.execute(update(enrollment).where(enrollment.c.id == row.id).values(**values))
+    return next_at
+
+
+def self_enroll(
+    conn: Connection,
+    *,
+    vault: PhoneVault,
+    now: datetime,
+    contact_id: int,
+    e164: str,
+    local_time: str,
+    timezone: str,
+    reply_window_minutes: int,
+) -> tuple[int, str | None]:
+    """A texter opts in (CHECKIN + a time): active at once, assigned to the on-call peer."""
+    conn.execute(
+        update(contact).where(contact.c.id == contact_id).values(phone_ciphertext=vault.encrypt(e164))
+    )
+    on_call = conn.execute(
+        select(staff.c.id, staff.c.name)
+        .where(staff.c.is_on_call, staff.c.is_active)
+        .order_by(staff.c.phone_ciphertext.is_(None), staff.c.id)
+        .limit(1)
+    ).first()
+    plan = Plan.of(local_time, None, timezone, reply_window_minutes)
+    enrollment_id = conn.execute(
+        enrollment.insert()
+        .values(
+            contact_id=contact_id,
+            staff_id=on_call.id if on_call else None,
+            nickname="Self-enrolled",
+            phone_last4=last4(e164),
+            local_time=plan.local_time,
+            days=format_days(EVERY_DAY),
+            timezone=plan.timezone,
+            reply_window_minutes=plan.reply_window_minutes,
+            status="active",
+            source="self",
+            created_at=now,
+            joined_at=now,
+            next_checkin_at=plan.next_after(now),
+        )
+        .returning(enrollment.c.id)
+    ).scalar_one()
+    return enrollment_id, on_call.name if on_call else None
+
+
+def close_open_checkins(conn: Connection, enrollment_ids: list[int], status: str = "closed") -> None:
+    if not enrollment_ids:
+        return
+    closed = conn.execute(
+        update(checkin)
+        .where(checkin.c.enrollment_id.in_(enrollment_ids), checkin.c.status.in_(("waiting", "reminded")))
+        .values(status=status, next_action_at=None)
+        .returning(checkin.c.id)
+    ).scalars()
+    closed_ids = list(closed)
+    if closed_ids:
+        conn.execute(
+            update(contact).where(contact.c.open_checkin_id.in_(closed_ids)).values(open_checkin_id=None)
+        )
+
+
+def pause(conn: Connection, row, now: datetime) -> None:
+    conn.execute(
+        update(enrollment).where(enrollment.c.id == row.id).values(status="paused", next_checkin_at=None)
+    )
+    close_open_checkins(conn, [row.id])
+    outbox.cancel_queued(conn, contact_id=row.contact_id)
+
+
+def end(conn: Connection, enrollment_ids: list[int], status: str, now: datetime) -> None:
+    """stopped (STOP, carrier opt-out) | ended (the peer removed it) | expired: nothing more is sent."""
+    if not enrollment_ids:
+        return
+    conn.execute(
+        update(enrollment)
+        .where(enrollment.c.id.in_(enrollment_ids))
+        .values(status=status, next_checkin_at=None, invite_expires_at=None, ended_at=now)
+    )
+    close_open_checkins(conn, enrollment_ids)
+
+
+def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> None:
+    """STOP (or the carrier's 21610): end every live enrollment and cancel every queued text."""
+    if contact_id is None:
+        return
+    ids = list(
+        conn.execute(
+            select(enrollment.c.id).where(
+                enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE)
+            )
+        ).scalars()
+    )
+    end(conn, ids, "stopped", now)
+    outbox.cancel_queued(conn, contact_id=contact_id)
+    conn.execute(update(contact).where(contact.c.id == contact_id).values(open_checkin_id=None))
+
+
+def forget_contact(conn: Connection, contact_id: int | None) -> None:
+    """FORGET: delete enrollments, check-ins (with their answers) and texts; alerts keep no name."""
+    if contact_id is None:
+        return
+    ids = list(conn.execute(select(enrollment.c.id).where(enrollment.c.contact_id == contact_id)).scalars())
+    outbox_table = OutboxMessage.__table__
+    if ids:
+        alert = Alert.__table__
+        alert_ids = list(conn.execute(select(alert.c.id).where(alert.c.enrollment_id.in_(ids))).scalars())
+        if alert_ids:
+            # The peers' alert texts named the nickname: drop the unsent ones, blank the sent ones.
+            conn.execute(
+                delete(outbox_table).where(
+                    outbox_table.c.alert_id.in_(alert_ids), outbox_table.c.status == "queued"
+                )
+            )
+            conn.execute(update(outbox_table).where(outbox_table.c.alert_id.in_(alert_ids)).values(body=""))
+            conn.execute(
+                update(alert).where(alert.c.id.in_(alert_ids)).values(enrollment_id=None, checkin_id=None)
+            )
+        conn.execute(delete(checkin).where(checkin.c.enrollment_id.in_(ids)))
+        conn.execute(delete(enrollment).where(enrollment.c.id.in_(ids)))
+    conn.execute(
+        delete(outbox_table).where(
+            outbox_table.c.contact_id == contact_id, outbox_table.c.status != "sending"
+        )
+    )
+    # A row being sent this instant is left to its worker, unlinked: its recipient is gone, so the
+    # suppression check finds nobody and it is never sent.
+    conn.execute(update(outbox_table).where(outbox_table.c.contact_id == contact_id).values(contact_id=None))
+
+
+def cancel_checkin_texts(conn: Connection, contact_id: int) -> None:
+    """The peer removed the enrollment: texts not yet sent to the participant are not sent."""
+    outbox.cancel_queued(conn, contact_id=contact_id)

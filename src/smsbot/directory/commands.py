@@ -1,0 +1,132 @@
+"""`smsbot directory ...`: import a directory, see what a texter would get, load or remove the demo."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smsbot.directory.categories import CATEGORIES, normalize_category
+
+app = typer.Typer(help="The services directory (where to go).", no_args_is_help=True)
+DEMO_CSV = Path(__file__).parent / "demo" / "services.csv"
+MAX_WARNINGS_SHOWN = 50
+
+
+def _context():
+    from smsbot.config import ConfigError, get_settings
+    from smsbot.context import AppContext
+
+    try:
+        return AppContext.build(get_settings())
+    except ConfigError as exc:
+        typer.echo(f"smsbot: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _import(path: Path, source: str | None, verified: date | None, mapping: Path | None) -> None:
+    from tqdm import tqdm
+
+    from smsbot.directory.importer import DirectoryImportError, import_path
+    from smsbot.directory.records import ImportOptions
+
+    ctx = _context()
+    options = ImportOptions(
+        default_timezone=ctx.settings.default_timezone,
+        source=source,
+        verified=verified,
+        today=ctx.clock.now().date(),
+        mapping_path=str(mapping) if mapping else None,
+    )
+    bar: tqdm | None = None
+
+    def start(total: int | None) -> None:
+        nonlocal bar
+        bar = tqdm(total=total, unit="rows", desc=f"importing {path.name}", disable=None, leave=False)
+
+    try:
+        summary = import_path(ctx, path, options, on_start=start, on_rows=lambda n: bar and bar.update(n))
+    except (DirectoryImportError, ValueError) as exc:
+        typer.echo(f"smsbot: cannot import {path}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    for warning in summary.warnings[:MAX_WARNINGS_SHOWN]:
+        typer.echo(f"warning: {warning}", err=True)
+    if len(summary.warnings) > MAX_WARNINGS_SHOWN:
+        typer.echo(f"warning: ... and {len(summary.warnings) - MAX_WARNINGS_SHOWN} more", err=True)
+    typer.echo(summary.line())
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="HSDS folder (datapackage.json), flat .csv, or SAMHSA .json")],
+    source: Annotated[
+        str | None, typer.Option(help="Name this source (default: csv, samhsa, hsds:NAME)")
+    ] = None,
+    verified: Annotated[
+        str | None, typer.Option(help="Checked date for rows without one, YYYY-MM-DD (e.g. a SAMHSA export)")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML table: category -> phrases (HSDS)")] = None,
+) -> None:
+    """Import services (re-importing updates rows with the same source and id, never duplicates)."""
+    try:
+        checked = date.fromisoformat(verified) if verified else None
+    except ValueError:
+        typer.echo(f"smsbot: --verified {verified!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    _import(path, source, checked, mapping)
+
+
+@app.command("near")
+def near_command(
+    zip_code: Annotated[str, typer.Argument(metavar="ZIP", help="A US ZIP (or ZIP+4)")],
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", "-c", help=f"One of {', '.join(CATEGORIES)}; repeatable"),
+    ] = None,
+    language: Annotated[str, typer.Option(help="en or es")] = "en",
+) -> None:
+    """Print exactly what a texter would get (default: the SITES categories)."""
+    from smsbot.directory.conversation import SITES_CATEGORIES, directory_answer
+    from smsbot.replies.wording import Wording
+
+    categories = []
+    for written in category or []:
+        found = normalize_category(written)
+        if found is None:
+            typer.echo(f"smsbot: unknown category {written!r} (one of {', '.join(CATEGORIES)})", err=True)
+            raise typer.Exit(2)
+        categories.append(found)
+    ctx = _context()
+    with ctx.db.transaction() as conn:
+        answer = directory_answer(
+            conn,
+            Wording.from_settings(ctx.settings),
+            language if language in ("en", "es") else "en",
+            categories or SITES_CATEGORIES,
+            zip_code,
+            ctx.clock.now(),
+            ctx.settings.search_radius_miles,
+        )
+    typer.echo(answer.text)
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Load the shipped DEMO directory (invented places; every reply using them says so)."""
+    _import(DEMO_CSV, "demo", None, None)
+
+
+@app.command("remove-demo")
+def remove_demo_command() -> None:
+    """Delete every demo service (do this once your real directory is imported)."""
+    from smsbot.directory.store import delete_demo
+
+    ctx = _context()
+    with ctx.db.transaction() as conn:
+        removed = delete_demo(conn)
+    typer.echo(f"removed {removed} demo services")

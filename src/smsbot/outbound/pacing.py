@@ -1,0 +1,97 @@
+"""Pacing: never faster than SMSBOT_SEND_RATE messages a second, across every worker together.
+
+The pace is shared through the database, not split per worker: one row holds the wall-clock
+second at which the next send slot is free (GCRA, a token bucket without burst). A worker
+reserves a few slots at a time with one atomic UPDATE and sends each at its slot's time, so N
+workers together still keep to the rate, and a worker that dies only wastes its reserved slots
+(slower, never faster). Pacing is physical time, so it reads the wall clock, not the app clock.
+SMSBOT_SEND_RATE=0 means no pacing at all (benchmarks, or a provider that paces for you).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import bindparam, case, update
+
+from smsbot.db import Database
+from smsbot.models import SendRateBucket
+from smsbot.upsert import insert_ignore
+
+bucket = SendRateBucket.__table__
+BUCKET = "default"
+RESERVE_SECONDS = 0.25  # how much send time one reservation covers (fewer round trips, little waste)
+
+
+class Pacer:
+    """Hands out send times; `wait()` blocks until this caller may send one message."""
+
+    def wait(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class NoPacing(Pacer):
+    def wait(self) -> None:
+        return None
+
+
+class SharedPacer(Pacer):
+    """Slots reserved from the shared bucket row, handed to this process's sending threads in order."""
+
+    def __init__(
+        self,
+        db: Database,
+        rate: float,
+        *,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive (0 means no pacing: use NoPacing)")
+        self.db, self.rate, self.wall, self.sleep = db, rate, wall, sleep
+        self.interval = 1.0 / rate
+        self.chunk = max(1, int(rate * RESERVE_SECONDS))
+        self._slots: list[float] = []
+        self._lock = threading.Lock()
+        self._reserve_sql = (
+            update(bucket)
+            .where(bucket.c.name == BUCKET)
+            .values(
+                next_free_at=case(
+                    (bucket.c.next_free_at > bindparam("now"), bucket.c.next_free_at), else_=bindparam("now")
+                )
+                + bindparam("span")
+            )
+            .returning(bucket.c.next_free_at)
+        )
+
+    def _reserve(self) -> None:
+        span = self.chunk * self.interval
+        with self.db.transaction() as conn:
+            end = conn.execute(self._reserve_sql, {"now": self.wall(), "span": span}).scalar()
+            if end is None:  # the row is missing (a hand-made database): create it and retry once
+                conn.execute(insert_ignore(conn, bucket, ["name"]).values(name=BUCKET, next_free_at=0.0))
+                end = conn.execute(self._reserve_sql, {"now": self.wall(), "span": span}).scalar()
+        start = end - span
+        self._slots = [start + i * self.interval for i in range(self.chunk)]
+        self._slots.reverse()  # pop() from the end gives the earliest
+
+    def wait(self) -> None:
+        with self._lock:
+            # Slots that went by unused (the worker was busy elsewhere) are dropped, never caught up
+            # on: catching up would be a burst above the rate.
+            stale = self.wall() - self.interval
+            while self._slots and self._slots[-1] < stale:
+                self._slots.pop()
+            if not self._slots:
+                self._reserve()
+            slot = self._slots.pop()
+        delay = slot - self.wall()
+        if delay > 0:
+            self.sleep(delay)
+
+
+def build_pacer(db: Database, rate: float) -> Pacer:
+    return SharedPacer(db, rate) if rate > 0 else NoPacing()

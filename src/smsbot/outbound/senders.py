@@ -1,0 +1,148 @@
+"""Senders behind one small interface: Twilio's REST API (the real thing) and the console (development).
+
+A sender either returns the provider's message id or raises `SendError` saying what to do next:
+retry later, give up, or treat the number as opted out. Nothing here logs a number or a text.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from smsbot.config import Settings
+
+TWILIO_API = "https://api.twilio.com"
+OPTED_OUT_CODES = {21610}  # "Attempt to send to unsubscribed recipient"
+INVALID_NUMBER_CODES = {21211, 21614}  # invalid 'To' number / not a mobile number
+CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 15.0
+
+# twilio's HTTP client logs each request at INFO; the URLs hold no number, but keep the logs quiet.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+
+@dataclass
+class SendError(Exception):
+    """Why a send did not go through. `action`: retry | fail | opted_out | unknown.
+
+    `unknown` means the request may have reached Twilio (a read timeout): only texts where a
+    duplicate is safe are tried again.
+    """
+
+    action: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"send {self.action} ({self.code})"
+
+
+class Sender(Protocol):
+    name: str
+
+    def send(self, to: str, body: str) -> str:
+        """Send one text; return the provider's message id or raise SendError."""
+        ...
+
+
+def mask(e164: str) -> str:
+    return "***" + e164[-4:]
+
+
+class ConsoleSender:
+    """Development: prints the text with the number masked to its last 4 digits."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._lock = threading.Lock()
+
+    def send(self, to: str, body: str) -> str:
+        with self._lock:
+            print(f"[sms to {mask(to)}] {body}", file=self.stream, flush=True)
+        return "CONSOLE" + uuid.uuid4().hex
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """twilio's HTTP client, aimed at TWILIO_API_BASE_URL (a local fake in tests and benchmarks)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(timeout=READ_TIMEOUT)
+        self.base_url = base_url.rstrip("/")
+        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=8))
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, **kwargs):
+        if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API) :]
+        return super().request(
+            method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout, **kwargs
+        )
+
+
+class TwilioSender:
+    """The twilio REST client (one per thread: its HTTP session is not shared across threads)."""
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        if not (settings.twilio_account_sid and settings.twilio_auth_token):
+            raise ValueError("the Twilio sender needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+            raise ValueError("the Twilio sender needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        self.settings = settings
+        base = (settings.public_url or "").rstrip("/")
+        self.status_callback = f"{base}/twilio/status" if base else None
+        self._local = threading.local()
+
+    def _client(self) -> Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            http = BaseUrlHttpClient(self.settings.twilio_api_base_url)
+            client = Client(
+                self.settings.twilio_account_sid, self.settings.twilio_auth_token, http_client=http
+            )
+            self._local.client = client
+        return client
+
+    def send(self, to: str, body: str) -> str:
+        options: dict[str, str] = {"to": to, "body": body}
+        if self.settings.twilio_messaging_service_sid:
+            options["messaging_service_sid"] = self.settings.twilio_messaging_service_sid
+        else:
+            options["from_"] = self.settings.twilio_from_number or ""
+        if self.status_callback:
+            options["status_callback"] = self.status_callback
+        try:
+            message = self._client().messages.create(**options)
+        except TwilioRestException as exc:
+            raise classify_twilio_error(exc.status, exc.code) from None
+        except requests.exceptions.ReadTimeout:
+            raise SendError("unknown", "timeout") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            raise SendError("retry", "connection") from None
+        return message.sid
+
+
+def classify_twilio_error(status: int, code: int | None) -> SendError:
+    if code in OPTED_OUT_CODES:
+        return SendError("opted_out", str(code))
+    if code in INVALID_NUMBER_CODES:
+        return SendError("fail", str(code))
+    if status == 429 or status >= 500:
+        return SendError("retry", str(code or status))
+    return SendError("fail", str(code or status))
+
+
+def build_sender(settings: Settings, stream: TextIO | None = None) -> Sender:
+    """SMSBOT_SENDER, or Twilio when credentials exist, else the console."""
+    if settings.sender_name == "twilio":
+        return TwilioSender(settings)
+    return ConsoleSender(stream)

@@ -1,0 +1,229 @@
+"""`smsbot content check`: validate the wording packs before they reach a phone.
+
+Problems (fail): a part over its segment budget, a non-GSM character in English, an unknown or mismatched
+placeholder, a key in one language only, a missing required key or HELP phrase, a carrier-reserved word
+offered as an answer, a keyword offered that the router does not understand, a stigmatizing term.
+Notes (informational): encoding, length and segments per part, and an approximate English reading grade.
+"""
+
+from __future__ import annotations
+
+import re
+from string import Formatter
+
+from smsbot.replies.readability import grade_level
+from smsbot.replies.segments import non_gsm_characters, segment_info
+from smsbot.replies.wording import Pack
+from smsbot.routing import Intent, RouteContext, route
+from smsbot.routing.normalize import fold
+
+# Placeholders a reply may use, with sample values of realistic length: budgets are counted on the
+# rendered text, so a 24-character program name and a 30-character contact must still fit. Settings fill
+# {program} and {help_contact}; handlers fill the rest. A new placeholder is registered here (a typo such
+# as {progam} is then caught as unknown).
+SAMPLE_VALUES = {
+    "program": "Riverside Harm Reduction",  # 24 characters
+    "help_contact": "call (434) 555-0100 or text us",  # 30 characters
+    # directory list pieces (issue 3)
+    "what": "Harm reduction sites",
+    "n": "3",
+    "place": "Riverside Harm Reduction, 1200 E Market St, Charlottesville",
+    "details": "(434) 555-0100. 12.5 mi. Today 9am-5pm. checked Mar 2026",
+    "miles": "25",
+    "hours": "9am-5pm",
+    "month": "Mar 2026",
+    # check-ins (issue 4): a peer's first name, a schedule, a participant nickname, an alert reference
+    "peer": "Christopher",
+    "time": "12:30pm",
+    "days": "Mon, Tue, Wed, Thu, Fri, Sat",
+    "nickname": "Big J from Market St",
+    "ref": "123456",
+}
+DEFAULT_SEGMENTS = {"en": 2, "es": 3}
+MAX_SEGMENTS = 3  # a list of services may ask for 3 (segments = 3); nothing may ask for more
+REQUIRED_KEYS = (
+    "menu", "help", "opt_out_confirm", "opt_in_confirm", "forget_confirm", "lang_es", "lang_en",
+    "emergency", "distress", "naloxone", "teststrips", "heart", "treatment", "sites_ask_zip",
+    "more_end", "more_none", "zip_invalid",
+)  # fmt: skip
+HELP_PHRASES = {
+    "en": ("{program}", "{help_contact}", "Reply STOP to opt out", "Msg&data rates may apply",
+           "If this is an emergency, call 911"),
+    "es": ("{program}", "{help_contact}", "Responde STOP", "Pueden aplicarse tarifas de mensajes y datos",
+           "911"),
+}  # fmt: skip
+
+_STIGMA_RE = re.compile(
+    r"\b(addicts?|abusers?|junkies|junkie|clean|dirty|adict[oa]s?|drogadict[oa]s?|limpi[oa]s?|suci[oa]s?)\b",
+    re.IGNORECASE,
+)
+# "Reply YES", "Text Y", "responde SI": carriers reserve these for opt-in; the app never asks for them.
+_YES_RE = re.compile(
+    r"\b(?:reply|text|send|respond|responde|env[ií]a|escribe|manda)\W{1,3}(?:yes|s[ií]|Y)\b", re.I
+)
+_OFFER_VERBS = r"(?:reply|text|send|respond|responde|env[ií]a|escribe|manda)"
+_RESERVED_OUT = "STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|REVOKE|OPTOUT|ALTO|BAJA|CANCELAR"
+_RESERVED_IN = "START|UNSTOP|YES|SI|SÍ"
+# A reserved word counts as offered when written in capitals, or after "reply"/"text"/"escribe"...
+_RESERVED_RE = re.compile(
+    rf"(?i:\b{_OFFER_VERBS}\s+[\"']?({_RESERVED_OUT}|{_RESERVED_IN}))\b|\b({_RESERVED_OUT}|{_RESERVED_IN})\b"
+)
+# ...and is fine only as the standard instruction: STOP to opt out, START/UNSTOP to opt back in.
+_STOP_CONTEXT_RE = re.compile(
+    r"^\W{0,3}(?:to (?:opt out|unsubscribe|stop (?:all )?texts)"
+    r"|para (?:salir|no recibir|dejar de recibir|darte de baja))",
+    re.I,
+)
+_START_CONTEXT_RE = re.compile(r"^\W{0,3}(?:to (?:opt (?:back )?in|get texts again)|para volver)", re.I)
+# Keywords offered: capitals after an offering verb, a list of capitals ("NALOXONE, SITES or HEART"),
+# or "WORD for/para ..." ("DEMO list:" is not an offer).
+_CAPS = r"[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9]+"
+_OFFER_FOR_RE = re.compile(rf"\b({_CAPS})\s+(?:for|para)\b")
+_OFFER_CASE_RE = re.compile(
+    rf"(?i:{_OFFER_VERBS}):?\s+((?:{_CAPS})(?:(?:,\s*|\s+or\s+|\s+o\s+)(?:{_CAPS}))*)"
+)
+_CAPS_LIST_RE = re.compile(rf"{_CAPS}(?:(?:,\s*|\s+or\s+|\s+o\s+){_CAPS})+")
+_NOT_KEYWORDS = frozenset({"SAMHSA", "HIV", "VIH", "FDA", "ZIP", "OTC", "US", "USA", "STOP", "START", "HELP"})
+
+
+def _placeholders(text: str) -> tuple[set[str], str | None]:
+    """Placeholder names in a part, or an error message for broken braces / positional fields."""
+    try:
+        names = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        return set(), f"broken braces ({exc})"
+    if "" in names:
+        return set(), "a positional {} placeholder (use a name)"
+    return {re.split(r"[.\[]", name)[0] for name in names}, None
+
+
+def _render(text: str) -> str:
+    return text.format_map({**{n: "X" * 20 for n in _placeholders(text)[0]}, **SAMPLE_VALUES})
+
+
+def _reserved_offers(text: str) -> list[str]:
+    found = []
+    for m in _RESERVED_RE.finditer(text):  # lowercase prose ("at the end", "stop using") never matches
+        word = m.group(1) or m.group(2)
+        rest = text[m.end() :]
+        upper = word.upper()
+        if (upper == "STOP" and _STOP_CONTEXT_RE.match(rest)) or (
+            upper in ("START", "UNSTOP") and _START_CONTEXT_RE.match(rest)
+        ):
+            continue
+        found.append(word)
+    return found
+
+
+def _offered_keywords(text: str) -> set[str]:
+    words: set[str] = set()
+    for m in _OFFER_CASE_RE.finditer(text):
+        words.update(re.findall(_CAPS, m.group(1)))
+    for m in _CAPS_LIST_RE.finditer(text):
+        words.update(re.findall(_CAPS, m.group(0)))
+    for m in _OFFER_FOR_RE.finditer(text):
+        words.add(m.group(1))
+    return {w for w in words if w not in _NOT_KEYWORDS and not w.isdigit()}
+
+
+def _check_part(
+    language: str, label: str, text: str, budget: int, problems: list[str], notes: list[str]
+) -> None:
+    if not text.strip():
+        problems.append(f"{label}: empty reply")
+        return
+    names, error = _placeholders(text)
+    if error:
+        problems.append(f"{label}: {error}")
+        return
+    for name in sorted(names - SAMPLE_VALUES.keys()):
+        problems.append(
+            f"{label}: unknown placeholder {{{name}}} (known: {', '.join(sorted(SAMPLE_VALUES))})"
+        )
+    rendered = _render(text)
+    info = segment_info(rendered)
+    if language == "en":
+        for ch in non_gsm_characters(rendered):
+            problems.append(f"{label}: non-GSM character {ch!r} (U+{ord(ch):04X}) in an English reply")
+    if info.segments > budget:
+        problems.append(
+            f"{label}: {info.segments} segments ({info.encoding}, {info.units} units), budget {budget}"
+        )
+    if _YES_RE.search(text):
+        problems.append(f"{label}: asks for YES/SI, a carrier opt-in word; use an app keyword instead")
+    for word in _reserved_offers(text):
+        problems.append(f"{label}: offers the carrier-reserved word {word!r} as an answer")
+    for word in sorted(_offered_keywords(text)):
+        if route(word, RouteContext(language=language)).intent is Intent.UNKNOWN:
+            problems.append(f"{label}: offers {word!r}, which the router does not understand")
+    for m in _STIGMA_RE.finditer(fold(text)):
+        problems.append(f"{label}: stigmatizing term {m.group(0)!r} (use person-first language)")
+    grade = f", grade {grade_level(rendered)}" if language == "en" else ""
+    notes.append(f"{label}: {info.encoding}, {info.units} units, {info.segments}/{budget} segments{grade}")
+
+
+def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
+    """(problems, notes) for a set of packs keyed by language."""
+    problems: list[str] = []
+    notes: list[str] = []
+    for language in DEFAULT_SEGMENTS:
+        if language not in packs:
+            problems.append(f"no {language} pack")
+    if problems:
+        return problems, notes
+    keys = {language: set(pack.entries) for language, pack in packs.items()}
+    for language, pack in packs.items():
+        notes.append(f"{language}: version {pack.version}, {len(pack.entries)} replies")
+        for other, other_keys in keys.items():
+            for key in sorted(keys[language] - other_keys):
+                problems.append(f"{language} {key}: missing in the {other} pack")
+        for key in REQUIRED_KEYS:
+            if key not in pack.entries:
+                problems.append(f"{language} {key}: required reply missing")
+        for key, entry in pack.entries.items():
+            budget = entry.segments or DEFAULT_SEGMENTS.get(language, 2)
+            if budget > MAX_SEGMENTS:
+                problems.append(
+                    f"{language} {key}: segments = {budget} is over the maximum of {MAX_SEGMENTS}"
+                )
+            for index, text in enumerate(entry.parts):
+                _check_part(language, f"{language} {key}[{index}]", text, budget, problems, notes)
+        if "help" in pack.entries:
+            help_text = fold(" ".join(pack.entries["help"].parts))
+            for required in HELP_PHRASES.get(language, ()):
+                if fold(required) not in help_text:
+                    problems.append(f"{language} help: must say {required!r}")
+    _check_placeholders_match(packs, problems)
+    return problems, notes
+
+
+def _check_placeholders_match(packs: dict[str, Pack], problems: list[str]) -> None:
+    def names(pack: Pack, key: str) -> set[str]:
+        return set().union(*(_placeholders(p)[0] for p in pack.entries[key].parts))
+
+    english = packs["en"]
+    for language, pack in packs.items():
+        if language == "en":
+            continue
+        for key in sorted(set(english.entries) & set(pack.entries)):
+            ours, theirs = names(english, key), names(pack, key)
+            if ours != theirs:
+                problems.append(
+                    f"{language} {key}: placeholders {sorted(theirs)} differ from en {sorted(ours)}"
+                )
+
+
+def format_report(problems: list[str], notes: list[str]) -> str:
+    lines = ["Wording packs", "", "Notes:"]
+    lines += [f"  {note}" for note in notes] or ["  (none)"]
+    lines.append("")
+    if problems:
+        lines.append(f"Problems ({len(problems)}):")
+        lines += [f"  - {problem}" for problem in problems]
+        lines.append("")
+        lines.append(
+            f"FAILED: {len(problems)} problem(s). Fix the packs, then run `smsbot content check` again."
+        )
+    else:
+        lines.append("OK: no problems.")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Retention: message text lives SMSBOT_RETENTION_DAYS at most; expired conversation state goes sooner.
+
+Inbound rows are first counted into `daily_count` (per day and intent) in the same transaction
+that deletes them, so the numbers outlive the rows and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from smsbot.context import AppContext
+from smsbot.models import Checkin, Contact, DailyCount, InboundMessage, OutboxMessage
+from smsbot.outbound.outbox import FINAL_STATUSES
+
+inbound = InboundMessage.__table__
+daily = DailyCount.__table__
+checkin = Checkin.__table__
+contact = Contact.__table__
+outbox = OutboxMessage.__table__
+BATCH = 5000
+
+
+@dataclass
+class RetentionReport:
+    inbound_deleted: int = 0
+    answers_purged: int = 0
+    conversations_cleared: int = 0
+    outbox_deleted: int = 0
+
+
+def _add_counts(conn: Connection, counts: list[tuple[str, str, int]]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for day, name, count in counts:
+        statement = dialect.insert(daily).values(day=day, name=name, count=count)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["day", "name"], set_={"count": daily.c.count + statement.excluded.count}
+            )
+        )
+
+
+def _purge_inbound(conn: Connection, cutoff: datetime) -> int:
+    ids = list(
+        conn.execute(
+            select(inbound.c.id)
+            .where(inbound.c.received_at < cutoff)
+            .order_by(inbound.c.received_at)
+            .limit(BATCH)
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    rows = conn.execute(select(inbound.c.received_at, inbound.c.intent).where(inbound.c.id.in_(ids))).all()
+    tally: dict[tuple[str, str], int] = {}
+    for received_at, intent in rows:
+        key = (received_at.date().isoformat(), f"inbound:{intent}"[:48])
+        tally[key] = tally.get(key, 0) + 1
+    _add_counts(conn, [(day, name, count) for (day, name), count in sorted(tally.items())])
+    conn.execute(delete(inbound).where(inbound.c.id.in_(ids)))
+    return len(ids)
+
+
+def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionReport:
+    now = now or ctx.clock.now()
+    cutoff = now - timedelta(days=ctx.settings.retention_days)
+    report = RetentionReport()
+    while True:
+        with ctx.db.transaction() as conn:
+            deleted = _purge_inbound(conn, cutoff)
+        report.inbound_deleted += deleted
+        if deleted < BATCH:
+            break
+    with ctx.db.transaction() as conn:
+        report.answers_purged = conn.execute(
+            update(checkin)
+            .where(checkin.c.answer_purge_at <= now)
+            .values(answer_ciphertext=None, answer_purge_at=None)
+        ).rowcount
+        report.conversations_cleared = conn.execute(
+            update(contact)
+            .where(contact.c.conversation_expires_at <= now)
+            .values(conversation=None, conversation_expires_at=None)
+        ).rowcount
+        old_ids = (
+            select(outbox.c.id)
+            .where(outbox.c.created_at < cutoff, outbox.c.status.in_(FINAL_STATUSES))
+            .limit(BATCH)
+            .scalar_subquery()
+        )
+        report.outbox_deleted = conn.execute(delete(outbox).where(outbox.c.id.in_(old_ids))).rowcount
+    return report
+
+
+def count_of(conn: Connection, name: str) -> int:
+    """Total of one daily counter across days (reports and tests)."""
+    return int(
+        conn.execute(select(func.coalesce(func.sum(daily.c.count), 0)).where(daily.c.name == name)).scalar()
+    )

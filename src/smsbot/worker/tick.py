@@ -1,0 +1,96 @@
+"""One pass of the worker, in order: expire invitations, due check-ins -> outbox, the ladder
+(reminders, alerts), escalation to the on-call peer, sending, then retention clean-up.
+
+Everything it needs is in the database, so any number of ticks (cron) or workers may run, on any
+machine, and a restart loses nothing. The loop (`smsbot worker`) is this, every few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+
+from smsbot.checkins import alerts, ladder
+from smsbot.context import AppContext
+from smsbot.outbound.dispatch import Dispatcher, DispatchReport
+from smsbot.outbound.pacing import Pacer
+from smsbot.outbound.senders import Sender, build_sender
+from smsbot.replies.wording import Wording
+from smsbot.worker.retention import RetentionReport, run_retention
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    expired_invitations: int = 0
+    schedule: ladder.ScheduleReport = field(default_factory=ladder.ScheduleReport)
+    ladder: ladder.LadderReport = field(default_factory=ladder.LadderReport)
+    escalated: int = 0
+    dispatch: DispatchReport = field(default_factory=DispatchReport)
+    retention: RetentionReport = field(default_factory=RetentionReport)
+
+    def summary(self) -> str:
+        """One line of counts (no personal data), what `smsbot tick` prints."""
+        sent = dict(sorted(self.dispatch.results.items()))
+        return (
+            f"tick: checkins={self.schedule.prompts} missed_by_system={self.schedule.missed_by_system} "
+            f"reminders={self.ladder.reminders} alerts={self.ladder.alerts} escalated={self.escalated} "
+            f"expired_invitations={self.expired_invitations} sends={sent} "
+            f"retention_deleted={self.retention.inbound_deleted}"
+        )
+
+
+class Worker:
+    """Holds what lives across ticks: the sender (HTTP connections), the pacer, the wording."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        sender: Sender | None = None,
+        wording: Wording | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.wording = wording or Wording.from_settings(ctx.settings)
+        self.failures = ladder.FailureHandler(ctx, self.wording)
+        self.dispatcher = Dispatcher(
+            ctx, sender or build_sender(ctx.settings), on_failure=self.failures.on_send_failure, pacer=pacer
+        )
+
+    def tick(self, *, send: bool = True, retention: bool = True) -> TickReport:
+        ctx, report = self.ctx, TickReport()
+        with ctx.db.transaction() as conn:
+            report.expired_invitations = ladder.expire_invitations(conn, ctx.clock.now())
+        report.schedule = ladder.schedule_due(ctx, self.wording)
+        report.ladder = ladder.advance_checkins(ctx, self.wording)
+        with ctx.db.transaction() as conn:
+            report.escalated = alerts.escalate_due(conn, self.wording, ctx.clock.now())
+        if send:
+            report.dispatch = self.dispatcher.run()
+        if retention:
+            report.retention = run_retention(ctx)
+        return report
+
+
+def run_forever(worker: Worker, interval: float = 2.0, stop: threading.Event | None = None) -> None:
+    """Tick until SIGTERM/SIGINT; a failing tick is logged and retried, never fatal."""
+    stop = stop or threading.Event()
+
+    def _stop(*_args) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    while not stop.is_set():
+        try:
+            report = worker.tick()
+            if report.dispatch.results or report.schedule.prompts or report.ladder.alerts:
+                log.info(report.summary())
+        except Exception as exc:  # the database restarting, say: keep going, loudly
+            # Only the type: a database error's text can carry bound values (numbers, message text).
+            log.error("tick failed: %s", type(exc).__name__)
+        stop.wait(interval)

@@ -1,0 +1,121 @@
+"""`/api/services`: any staff may ask what the directory answers; only admins may change it."""
+
+from __future__ import annotations
+
+import pytest
+
+NEW = {
+    "name": "Rivanna Harm Reduction Hub",
+    "categories": ["naloxone", "drug checking"],
+    "address": "410 E Market St",
+    "city": "Charlottesville",
+    "state": "VA",
+    "zip": "22902",
+    "latitude": 38.0309,
+    "longitude": -78.4778,
+    "phone": "(434) 555-0141",
+    "hours": "Mo-Fr 09:00-17:00; Sa 10:00-14:00",
+    "notes": "Walk in.",
+}
+
+
+@pytest.fixture
+def admin(staff_token) -> dict[str, str]:
+    return {"Authorization": f"Bearer {staff_token(role='admin', name='Ada Admin')}"}
+
+
+@pytest.fixture
+def peer(staff_token) -> dict[str, str]:
+    return {"Authorization": f"Bearer {staff_token(role='peer', name='Pat Peer')}"}
+
+
+def test_admin_creates_a_service_and_any_staff_sees_it_near_a_zip(client, admin, peer):
+    created = client.post("/api/services", json=NEW, headers=admin)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["categories"] == ["naloxone", "test_strips"]
+    assert body["phone"] == "434-555-0141" and body["hours"] == "Mo-Fr 09:00-17:00; Sa 10:00-14:00"
+    assert body["timezone"] == "America/New_York" and body["source"] == "api" and body["is_demo"] is False
+
+    near = client.get("/api/services", params={"zip": "22902", "category": "naloxone"}, headers=peer)
+    assert near.status_code == 200
+    answer = near.json()
+    assert [s["name"] for s in answer["services"]] == ["Rivanna Harm Reduction Hub"]
+    assert answer["services"][0]["miles"] == pytest.approx(0.33, abs=0.01)
+    assert answer["services"][0]["open_now"] is True  # Wednesday 10:00 in Charlottesville
+    assert answer["reply"].startswith("Naloxone near you:\n1) Rivanna Harm Reduction Hub, 410 E Market St")
+
+    elsewhere = client.get("/api/services", params={"zip": "10001", "category": "naloxone"}, headers=peer)
+    assert elsewhere.json()["services"] == [] and "1-800-662-4357" in elsewhere.json()["reply"]
+    listed = client.get("/api/services", params={"category": "test_strips"}, headers=peer).json()
+    assert [s["id"] for s in listed["services"]] == [body["id"]]
+
+
+def test_peers_may_not_change_the_directory(client, admin, peer):
+    assert client.post("/api/services", json=NEW, headers=peer).status_code == 403
+    service_id = client.post("/api/services", json=NEW, headers=admin).json()["id"]
+    assert client.patch(f"/api/services/{service_id}", json={"name": "X"}, headers=peer).status_code == 403
+    assert client.delete(f"/api/services/{service_id}", headers=peer).status_code == 403
+    assert client.get(f"/api/services/{service_id}", headers=peer).json()["name"] == NEW["name"]
+
+
+def test_signed_out_callers_get_401(client):
+    assert client.get("/api/services", params={"zip": "22902"}).status_code == 401
+    assert client.post("/api/services", json=NEW).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"latitude": 100}, "less than or equal to 90"),
+        ({"longitude": -200}, "greater than or equal to -180"),
+        ({"categories": ["pizza"]}, "unknown category"),
+        ({"categories": []}, "at least 1"),
+        ({"name": ""}, "at least 1"),
+        ({"hours": "whenever"}, "cannot read hours"),
+        ({"timezone": "Mars/Olympus"}, "not a timezone"),
+        ({"latitude": None, "longitude": None, "zip": "99999"}, "a ZIP we know"),
+        ({"longitude": None}, "both latitude and longitude"),
+        ({"colour": "blue"}, "Extra inputs"),
+    ],
+)
+def test_bad_input_is_a_clear_422(client, admin, change, reason):
+    response = client.post("/api/services", json={**NEW, **change}, headers=admin)
+    assert response.status_code == 422
+    assert reason in response.text
+
+
+def test_without_coordinates_a_service_sits_at_its_zip(client, admin):
+    body = {k: v for k, v in NEW.items() if k not in ("latitude", "longitude")}
+    created = client.post("/api/services", json=body, headers=admin).json()
+    assert (created["latitude"], created["longitude"]) == (38.0266, -78.4805)
+
+
+def test_admin_updates_and_deletes(client, admin, peer):
+    service_id = client.post("/api/services", json=NEW, headers=admin).json()["id"]
+
+    patched = client.patch(
+        f"/api/services/{service_id}",
+        json={"categories": ["syringe services"], "hours": "24/7"},
+        headers=admin,
+    )
+    assert patched.status_code == 200
+    assert patched.json()["categories"] == ["syringe_services"] and patched.json()["hours"] == "24/7"
+    assert patched.json()["name"] == NEW["name"]  # untouched fields stay
+    bad = client.patch(f"/api/services/{service_id}", json={"latitude": 100}, headers=admin)
+    assert bad.status_code == 422
+    sites = client.get("/api/services", params={"zip": "22902", "category": "sites"}, headers=peer).json()
+    assert [s["id"] for s in sites["services"]] == [service_id]
+
+    assert client.delete(f"/api/services/{service_id}", headers=admin).status_code == 204
+    assert client.get(f"/api/services/{service_id}", headers=peer).status_code == 404
+    assert client.delete(f"/api/services/{service_id}", headers=admin).status_code == 404
+    assert client.patch(f"/api/services/{service_id}", json={"name": "X"}, headers=admin).status_code == 404
+
+
+def test_unknown_zip_or_category_in_a_search_is_422(client, peer):
+    assert client.get("/api/services", params={"zip": "99999"}, headers=peer).status_code == 422
+    assert (
+        client.get("/api/services", params={"zip": "22902", "category": "pizza"}, headers=peer).status_code
+        == 422
+    )
