@@ -131,13 +131,15 @@ def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int,
     p50_small, p99_small, found_small = lookups(ctx, count)
     rate_rest = import_rate(ctx, rest, len(rows) - small)
     p50, p99, found = lookups(ctx, count)
-    print(
-        f"{name}: import {small:,} rows: {rate_small:,.0f} rows/s; next {len(rows) - small:,}: {rate_rest:,.0f} rows/s"
-    )
-    print(
-        f"{name}: {small:,} services: p50 {p50_small:.2f} ms, p99 {p99_small:.2f} ms ({found_small:.2f} found)"
-    )
-    print(f"{name}: {len(rows):,} services: p50 {p50:.2f} ms, p99 {p99:.2f} ms ({found:.2f} found)")
+    more = len(rows) - small
+    print(f"{name}: import {small:,} rows: {rate_small:,.0f} rows/s; next {more:,}: {rate_rest:,.0f} rows/s")
+    for size, (p50_, p99_, found_) in (
+        (small, (p50_small, p99_small, found_small)),
+        (len(rows), (p50, p99, found)),
+    ):
+        print(
+            f"{name}: {size:,} services: p50 {p50_:.2f} ms, p99 {p99_:.2f} ms ({found_:.2f} found per lookup)"
+        )
     print(f"{name}: growth 10x services -> p50 x{p50 / p50_small:.2f}, p99 x{p99 / p99_small:.2f}")
     ctx.db.dispose()
 

@@ -93,7 +93,9 @@ def peer(ctx: AppContext, client: TestClient) -> Callable[..., Peer]:
     """Make a staff account (peer by default) with an alert phone; returns an API handle for it."""
     from smsbot.staff.service import create_staff, set_on_call
 
-    def make(name: str = "Jamie Rivera", phone: str | None = PEER_PHONE, role: str = "peer", on_call=False) -> Peer:
+    def make(
+        name: str = "Jamie Rivera", phone: str | None = PEER_PHONE, role: str = "peer", on_call=False
+    ) -> Peer:
         created = create_staff(ctx, name, role, phone)
         if on_call:
             set_on_call(ctx, str(created.staff_id), True)
@@ -112,7 +114,8 @@ def enroll(who: Peer, phone: str = PARTICIPANT, **fields) -> dict:
 def rows(ctx: AppContext, model, *where) -> list:
     table = model.__table__
     with ctx.db.transaction() as conn:
-        return conn.execute(select(table).where(*where).order_by(table.c.id)).all()
+        order = table.c.id if "id" in table.c else list(table.primary_key)[0]
+        return conn.execute(select(table).where(*where).order_by(order)).all()
 
 
 MODELS = {"alert": Alert, "checkin": Checkin, "enrollment": Enrollment, "outbox": OutboxMessage}

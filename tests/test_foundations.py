@@ -48,7 +48,12 @@ def test_serve_exits_with_a_clear_message_on_bad_production_config(tmp_path: Pat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMSBOT_", "TWILIO_"))}
     env["SMSBOT_ENV"] = "production"
     result = subprocess.run(
-        [sys.executable, "-m", "smsbot", "serve"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "smsbot", "serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "production needs" in result.stderr
@@ -111,7 +116,9 @@ def test_timestamps_come_back_as_aware_utc(ctx):
     eastern = timezone(timedelta(hours=-5))
     written = datetime(2026, 3, 8, 1, 30, tzinfo=eastern)
     with ctx.db.transaction() as conn:
-        conn.execute(Suppression.__table__.insert().values(phone_index="x" * 64, opted_out_at=written, source="sms"))
+        conn.execute(
+            Suppression.__table__.insert().values(phone_index="x" * 64, opted_out_at=written, source="sms")
+        )
     with ctx.db.transaction() as conn:
         read = conn.execute(select(Suppression.__table__.c.opted_out_at)).scalar_one()
     assert read.tzinfo is not None
@@ -123,7 +130,11 @@ def test_db_upgrade_command_is_idempotent(tmp_path: Path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SMSBOT_SECRET_KEY": KEY}
     for _ in range(2):
         result = subprocess.run(
-            [sys.executable, "-m", "smsbot", "db", "upgrade"], capture_output=True, text=True, env=env, timeout=60
+            [sys.executable, "-m", "smsbot", "db", "upgrade"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
         )
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout

@@ -94,7 +94,9 @@ class RequestValidatorSignature:
         from starlette.datastructures import ImmutableMultiDict
         from twilio.request_validator import RequestValidator
 
-        return RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + "/twilio/sms", ImmutableMultiDict(pairs))
+        return RequestValidator(AUTH_TOKEN).compute_signature(
+            PUBLIC_URL + "/twilio/sms", ImmutableMultiDict(pairs)
+        )
 
 
 def test_get_is_405(client: TestClient):
@@ -111,14 +113,18 @@ def test_json_is_415(client: TestClient, ctx):
 
 def test_oversized_body_is_413(client: TestClient, ctx):
     form = _form("x" * (70 * 1024))
-    response = client.post("/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)})
+    response = client.post(
+        "/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)}
+    )
     assert response.status_code == 413
     assert _count(ctx, InboundMessage) == 0
 
 
 def test_missing_fields_is_422(client: TestClient):
     form = {"Body": "hi"}
-    response = client.post("/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)})
+    response = client.post(
+        "/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)}
+    )
     assert response.status_code == 422
     assert "MessageSid" in response.text
 
@@ -211,7 +217,9 @@ def test_database_down_is_503_not_500(client: TestClient, ctx, monkeypatch):
 
     monkeypatch.setattr(webhook, "handle_text", broken)
     form = _form()
-    response = client.post("/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)})
+    response = client.post(
+        "/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)}
+    )
     assert response.status_code == 503
 
 
@@ -224,4 +232,8 @@ def test_metrics_carry_no_personal_data(sms, client: TestClient):
     sms("narcan 22902")
     body = client.get("/metrics").text
     assert "smsbot_inbound_texts_total" in body
-    assert "5555550123" not in body and "22902" not in body and "narcan" not in body.lower().replace("naloxone", "")
+    assert (
+        "5555550123" not in body
+        and "22902" not in body
+        and "narcan" not in body.lower().replace("naloxone", "")
+    )

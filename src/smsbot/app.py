@@ -57,3 +57,8 @@ def _include_feature_routers(app: FastAPI) -> None:
 
     for router in api.routers():
         app.include_router(router)
+
+    from smsbot.dashboard import pages, policy
+
+    pages.install(app)  # the staff dashboard: pages, /static, HTML error pages
+    policy.deny_undeclared(app)  # last: a route that declares no access policy answers 403

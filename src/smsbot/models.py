@@ -125,7 +125,7 @@ class Service(SQLModel, table=True):
     """A place to go: one service at one location, from an import, the API or the demo file."""
 
     __tablename__ = "service"
-    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_service_source"),)
+    __table_args__ = (UniqueConstraint("source_id", "source", name="uq_service_source"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Re-importing updates by (source, source_id) instead of adding a duplicate.
@@ -152,8 +152,8 @@ class Service(SQLModel, table=True):
 
 
 class ServiceCategory(SQLModel, table=True):
-    """A service's categories. Carries the service's coordinates (kept in step by directory/store.py)
-    so that "this category inside this box" is one covering index range scan."""
+    """A service's categories. Carries the service's coordinates and latitude band (kept in step by
+    directory/store.py) so that "this category inside this box" is a few short index range scans."""
 
     __tablename__ = "service_category"
 
@@ -161,6 +161,8 @@ class ServiceCategory(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
     )
     category: str = Field(sa_column=Column(String(32), primary_key=True))
+    # floor(latitude / 0.25): with it the index narrows by latitude and longitude at once.
+    lat_band: int = Field(sa_column=Column(Integer, nullable=False))
     latitude: float = Field(sa_column=Column(Float, nullable=False))
     longitude: float = Field(sa_column=Column(Float, nullable=False))
 
@@ -169,8 +171,9 @@ Index("ix_service_lat_lon", Service.__table__.c.latitude, Service.__table__.c.lo
 Index(
     "ix_service_category_geo",
     ServiceCategory.__table__.c.category,
-    ServiceCategory.__table__.c.latitude,
+    ServiceCategory.__table__.c.lat_band,
     ServiceCategory.__table__.c.longitude,
+    ServiceCategory.__table__.c.latitude,
     ServiceCategory.__table__.c.service_id,
 )
 
@@ -195,6 +198,10 @@ class Staff(SQLModel, table=True):
     is_on_call: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_when())
     deactivated_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    # Second factor (issue 5): the TOTP secret, encrypted; required at sign-in once confirmed.
+    totp_ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    totp_confirmed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    totp_last_step: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))  # no replay
 
 
 class ApiToken(SQLModel, table=True):
@@ -334,3 +341,54 @@ class SendRateBucket(SQLModel, table=True):
 
     name: str = Field(sa_column=Column(String(32), primary_key=True))
     next_free_at: float = Field(sa_column=Column(Float, nullable=False))
+
+
+# --- the browser side (issue 5: dashboard) ---
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a leaked
+    table opens nothing, and deleting the rows (deactivation, password reset) ends the sessions at once."""
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    staff_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(sa_column=_when())
+    last_seen_at: datetime = Field(sa_column=_when())
+    # False between the password and the TOTP code (or the forced TOTP set-up of an admin).
+    second_factor_done: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Failed (and successful) sign-ins by keyed hash of the name or client address: the rate limit
+    lives in the database so every web process shares it."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    attempted_at: datetime = Field(sa_column=_when(index=True))
+    succeeded: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+
+Index("ix_sign_in_attempt_key_at", SignInAttempt.__table__.c.key_hash, SignInAttempt.__table__.c.attempted_at)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who did what to which object, when. Never a phone number or a message text."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_when(index=True))
+    actor_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    action: str = Field(sa_column=Column(String(40), nullable=False))
+    object_type: str | None = Field(default=None, sa_column=Column(String(24), nullable=True))
+    object_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    detail: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))

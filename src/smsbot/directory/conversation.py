@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from smsbot.directory.format import compose
+from smsbot.directory.format import PAGE_SIZE, compose
 from smsbot.directory.geo import normalize_zip, zip_point
-from smsbot.directory.search import nearest, places_by_id
+from smsbot.directory.search import places_by_id, rank
 from smsbot.replies.wording import Wording
 from smsbot.routing.intents import Intent
 from smsbot.turn import Turn
@@ -64,11 +64,13 @@ def directory_answer(
     point = zip_point(zip5)
     if point is None:
         return Answer(wording.render("zip_unknown", language), awaiting_zip=True)
-    places = nearest(conn, point.latitude, point.longitude, categories, now, radius_miles)
-    if not places:
+    ranked = rank(conn, point.latitude, point.longitude, categories, now, radius_miles)
+    if not ranked:
         return Answer(wording.render("directory_none", language, miles=f"{radius_miles:g}"))
-    text, shown = compose(places, wording, language, what_label(categories, wording, language))
-    rest = [p.id for p in places[shown:]]
+    page = places_by_id(conn, [r.id for r in ranked[:PAGE_SIZE]], point.latitude, point.longitude, now)
+    label = what_label(categories, wording, language)
+    text, shown = compose(page, wording, language, label, more_after=len(ranked) > len(page))
+    rest = [r.id for r in ranked[shown:]]
     more = {"provider": PROVIDER, "zip": zip5, "categories": list(categories), "next": rest, "n": shown + 1}
     return Answer(text, more if rest else None)
 

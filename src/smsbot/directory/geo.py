@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import zipcodes
 
 EARTH_RADIUS_MILES = 3958.7613  # mean Earth radius (IUGG), in statute miles
+# Latitude bands of a quarter degree (about 17 miles): the index looks up a handful of bands,
+# then a longitude range inside each, instead of one latitude stripe across the whole country.
+LAT_BAND_DEGREES = 0.25
 _ZIP = re.compile(r"^\s*(\d{5})(?:\s*-?\s*\d{4})?\s*$")
 
 
@@ -103,6 +106,16 @@ def bounding_box(lat: float, lon: float, miles: float) -> Box:
         min_lon=max(-180.0, lon - dlon),
         max_lon=min(180.0, lon + dlon),
     )
+
+
+def lat_band(latitude: float) -> int:
+    """The LAT_BAND_DEGREES-high band a latitude falls in (the directory index's first narrowing)."""
+    return math.floor(latitude / LAT_BAND_DEGREES)
+
+
+def lat_bands(box: Box) -> list[int]:
+    """Every band a box touches (about 4 for a 25-mile radius)."""
+    return list(range(lat_band(box.min_lat), lat_band(box.max_lat) + 1))
 
 
 def valid_coordinates(latitude: float, longitude: float) -> str | None:

@@ -53,6 +53,9 @@ class WeeklyHours:
         return spill + list(self.days[weekday])
 
     def to_json(self) -> str:
+        return _to_json(self)
+
+    def _json(self) -> str:
         return json.dumps(
             {
                 code: [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in day]
@@ -76,6 +79,11 @@ class WeeklyHours:
                 rules.append(f"{days} " + ",".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in self.days[start]))
             start = index
         return "; ".join(rules) if rules else "closed"
+
+
+@lru_cache(maxsize=4096)
+def _to_json(hours: WeeklyHours) -> str:
+    return hours._json()  # cached: a directory repeats a handful of schedules thousands of times
 
 
 @lru_cache(maxsize=4096)
@@ -147,6 +155,7 @@ def _parse_days(text: str) -> list[int]:
 _RULE = re.compile(r"^(?P<days>[A-Za-z][A-Za-z ,\-]*?)?\s*(?P<times>(?:\d|off\b|closed\b).*)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def parse_hours(text: str) -> WeeklyHours | None:
     """The text format above → WeeklyHours; blank → None (hours unknown); nonsense → HoursError."""
     text = (text or "").strip()

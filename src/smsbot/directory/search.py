@@ -1,10 +1,12 @@
 """The nearest services: the database narrows to a bounding box (indexed), Python measures exactly.
 
-1. SQL: rows of the wanted categories inside the box around the point (a range scan on the
-   covering index service_category(category, latitude, longitude, service_id)), the nearest
-   `CANDIDATES` by a flat-earth distance the database can compute cheaply;
+1. SQL: rows of the wanted categories inside the box around the point (short range scans on the
+   covering index service_category(category, lat_band, longitude, latitude, service_id): one
+   longitude range per category and quarter-degree latitude band), the nearest `CANDIDATES` by a
+   flat-earth distance the database can compute cheaply;
 2. Python: great-circle distance, drop what lies outside the radius (the box's corners),
    then open-now first, then nearest first. "Open now" uses each service's own timezone.
+   Only id, coordinates and hours travel for ranking; the shown rows are fetched by id after.
 Open-now ordering therefore applies among the nearest `CANDIDATES` inside the radius.
 """
 
@@ -15,17 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Row
 
-from smsbot.directory.geo import bounding_box, miles_between
+from smsbot.directory.geo import bounding_box, lat_bands, miles_between
 from smsbot.directory.hours import HoursError, WeeklyHours, from_json, local_time
 from smsbot.models import Service, ServiceCategory
 
 service = Service.__table__
 service_category = ServiceCategory.__table__
-CANDIDATES = 60  # nearest rows the database hands over; open-now ordering happens among these
+CANDIDATES = 20  # nearest rows the database hands over; open-now ordering happens among these
 RESULTS = 30  # at most this many places per search (10 MORE pages of 3)
+RINGS = (0.25, 1.0)  # parts of the radius searched in turn, until one holds CANDIDATES places
 
 _COLUMNS = (
     service.c.id,
@@ -64,12 +67,15 @@ class Place:
     local: datetime  # the service's wall-clock time at the search
 
 
-def _place(row: Row, lat: float, lon: float, now: datetime) -> Place:
+def _hours_at(hours_json: str | None, timezone: str, now: datetime) -> tuple[WeeklyHours | None, datetime]:
     try:
-        hours = from_json(row.hours) if row.hours else None
-        local = local_time(now, row.timezone)
+        return (from_json(hours_json) if hours_json else None), local_time(now, timezone)
     except (HoursError, ValueError):
-        hours, local = None, now
+        return None, now
+
+
+def _place(row: Row, lat: float, lon: float, now: datetime) -> Place:
+    hours, local = _hours_at(row.hours, row.timezone, now)
     return Place(
         id=row.id,
         name=row.name,
@@ -90,8 +96,100 @@ def _place(row: Row, lat: float, lon: float, now: datetime) -> Place:
     )
 
 
-def _order(places: list[Place]) -> list[Place]:
-    return sorted(places, key=lambda p: (not p.open_now, p.miles, p.id))
+def _candidates_statement(by_category: bool):
+    """Built once: the box query with bound parameters (the hot path skips building SQL each time)."""
+    table = service_category if by_category else service
+    dy = table.c.latitude - bindparam("lat")
+    dx = (table.c.longitude - bindparam("lon")) * bindparam("shrink")
+    where = [
+        table.c.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+        table.c.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+    ]
+    if by_category:
+        where.insert(0, table.c.lat_band.in_(bindparam("bands", expanding=True)))
+    ranking = (service.c.id, service.c.latitude, service.c.longitude, service.c.hours, service.c.timezone)
+    if not by_category:
+        return select(*ranking).where(*where).order_by(dy * dy + dx * dx).limit(CANDIDATES)
+    distance = func.min(dy * dy + dx * dx)
+    near = (
+        select(table.c.service_id.label("id"), distance.label("d2"))
+        .where(table.c.category.in_(bindparam("categories", expanding=True)), *where)
+        .group_by(table.c.service_id)
+        .order_by(distance)
+        .limit(CANDIDATES)
+        .subquery()
+    )
+    return select(*ranking).join_from(near, service, service.c.id == near.c.id)
+
+
+_BY_CATEGORY = _candidates_statement(True)
+_ANY_CATEGORY = _candidates_statement(False)
+_BY_IDS = select(*_COLUMNS).where(service.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: int
+    miles: float
+    open_now: bool | None
+
+
+def _within(
+    conn: Connection, lat: float, lon: float, categories: Sequence[str] | None, radius_miles: float
+) -> list[tuple[float, int, str | None, str]]:
+    """(miles, id, hours, timezone) of the nearest CANDIDATES inside the radius."""
+    box = bounding_box(lat, lon, radius_miles)
+    params = {
+        "lat": lat,
+        "lon": lon,
+        "shrink": math.cos(math.radians(lat)),  # a degree of longitude is this many degrees of latitude here
+        "min_lat": box.min_lat,
+        "max_lat": box.max_lat,
+        "min_lon": box.min_lon,
+        "max_lon": box.max_lon,
+    }
+    if categories:
+        rows = conn.execute(_BY_CATEGORY, {**params, "categories": list(categories), "bands": lat_bands(box)})
+    else:
+        rows = conn.execute(_ANY_CATEGORY, params)
+    found = []
+    for id_, s_lat, s_lon, hours_json, timezone in rows:
+        miles = miles_between(lat, lon, s_lat, s_lon)
+        if miles <= radius_miles:  # the box's corners lie outside the circle
+            found.append((miles, id_, hours_json, timezone))
+    return found
+
+
+def rank(
+    conn: Connection,
+    lat: float,
+    lon: float,
+    categories: Sequence[str] | None,
+    now: datetime,
+    radius_miles: float,
+    limit: int = RESULTS,
+) -> list[Ranked]:
+    """Services of any of `categories` (None = all) within `radius_miles`: open now first, then nearest."""
+    for fraction in RINGS:
+        # Where places are dense, a small circle already holds the nearest CANDIDATES: anything
+        # outside it is farther than all of them, so the wide search is not needed.
+        found = _within(conn, lat, lon, categories, radius_miles * fraction)
+        if len(found) >= CANDIDATES:
+            break
+    ranked = []
+    for miles, id_, hours_json, timezone in found:
+        hours, local = _hours_at(hours_json, timezone, now)
+        ranked.append(Ranked(id_, miles, hours.is_open_at(local) if hours else None))
+    ranked.sort(key=lambda r: (not r.open_now, r.miles, r.id))
+    return ranked[:limit]
+
+
+def places_by_id(conn: Connection, ids: Sequence[int], lat: float, lon: float, now: datetime) -> list[Place]:
+    """These services (in the order given; ones deleted since are left out), measured from (lat, lon)."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in conn.execute(_BY_IDS, {"ids": list(ids)})}
+    return [_place(rows[i], lat, lon, now) for i in ids if i in rows]
 
 
 def nearest(
@@ -103,41 +201,6 @@ def nearest(
     radius_miles: float,
     limit: int = RESULTS,
 ) -> list[Place]:
-    """Places of any of `categories` (None = all) within `radius_miles`: open now first, then nearest."""
-    box = bounding_box(lat, lon, radius_miles)
-    shrink = math.cos(math.radians(lat))  # a degree of longitude is this many degrees of latitude here
-    if categories:
-        table = service_category
-        where = [table.c.category.in_(list(categories))]
-    else:
-        table = service
-        where = []
-    dy = table.c.latitude - lat
-    dx = (table.c.longitude - lon) * shrink
-    where += [
-        table.c.latitude.between(box.min_lat, box.max_lat),
-        table.c.longitude.between(box.min_lon, box.max_lon),
-    ]
-    if categories:
-        distance = func.min(dy * dy + dx * dx)
-        near = (
-            select(table.c.service_id.label("id"), distance.label("d2"))
-            .where(*where)
-            .group_by(table.c.service_id)
-            .order_by(distance)
-            .limit(CANDIDATES)
-            .subquery()
-        )
-        stmt = select(*_COLUMNS).join_from(near, service, service.c.id == near.c.id)
-    else:
-        stmt = select(*_COLUMNS).where(*where).order_by(dy * dy + dx * dx).limit(CANDIDATES)
-    places = [_place(row, lat, lon, now) for row in conn.execute(stmt)]
-    return _order([p for p in places if p.miles <= radius_miles])[:limit]
-
-
-def places_by_id(conn: Connection, ids: Sequence[int], lat: float, lon: float, now: datetime) -> list[Place]:
-    """These services (in the order given; ones deleted since are left out), measured from (lat, lon)."""
-    if not ids:
-        return []
-    rows = {row.id: row for row in conn.execute(select(*_COLUMNS).where(service.c.id.in_(list(ids))))}
-    return [_place(rows[i], lat, lon, now) for i in ids if i in rows]
+    """The `limit` best places (see `rank`), with everything a reply shows."""
+    ranked = rank(conn, lat, lon, categories, now, radius_miles, limit)
+    return places_by_id(conn, [r.id for r in ranked], lat, lon, now)

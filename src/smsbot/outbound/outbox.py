@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.models import OutboxMessage
@@ -80,8 +80,9 @@ def enqueue(
     """Queue one text (idempotent on `key`); returns False when that key was already queued."""
     if (contact_id is None) == (staff_id is None):
         raise ValueError("an outbox row has exactly one recipient: a contact or a staff member")
-    result = conn.execute(
-        insert_ignore(conn, outbox, ["idempotency_key"]).values(
+    inserted = conn.execute(
+        insert_ignore(conn, outbox, ["idempotency_key"])
+        .values(
             idempotency_key=key,
             purpose=purpose,
             contact_id=contact_id,
@@ -96,8 +97,9 @@ def enqueue(
             created_at=now,
             status_at=now,
         )
-    )
-    return result.rowcount == 1
+        .returning(outbox.c.id)
+    ).first()
+    return inserted is not None
 
 
 def enqueue_many(conn: Connection, rows: list[dict], now: datetime) -> None:
@@ -150,12 +152,17 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list
     return claimed
 
 
-def mark_sent(conn: Connection, row_id: int, sid: str, now: datetime) -> None:
-    # Guarded on `sending`: a status callback that raced ahead of this write keeps its later status.
+_MARK_SENT_MANY = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"), outbox.c.status == "sending")
+    .values(status="sent", twilio_sid=bindparam("b_sid"), sent_at=bindparam("b_now"), lease_until=None)
+)
+
+
+def mark_sent_many(conn: Connection, sent: list[tuple[int, str]], now: datetime) -> None:
     conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id, outbox.c.status == "sending")
-        .values(status="sent", twilio_sid=sid, sent_at=now, lease_until=None, status_at=now)
+        _MARK_SENT_MANY.values(status_at=bindparam("b_now")),
+        [{"b_id": row_id, "b_sid": sid, "b_now": now} for row_id, sid in sent],
     )
 
 

@@ -23,6 +23,7 @@ from smsbot.upsert import insert_ignore
 bucket = SendRateBucket.__table__
 BUCKET = "default"
 RESERVE_SECONDS = 0.25  # how much send time one reservation covers (fewer round trips, little waste)
+LATE_SLOT_TOLERANCE = 0.25  # a slot may be used this fraction of an interval late (timer jitter), no more
 
 
 class Pacer:
@@ -81,8 +82,8 @@ class SharedPacer(Pacer):
     def wait(self) -> None:
         with self._lock:
             # Slots that went by unused (the worker was busy elsewhere) are dropped, never caught up
-            # on: catching up would be a burst above the rate.
-            stale = self.wall() - self.interval
+            # on: a late slot sent now could land right next to another worker's next slot.
+            stale = self.wall() - self.interval * LATE_SLOT_TOLERANCE
             while self._slots and self._slots[-1] < stale:
                 self._slots.pop()
             if not self._slots:

@@ -13,17 +13,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from smsbot.config import Settings
+from smsbot.outbound.http_transport import LeanHttpClient, TransportError
 
-TWILIO_API = "https://api.twilio.com"
 OPTED_OUT_CODES = {21610}  # "Attempt to send to unsubscribed recipient"
 INVALID_NUMBER_CODES = {21211, 21614}  # invalid 'To' number / not a mobile number
-CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 15.0
+TIMEOUT = 15.0  # seconds to connect, and then to get Twilio's answer
 
 # twilio's HTTP client logs each request at INFO; the URLs hold no number, but keep the logs quiet.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -71,22 +69,6 @@ class ConsoleSender:
         return "CONSOLE" + uuid.uuid4().hex
 
 
-class BaseUrlHttpClient(TwilioHttpClient):
-    """twilio's HTTP client, aimed at TWILIO_API_BASE_URL (a local fake in tests and benchmarks)."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(timeout=READ_TIMEOUT)
-        self.base_url = base_url.rstrip("/")
-        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=8))
-
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, **kwargs):
-        if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API) :]
-        return super().request(
-            method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout, **kwargs
-        )
-
-
 class TwilioSender:
     """The twilio REST client (one per thread: its HTTP session is not shared across threads)."""
 
@@ -105,7 +87,7 @@ class TwilioSender:
     def _client(self) -> Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            http = BaseUrlHttpClient(self.settings.twilio_api_base_url)
+            http = LeanHttpClient(self.settings.twilio_api_base_url, timeout=TIMEOUT)
             client = Client(
                 self.settings.twilio_account_sid, self.settings.twilio_auth_token, http_client=http
             )
@@ -124,10 +106,11 @@ class TwilioSender:
             message = self._client().messages.create(**options)
         except TwilioRestException as exc:
             raise classify_twilio_error(exc.status, exc.code) from None
-        except requests.exceptions.ReadTimeout:
-            raise SendError("unknown", "timeout") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
-            raise SendError("retry", "connection") from None
+        except TransportError as exc:
+            # Never reached Twilio: resend. Might have (no answer in time): only where a duplicate is safe.
+            raise (
+                SendError("unknown", exc.kind[:16]) if exc.reached else SendError("retry", "connection")
+            ) from None
         return message.sid
 
 

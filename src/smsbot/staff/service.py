@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from smsbot.context import AppContext
@@ -89,3 +94,184 @@ def set_on_call(ctx: AppContext, name_or_id: str, on_call: bool = True) -> int:
         staff.is_on_call = on_call
         session.add(staff)
         return staff.id
+
+
+# --- account lifecycle (issue 5): deactivate, reset, roles, on call, tokens --------------------
+# These take the caller's connection, so the change and its audit row commit together.
+
+MIN_PASSWORD_LENGTH = 12
+_staff_t = Staff.__table__
+_token_t = ApiToken.__table__
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Where a deactivated account's work went (to_staff_id None: nobody is on call)."""
+
+    to_staff_id: int | None
+    participants: int
+    alerts: int
+
+
+def find_staff(conn: Connection, name_or_id: str, *, active_only: bool = True):
+    """One staff row by id or exact name; LookupError when there is none or the name is shared."""
+    query = sa_select(_staff_t)
+    if active_only:
+        query = query.where(_staff_t.c.is_active)
+    text = name_or_id.strip()
+    by = _staff_t.c.id == int(text) if text.isdigit() else _staff_t.c.name == text
+    query = query.where(by)
+    rows = conn.execute(query).all()
+    if len(rows) != 1:
+        raise LookupError("several staff share that name: use the id" if rows else "no such staff member")
+    return rows[0]
+
+
+def end_sessions(conn: Connection, staff_id: int) -> int:
+    """Sign the staff member out of every browser, at once."""
+    from smsbot.models import StaffSession
+
+    table = StaffSession.__table__
+    return conn.execute(sa_delete(table).where(table.c.staff_id == staff_id)).rowcount
+
+
+def revoke_tokens(conn: Connection, staff_id: int, now: datetime) -> int:
+    return conn.execute(
+        sa_update(_token_t)
+        .where(_token_t.c.staff_id == staff_id, _token_t.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+
+
+def issue_token(conn: Connection, staff_id: int, now: datetime) -> str:
+    """A new API token (shown once; only its hash is kept)."""
+    token = "smsbot_" + secrets.token_urlsafe(32)
+    conn.execute(_token_t.insert().values(staff_id=staff_id, token_hash=token_hash(token), created_at=now))
+    return token
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"use at least {MIN_PASSWORD_LENGTH} characters"
+    if len(set(password)) < 5:
+        return "use more different characters"
+    return None
+
+
+def set_password(conn: Connection, staff_id: int, password: str) -> None:
+    conn.execute(
+        sa_update(_staff_t)
+        .where(_staff_t.c.id == staff_id)
+        .values(password_hash=_hasher.hash(password), must_change_password=False)
+    )
+
+
+def reset_password(conn: Connection, staff_id: int) -> str:
+    """A new one-time password (to change at the next sign-in); every session ends."""
+    password = secrets.token_urlsafe(12)
+    conn.execute(
+        sa_update(_staff_t)
+        .where(_staff_t.c.id == staff_id)
+        .values(password_hash=_hasher.hash(password), must_change_password=True)
+    )
+    end_sessions(conn, staff_id)
+    return password
+
+
+def reset_second_factor(conn: Connection, staff_id: int) -> None:
+    """Forget the TOTP secret (a lost phone); the owner sets a new one at the next sign-in."""
+    conn.execute(
+        sa_update(_staff_t)
+        .where(_staff_t.c.id == staff_id)
+        .values(totp_ciphertext=None, totp_confirmed_at=None, totp_last_step=None)
+    )
+    end_sessions(conn, staff_id)
+
+
+def set_role(conn: Connection, staff_id: int, role: str) -> str:
+    """Change the role; returns the old one. Sessions end so the new rights apply from the next sign-in."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    old = conn.execute(sa_select(_staff_t.c.role).where(_staff_t.c.id == staff_id)).scalar_one()
+    if old != role:
+        conn.execute(sa_update(_staff_t).where(_staff_t.c.id == staff_id).values(role=role))
+        end_sessions(conn, staff_id)
+    return old
+
+
+def mark_on_call(conn: Connection, staff_id: int, on_call: bool) -> None:
+    conn.execute(
+        sa_update(_staff_t).where(_staff_t.c.id == staff_id, _staff_t.c.is_active).values(is_on_call=on_call)
+    )
+
+
+def on_call_peer(conn: Connection, excluding: int | None = None) -> int | None:
+    """The active on-call staff member who takes over work (one who can be texted first)."""
+    query = sa_select(_staff_t.c.id).where(_staff_t.c.is_on_call, _staff_t.c.is_active)
+    if excluding is not None:
+        query = query.where(_staff_t.c.id != excluding)
+    return conn.execute(
+        query.order_by(_staff_t.c.phone_ciphertext.is_(None), _staff_t.c.id).limit(1)
+    ).scalar()
+
+
+def deactivate(conn: Connection, staff_id: int, now: datetime, wording) -> Handover:
+    """End the account's sessions and tokens at once; its live participants and open alerts go to the
+    on-call peer, who is texted about each open alert. Safe to repeat (it moves what is still left)."""
+    from smsbot.checkins import texts
+    from smsbot.models import Alert, Enrollment, OutboxMessage
+    from smsbot.outbound import outbox
+
+    conn.execute(
+        sa_update(_staff_t).where(_staff_t.c.id == staff_id).values(is_active=False, is_on_call=False)
+    )
+    conn.execute(
+        sa_update(_staff_t)
+        .where(_staff_t.c.id == staff_id, _staff_t.c.deactivated_at.is_(None))
+        .values(deactivated_at=now)
+    )
+    end_sessions(conn, staff_id)
+    revoke_tokens(conn, staff_id, now)
+    out, alert, enrollment = OutboxMessage.__table__, Alert.__table__, Enrollment.__table__
+    # Texts not yet sent to the departed account would reach someone who no longer works the line.
+    conn.execute(
+        sa_update(out)
+        .where(out.c.staff_id == staff_id, out.c.status == "queued")
+        .values(status="cancelled", next_attempt_at=None)
+    )
+    target = on_call_peer(conn, excluding=staff_id)
+    if target is None:
+        return Handover(None, 0, 0)
+    moved = conn.execute(
+        sa_update(enrollment)
+        .where(enrollment.c.staff_id == staff_id, enrollment.c.status.in_(("invited", "active", "paused")))
+        .values(staff_id=target)
+    ).rowcount
+    open_alerts = conn.execute(
+        sa_select(alert.c.id, enrollment.c.nickname)
+        .select_from(alert.outerjoin(enrollment, enrollment.c.id == alert.c.enrollment_id))
+        .where(alert.c.staff_id == staff_id, alert.c.status == "open")
+    ).all()
+    for row in open_alerts:
+        conn.execute(sa_update(alert).where(alert.c.id == row.id).values(staff_id=target))
+        outbox.enqueue(
+            conn,
+            key=f"alert:{row.id}:oncall:{target}",
+            purpose="alert_oncall",
+            body=texts.alert_on_call(wording, row.nickname, row.id),
+            now=now,
+            staff_id=target,
+            alert_id=row.id,
+        )
+    return Handover(target, moved, len(open_alerts))
+
+
+_PLACEHOLDER_HASH: list[str] = []
+
+
+def spend_password_check(password: str) -> None:
+    """Run argon2 for a name nobody has, so a wrong name takes as long to refuse as a wrong password."""
+    if not _PLACEHOLDER_HASH:
+        _PLACEHOLDER_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
+    verify_password(Staff(name="", role="peer", password_hash=_PLACEHOLDER_HASH[0]), password)

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("created_at", smsbot.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", smsbot.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("source", "source_id", name="uq_service_source"),
+        sa.UniqueConstraint("source_id", "source", name="uq_service_source"),
     )
     with op.batch_alter_table("service", schema=None) as batch_op:
         batch_op.create_index("ix_service_lat_lon", ["latitude", "longitude"], unique=False)
@@ -49,6 +49,7 @@ def upgrade() -> None:
         "service_category",
         sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("lat_band", sa.Integer(), nullable=False),
         sa.Column("latitude", sa.Float(), nullable=False),
         sa.Column("longitude", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(["service_id"], ["service.id"], ondelete="CASCADE"),
@@ -56,7 +57,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("service_category", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_service_category_geo", ["category", "latitude", "longitude", "service_id"], unique=False
+            "ix_service_category_geo",
+            ["category", "lat_band", "longitude", "latitude", "service_id"],
+            unique=False,
         )
 
 

@@ -1,0 +1,85 @@
+"""Who may open a page: the policy dependencies every dashboard route declares, and the form check.
+
+`public` (anyone), `signing_in` (a session that has not finished signing in), `signed_in` (a peer or
+an admin), `admin_only`. Each is registered with policy.py, which denies any route that uses none.
+`verified_form` reads a POSTed form and refuses it (403) without the right CSRF token.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from smsbot.dashboard import csrf
+from smsbot.dashboard.policy import Policy, declares
+from smsbot.dashboard.sessions import COOKIE, Viewer, load
+from smsbot.dashboard.web import PageError, SignInRequired
+
+MAX_FORM_BYTES = 20 * 1024 * 1024  # a directory import file fits; anything bigger is refused (413)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _session(request: Request) -> Viewer | None:
+    # A background refresh (X-Background: 1) reads the session without extending it.
+    background = request.headers.get("x-background") == "1"
+    viewer = load(request.app.state.ctx, request.cookies.get(COOKIE), touch=not background)
+    request.state.viewer = viewer
+    return viewer
+
+
+def _return_path(request: Request) -> str | None:
+    return request.url.path if request.method == "GET" else None
+
+
+@declares(Policy.PUBLIC)
+def public(request: Request) -> Viewer | None:
+    """Anyone may open it; the viewer, if signed in, is passed along."""
+    return _session(request)
+
+
+@declares(Policy.SIGNING_IN)
+def signing_in(request: Request) -> Viewer:
+    """A session exists, signed in or halfway (second factor, first password change)."""
+    viewer = _session(request)
+    if viewer is None:
+        raise SignInRequired(_return_path(request))
+    return viewer
+
+
+@declares(Policy.STAFF)
+def signed_in(request: Request) -> Viewer:
+    """A peer or an admin who has finished signing in."""
+    viewer = signing_in(request)
+    step = viewer.pending_step()
+    if step is not None:
+        raise SignInRequired(None, to=step)
+    return viewer
+
+
+@declares(Policy.ADMIN)
+def admin_only(viewer: Viewer = Depends(signed_in)) -> Viewer:
+    if not viewer.is_admin:
+        raise PageError(403, "This page is for admins. Ask an admin if you need something from it.")
+    return viewer
+
+
+async def verified_form(request: Request) -> FormData:
+    """The POSTed form, after the size, type and CSRF checks (413, 415, 403)."""
+    try:
+        length = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        raise PageError(400, "Bad Content-Length header.") from None
+    if length > MAX_FORM_BYTES:
+        raise PageError(413, f"That is too big: at most {MAX_FORM_BYTES // (1024 * 1024)} MB.")
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(FORM_TYPES):
+        raise PageError(
+            415, "Send this as a form (application/x-www-form-urlencoded or multipart/form-data)."
+        )
+    form = await request.form(max_files=1, max_fields=200)
+    submitted = form.get(csrf.FIELD) or request.headers.get(csrf.HEADER)
+    if not csrf.valid(request, submitted if isinstance(submitted, str) else None):
+        raise PageError(
+            403, "This form has expired or did not come from this site. Reload the page and try again."
+        )
+    return form

@@ -1,0 +1,100 @@
+"""The audit log: append-only rows of who did what to which object, and when.
+
+Sign-ins, reveals of a phone number, enrollment changes, opt-outs entered by staff, deletions, role
+changes and the other account changes. A row names people and objects by id; `detail` is a short
+fixed phrase (a reason code, "peer -> admin", counts), never a phone number or a message text.
+The table refuses UPDATE and DELETE (triggers in migration 0004), so this module only appends.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from smsbot.models import AuditLog, Staff
+
+audit_log = AuditLog.__table__
+staff = Staff.__table__
+
+ACTIONS = {
+    "sign_in": "signed in",
+    "sign_in_failed": "failed to sign in",
+    "sign_in_blocked": "was stopped by the sign-in limit",
+    "sign_out": "signed out",
+    "second_factor_failed": "typed a wrong sign-in code",
+    "second_factor_on": "turned on the second factor",
+    "password_changed": "changed their password",
+    "phone_revealed": "revealed a full phone number",
+    "enrollment_created": "enrolled a participant",
+    "enrollment_changed": "changed an enrollment",
+    "enrollment_stopped": "stopped an enrollment",
+    "staff_opt_out": "entered an opt-out",
+    "alert_acknowledged": "acknowledged an alert",
+    "service_changed": "changed a service",
+    "service_deleted": "deleted a service",
+    "directory_imported": "imported a directory file",
+    "staff_created": "added a staff account",
+    "staff_deactivated": "deactivated a staff account",
+    "role_changed": "changed a role",
+    "password_reset": "reset a password",
+    "second_factor_reset": "reset a second factor",
+    "tokens_revoked": "revoked API tokens",
+    "token_issued": "issued an API token",
+    "on_call_changed": "changed who is on call",
+}
+# Belt and braces: anything that looks like a phone number never reaches the table.
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def record(
+    conn: Connection,
+    now: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one row in the caller's transaction (it commits with the change it describes)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if detail is not None:
+        detail = _PHONE_LIKE.sub("[number removed]", detail)[:120]
+    conn.execute(
+        audit_log.insert().values(
+            at=now,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+    )
+
+
+def recent(conn: Connection, limit: int = 200, before_id: int | None = None) -> list[dict]:
+    """Newest first, with the actor's name, for the admin's audit page."""
+    query = (
+        select(audit_log, staff.c.name.label("actor_name"))
+        .select_from(audit_log.outerjoin(staff, staff.c.id == audit_log.c.actor_id))
+        .order_by(audit_log.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
+    return [
+        {
+            "id": row.id,
+            "at": row.at,
+            "actor": row.actor_name or ("nobody known" if row.actor_id is None else f"staff {row.actor_id}"),
+            "actor_id": row.actor_id,
+            "action": row.action,
+            "what": ACTIONS.get(row.action, row.action),
+            "object": f"{row.object_type} {row.object_id}" if row.object_type else "",
+            "detail": row.detail or "",
+        }
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,215 @@
+"""Signing in and out, the second factor, and one's own account (password, authenticator app).
+
+Order of a sign-in: name + password (rate-limited) -> the code from the app, or an admin's first
+set-up of one -> a new password when the current one was given out by an admin -> the alerts.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from smsbot.context import AppContext
+from smsbot.dashboard import audit, sessions, signin, totp
+from smsbot.dashboard.access import public, signed_in, signing_in, verified_form
+from smsbot.dashboard.sessions import Viewer
+from smsbot.dashboard.web import PageError, redirect, render, safe_next
+from smsbot.staff.service import password_problem, set_password, verify_password
+
+router = APIRouter(include_in_schema=False)
+LOCKED = "Too many tries. Wait 15 minutes, or ask an admin to reset your password."
+
+
+def _ctx(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/", viewer: Viewer | None = Depends(public)) -> Response:
+    if viewer is not None and viewer.pending_step() is None:
+        return redirect(safe_next(next))
+    return render(request, "signin.html", next=safe_next(next), error=None)
+
+
+@router.post("/signin")
+def signin_submit(
+    request: Request, _: Viewer | None = Depends(public), form: FormData = Depends(verified_form)
+) -> Response:
+    ctx = _ctx(request)
+    login, password = _field(form, "login"), form.get("password")
+    password = password if isinstance(password, str) else ""
+    next_path = safe_next(_field(form, "next"))
+    keys = signin.keys_for(ctx.vault, login, request.client.host if request.client else "unknown")
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        is_blocked = signin.blocked(conn, keys, now)
+        rows = [] if is_blocked else signin.candidates(conn, login)
+        if is_blocked:
+            audit.record(conn, now, None, "sign_in_blocked")
+    if is_blocked:
+        raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
+    staff = signin.check_password(rows, password)  # argon2, outside any transaction
+    with ctx.db.transaction() as conn:
+        if staff is None:
+            signin.note(conn, [keys.name, keys.address], now, succeeded=False)
+            audit.record(conn, now, rows[0].id if len(rows) == 1 else None, "sign_in_failed")
+        else:
+            signin.note(conn, [keys.name, keys.address], now, succeeded=True)
+            sessions.end(conn, request.cookies.get(sessions.COOKIE))  # never reuse a session id
+            token = sessions.start(conn, staff, now)
+            if not sessions.needs_code(staff):
+                audit.record(conn, now, staff.id, "sign_in")
+    if staff is None:
+        error = "That name or password is not right."
+        return render(request, "signin.html", status_code=401, next=next_path, error=error)
+    if staff.totp_confirmed_at is not None:
+        target = "/signin/code"
+    elif staff.role == "admin":
+        target = "/account/second-factor"
+    elif staff.must_change_password:
+        target = "/account/password"
+    else:
+        target = next_path
+    response = redirect(target)
+    sessions.set_cookie(response, ctx.settings, token)
+    return response
+
+
+@router.get("/signin/code")
+def code_page(request: Request, viewer: Viewer = Depends(signing_in)) -> Response:
+    if viewer.second_factor_done or viewer.staff.totp_confirmed_at is None:
+        return redirect(viewer.pending_step() or "/")
+    return render(request, "signin_code.html", error=None)
+
+
+@router.post("/signin/code")
+def code_submit(
+    request: Request, viewer: Viewer = Depends(signing_in), form: FormData = Depends(verified_form)
+) -> Response:
+    ctx, now = _ctx(request), _ctx(request).clock.now()
+    key = signin.code_key(ctx.vault, viewer.id)
+    with ctx.db.transaction() as conn:
+        if signin.failures(conn, key, now) >= signin.MAX_CODE_FAILURES:
+            sessions.end_session_id(conn, viewer.session_id)
+            audit.record(conn, now, viewer.id, "sign_in_blocked")
+            locked = True
+        else:
+            locked = False
+            ok = totp.verify(conn, ctx.settings, viewer.id, _field(form, "code"), now)
+            if ok:
+                signin.note(conn, [key], now, succeeded=True)
+                sessions.second_factor_passed(conn, viewer.session_id)
+                audit.record(conn, now, viewer.id, "sign_in")
+            else:
+                signin.note(conn, [key], now, succeeded=False)
+                audit.record(conn, now, viewer.id, "second_factor_failed")
+    if locked:
+        raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
+    if not ok:
+        error = "That code is not right. Type the 6 digits your app shows now."
+        return render(request, "signin_code.html", status_code=401, error=error)
+    return redirect("/account/password" if viewer.staff.must_change_password else "/")
+
+
+@router.post("/signout")
+def signout(
+    request: Request, viewer: Viewer = Depends(signing_in), _: FormData = Depends(verified_form)
+) -> Response:
+    ctx = _ctx(request)
+    with ctx.db.transaction() as conn:
+        sessions.end_session_id(conn, viewer.session_id)
+        audit.record(conn, ctx.clock.now(), viewer.id, "sign_out")
+    response = redirect("/signin")
+    sessions.clear_cookie(response, ctx.settings)
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
+    return render(request, "account.html")
+
+
+@router.get("/account/password")
+def password_page(request: Request, viewer: Viewer = Depends(signing_in)) -> Response:
+    if not viewer.second_factor_done:
+        return redirect(viewer.pending_step() or "/")
+    return render(request, "account_password.html", error=None)
+
+
+@router.post("/account/password")
+def password_submit(
+    request: Request, viewer: Viewer = Depends(signing_in), form: FormData = Depends(verified_form)
+) -> Response:
+    if not viewer.second_factor_done:
+        return redirect(viewer.pending_step() or "/")
+    current, new, again = (form.get(n) or "" for n in ("current", "new", "again"))
+    error = None
+    if not isinstance(current, str) or not verify_password(viewer.staff, current):
+        error = "Your current password is not right."
+    elif new != again:
+        error = "The two new passwords are not the same."
+    elif isinstance(new, str) and (problem := password_problem(new)):
+        error = f"Choose another password: {problem}."
+    elif new == current:
+        error = "Choose a password different from the current one."
+    if error:
+        return render(request, "account_password.html", status_code=422, error=error)
+    ctx = _ctx(request)
+    with ctx.db.transaction() as conn:
+        set_password(conn, viewer.id, str(new))
+        audit.record(conn, ctx.clock.now(), viewer.id, "password_changed", "staff", viewer.id)
+    return redirect("/?done=password")
+
+
+@router.get("/account/second-factor")
+def second_factor_page(request: Request, viewer: Viewer = Depends(signing_in)) -> Response:
+    if viewer.staff.totp_confirmed_at is not None:
+        if not viewer.second_factor_done:
+            return redirect("/signin/code")  # a password alone never replaces a confirmed app
+        return render(request, "account_second_factor.html", enabled=True)
+    return _setup_page(request, viewer, None)
+
+
+def _setup_page(request: Request, viewer: Viewer, error: str | None, status_code: int = 200) -> Response:
+    ctx = _ctx(request)
+    with ctx.db.transaction() as conn:
+        secret = totp.pending_secret(conn, ctx.settings, viewer.id)
+    uri = totp.setup_uri(secret, viewer.staff.name, ctx.settings.program_name)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(
+        request,
+        "account_second_factor.html",
+        status_code=status_code,
+        enabled=False,
+        secret=grouped,
+        uri=uri,
+        error=error,
+        required=viewer.is_admin,
+    )
+
+
+@router.post("/account/second-factor")
+def second_factor_submit(
+    request: Request, viewer: Viewer = Depends(signing_in), form: FormData = Depends(verified_form)
+) -> Response:
+    if viewer.staff.totp_confirmed_at is not None:
+        return redirect("/account/second-factor")
+    ctx, now = _ctx(request), _ctx(request).clock.now()
+    with ctx.db.transaction() as conn:
+        ok = totp.confirm_setup(conn, ctx.settings, viewer.id, _field(form, "code"), now)
+        if ok:
+            sessions.second_factor_passed(conn, viewer.session_id)
+            audit.record(conn, now, viewer.id, "second_factor_on", "staff", viewer.id)
+            if not viewer.second_factor_done:
+                audit.record(conn, now, viewer.id, "sign_in")
+    if not ok:
+        return _setup_page(
+            request, viewer, "That code is not right. Type the 6 digits your app shows now.", 422
+        )
+    return redirect("/account/password" if viewer.staff.must_change_password else "/?done=second-factor")

@@ -1,0 +1,187 @@
+"""What the pages read: alerts and participants as a viewer may see them, filtered in the query.
+
+A peer sees their own participants and the alerts of those (plus alerts escalated to them); an admin
+sees everyone's. Another peer's id is simply not found (404), exactly as in the API. Nothing here
+returns a phone number: `phone_last4` at most. The one exception is `reveal_phone`, which the
+admin-only reveal page calls (and audits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Connection
+
+from smsbot.checkins import alerts as alert_rules
+from smsbot.checkins import enrollments
+from smsbot.dashboard.sessions import Viewer
+from smsbot.models import Alert, Checkin, Contact, Enrollment, Staff, Suppression
+from smsbot.privacy import PhoneVault
+from smsbot.upsert import insert_ignore
+
+alert, enrollment, checkin = Alert.__table__, Enrollment.__table__, Checkin.__table__
+contact, staff = Contact.__table__, Staff.__table__
+
+WHAT_HAPPENED = {
+    "call": "asked for a call",
+    "unreachable": "could not reach",
+    "help": "asked for help",
+    "distress": "sent words that sound like distress",
+    "emergency": "mentioned an emergency",
+}
+ANSWERS = {"ok": "OK", "call": "asked for a call", "help": "asked for help", "text": "wrote back"}
+
+
+def what_happened(kind: str, scheduled_for: datetime | None, timezone: str | None) -> str:
+    """ "no answer since 18:00", "asked for a call", "could not reach"..."""
+    if kind == "no_reply":
+        if scheduled_for is None:
+            return "no answer to a check-in"
+        return "no answer since " + scheduled_for.astimezone(ZoneInfo(timezone or "UTC")).strftime("%H:%M")
+    return WHAT_HAPPENED.get(kind, kind.replace("_", " "))
+
+
+def _alert_query(viewer: Viewer):
+    query = select(
+        alert.c.id,
+        alert.c.kind,
+        alert.c.status,
+        alert.c.created_at,
+        alert.c.acked_at,
+        alert.c.escalated_at,
+        alert.c.enrollment_id,
+        enrollment.c.nickname,
+        enrollment.c.timezone,
+        enrollment.c.staff_id.label("owner_id"),
+        checkin.c.scheduled_for,
+        staff.c.name.label("peer_name"),
+    ).select_from(
+        alert.outerjoin(enrollment, enrollment.c.id == alert.c.enrollment_id)
+        .outerjoin(checkin, checkin.c.id == alert.c.checkin_id)
+        .outerjoin(staff, staff.c.id == alert.c.staff_id)
+    )
+    scope = alert_rules.visible_to(viewer.staff)  # the API's rule, so both agree
+    return query if scope is None else query.where(scope)
+
+
+def _alert_view(row) -> dict:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "what": what_happened(row.kind, row.scheduled_for, row.timezone),
+        "nickname": row.nickname or "A participant (details deleted)",
+        "enrollment_id": row.enrollment_id,
+        "created_at": row.created_at,
+        "acked_at": row.acked_at,
+        "escalated": row.escalated_at is not None,
+        "peer_name": row.peer_name,
+        "owner_id": row.owner_id,
+    }
+
+
+def alerts_for(conn: Connection, viewer: Viewer, acked_limit: int = 20) -> list[dict]:
+    """Open alerts first, newest first; then the most recently acknowledged ones."""
+    base = _alert_query(viewer)
+    open_rows = conn.execute(
+        base.where(alert.c.status == "open").order_by(alert.c.created_at.desc(), alert.c.id.desc()).limit(500)
+    ).all()
+    acked_rows = conn.execute(
+        base.where(alert.c.status != "open")
+        .order_by(alert.c.acked_at.desc(), alert.c.id.desc())
+        .limit(acked_limit)
+    ).all()
+    return [_alert_view(row) for row in [*open_rows, *acked_rows]]
+
+
+def alert_for(conn: Connection, viewer: Viewer, alert_id: int) -> dict | None:
+    row = conn.execute(_alert_query(viewer).where(alert.c.id == alert_id)).first()
+    return _alert_view(row) if row else None
+
+
+def _enrollment_scope(viewer: Viewer):
+    """The API's rule: not ended, and a peer's own only."""
+    conditions = [enrollment.c.status != "ended"]
+    if not viewer.is_admin:
+        conditions.append(enrollment.c.staff_id == viewer.id)
+    return and_(*conditions)
+
+
+def participants_for(conn: Connection, viewer: Viewer) -> list[dict]:
+    """Each visible enrollment with its last check-in and answer and its next check-in."""
+    latest = (
+        select(checkin.c.enrollment_id, func.max(checkin.c.id).label("checkin_id"))
+        .where(checkin.c.status != "missed_by_system")
+        .group_by(checkin.c.enrollment_id)
+        .subquery()
+    )
+    live_first = case((enrollment.c.status.in_(enrollments.LIVE), 0), else_=1)
+    rows = conn.execute(
+        select(
+            enrollment,
+            checkin.c.scheduled_for.label("last_at"),
+            checkin.c.status.label("last_status"),
+            checkin.c.answer_kind.label("last_answer"),
+            staff.c.name.label("peer_name"),
+        )
+        .select_from(
+            enrollment.outerjoin(latest, latest.c.enrollment_id == enrollment.c.id)
+            .outerjoin(checkin, checkin.c.id == latest.c.checkin_id)
+            .outerjoin(staff, staff.c.id == enrollment.c.staff_id)
+        )
+        .where(_enrollment_scope(viewer))
+        .order_by(live_first, func.lower(enrollment.c.nickname), enrollment.c.id)
+    ).all()
+    return [
+        {
+            **enrollments.view(row),
+            "next_at": row.next_checkin_at,
+            "last_at": row.last_at,
+            "last_status": (row.last_status or "").replace("_", " "),
+            "last_answer": ANSWERS.get(row.last_answer or "", row.last_answer or ""),
+            "peer_name": row.peer_name,
+        }
+        for row in rows
+    ]
+
+
+def enrollment_for(conn: Connection, viewer: Viewer, enrollment_id: int):
+    """The enrollment row if the viewer may see it, else None (the page answers 404)."""
+    return conn.execute(
+        select(enrollment).where(enrollment.c.id == enrollment_id, _enrollment_scope(viewer))
+    ).first()
+
+
+def staff_choices(conn: Connection) -> list[tuple[int, str]]:
+    rows = conn.execute(
+        select(staff.c.id, staff.c.name).where(staff.c.is_active).order_by(func.lower(staff.c.name))
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def reveal_phone(conn: Connection, vault: PhoneVault, contact_id: int | None) -> str | None:
+    """The participant's full number (admins only, after they said why; the caller audits)."""
+    if contact_id is None:
+        return None
+    row = conn.execute(
+        select(contact.c.phone_index, contact.c.phone_ciphertext).where(contact.c.id == contact_id)
+    ).first()
+    if row is None or row.phone_ciphertext is None:
+        return None
+    return vault.decrypt(row.phone_ciphertext, row.phone_index)
+
+
+def staff_opt_out(conn: Connection, contact_id: int, staff_id: int, now: datetime) -> None:
+    """The participant told staff to stop all texts: the same effect as texting STOP, with the
+    staff member recorded as the source (suppression, consent evidence, enrollments stopped)."""
+    phone_index = conn.execute(select(contact.c.phone_index).where(contact.c.id == contact_id)).scalar_one()
+    conn.execute(
+        insert_ignore(conn, Suppression.__table__, ["phone_index"]).values(
+            phone_index=phone_index, opted_out_at=now, source="staff"
+        )
+    )
+    conn.execute(contact.update().where(contact.c.id == contact_id).values(opted_out_at=now))
+    enrollments.record_consent(conn, phone_index, "opt_out", now, wording_version=None, staff_id=staff_id)
+    enrollments.stop_contact(conn, contact_id, now)

@@ -1,0 +1,117 @@
+"""The second factor: time-based one-time codes (TOTP, RFC 6238, via pyotp) from an authenticator app.
+
+Required for admins, available to peers. The secret is stored encrypted (AES-GCM under a key
+derived from the master secret, bound to the staff id); a code is accepted once (the last used
+time step is kept), within one 30-second step either side for clock drift.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from datetime import datetime
+
+import pyotp
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.config import Settings
+from smsbot.dashboard.security import derived_key
+from smsbot.models import Staff
+
+staff_table = Staff.__table__
+NONCE_BYTES = 12
+STEP_SECONDS = 30
+DRIFT_STEPS = 1
+
+
+def _aad(staff_id: int) -> bytes:
+    return f"staff-totp:{staff_id}".encode()
+
+
+def encrypt_secret(settings: Settings, staff_id: int, secret: str) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    key = derived_key(settings, "staff-totp")
+    return nonce + AESGCM(key).encrypt(nonce, secret.encode(), _aad(staff_id))
+
+
+def decrypt_secret(settings: Settings, staff_id: int, blob: bytes) -> str:
+    key = derived_key(settings, "staff-totp")
+    return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(staff_id)).decode()
+
+
+def clean_code(code: str | None) -> str:
+    return "".join((code or "").split())
+
+
+def matching_step(secret: str, code: str, now: datetime, after_step: int | None) -> int | None:
+    """The time step a correct, unused code belongs to, or None."""
+    code = clean_code(code)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // STEP_SECONDS
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if after_step is not None and step <= after_step:
+            continue  # a code is good once: a watched or replayed code opens nothing
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def pending_secret(conn: Connection, settings: Settings, staff_id: int) -> str:
+    """The secret being set up (made and stored on first call; the same until confirmed)."""
+    row = conn.execute(
+        select(staff_table.c.totp_ciphertext, staff_table.c.totp_confirmed_at).where(
+            staff_table.c.id == staff_id
+        )
+    ).one()
+    if row.totp_ciphertext is not None and row.totp_confirmed_at is None:
+        return decrypt_secret(settings, staff_id, row.totp_ciphertext)
+    secret = pyotp.random_base32()
+    conn.execute(
+        update(staff_table)
+        .where(staff_table.c.id == staff_id)
+        .values(
+            totp_ciphertext=encrypt_secret(settings, staff_id, secret),
+            totp_confirmed_at=None,
+            totp_last_step=None,
+        )
+    )
+    return secret
+
+
+def setup_uri(secret: str, account_name: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)
+
+
+def confirm_setup(conn: Connection, settings: Settings, staff_id: int, code: str, now: datetime) -> bool:
+    """Turn the second factor on once the owner types a code from the new secret."""
+    secret = pending_secret(conn, settings, staff_id)
+    step = matching_step(secret, code, now, None)
+    if step is None:
+        return False
+    conn.execute(
+        update(staff_table)
+        .where(staff_table.c.id == staff_id)
+        .values(totp_confirmed_at=now, totp_last_step=step)
+    )
+    return True
+
+
+def verify(conn: Connection, settings: Settings, staff_id: int, code: str, now: datetime) -> bool:
+    """Check a sign-in code against the confirmed secret, and use it up."""
+    row = conn.execute(
+        select(staff_table.c.totp_ciphertext, staff_table.c.totp_last_step, staff_table.c.totp_confirmed_at)
+        .where(staff_table.c.id == staff_id)
+        .with_for_update()
+    ).one()
+    if row.totp_ciphertext is None or row.totp_confirmed_at is None:
+        return False
+    secret = decrypt_secret(settings, staff_id, row.totp_ciphertext)
+    step = matching_step(secret, code, now, row.totp_last_step)
+    if step is None:
+        return False
+    conn.execute(update(staff_table).where(staff_table.c.id == staff_id).values(totp_last_step=step))
+    return True

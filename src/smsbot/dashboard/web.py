@@ -1,0 +1,137 @@
+"""Rendering dashboard pages: the Jinja2 environment, redirects, and the error pages.
+
+Every page response gets the security headers and, in its forms, the CSRF token. A failed check
+raises `PageError` (an HTML page with a plain reason) or `SignInRequired` (a redirect to sign in).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from smsbot.dashboard import csrf
+from smsbot.dashboard.security import protect
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+# (label, path, admins only)
+NAV = (
+    ("Alerts", "/", False),
+    ("Participants", "/participants", False),
+    ("Directory", "/directory", True),
+    ("Wording", "/wording", True),
+    ("Numbers", "/numbers", True),
+    ("Staff", "/staff", True),
+    ("Audit log", "/audit", True),
+)
+
+
+class PageError(Exception):
+    """Answer with an HTML page that says what went wrong (403, 404, 409, 413, 415, 422, 429)."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code, self.message, self.headers = status_code, message, headers or {}
+
+
+class SignInRequired(Exception):
+    """No live session (or sign-in is not finished): go to `to`, then come back to `next_path`."""
+
+    def __init__(self, next_path: str | None = None, to: str = "/signin") -> None:
+        super().__init__(to)
+        self.next_path, self.to = next_path, to
+
+
+def _local(value: datetime | str | None, timezone: str | None = None, fmt: str = "%a %d %b, %H:%M") -> str:
+    """A UTC timestamp (or its ISO text, as the API gives it) in a time zone, for people."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(ZoneInfo(timezone or "UTC")).strftime(fmt)
+
+
+def _small(count: int | None) -> str:
+    """Counts under 5 are never shown exactly on aggregate pages."""
+    return "<5" if count is None or count < 5 else str(count)
+
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["local"] = _local
+env.filters["small"] = _small
+env.globals["zip"] = zip
+
+
+def is_fetch(request: Request) -> bool:
+    """A request from our own script wanting a page fragment back (not a full page)."""
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    settings = request.app.state.ctx.settings
+    viewer = context.pop("viewer", None) or getattr(request.state, "viewer", None)
+    signed_in = viewer is not None and viewer.pending_step() is None
+    html = env.get_template(template).render(
+        request=request,
+        viewer=viewer,
+        signed_in=signed_in,
+        csrf_token=csrf.token_for(request),
+        nav=[item for item in NAV if signed_in and (viewer.is_admin or not item[2])],
+        program=settings.program_name,
+        program_timezone=settings.default_timezone,
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code)
+    csrf.attach(request, response)
+    return protect(response)
+
+
+def redirect(url: str) -> Response:
+    return protect(RedirectResponse(url, status_code=303))
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (never //host or a scheme) may be a place to return to."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+async def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    if is_fetch(request):
+        response: Response = PlainTextResponse(exc.message, exc.status_code, headers=exc.headers)
+        return protect(response)
+    response = render(request, "error.html", status_code=exc.status_code, message=exc.message)
+    response.headers.update(exc.headers)
+    return response
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if is_fetch(request):
+        return protect(PlainTextResponse("sign in again", 401))
+    url = exc.to
+    if exc.next_path and exc.next_path != "/":
+        url += "?next=" + quote(exc.next_path, safe="/")
+    return redirect(url)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(SignInRequired, _sign_in_required)

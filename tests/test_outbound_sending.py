@@ -1,0 +1,270 @@
+"""Sending through the outbox: retries, carrier errors, pacing, crash leases and status callbacks."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage, Staff, Suppression
+from smsbot.outbound import outbox
+from smsbot.outbound.pacing import NoPacing, SharedPacer
+from smsbot.outbound.senders import ConsoleSender, TwilioSender
+from smsbot.worker.tick import Worker
+from tests.checkins_fixtures import *  # noqa: F403
+from tests.checkins_fixtures import PARTICIPANT, PEER_PHONE, enroll, rows, run_tick, twilio_settings
+from tests.conftest import PUBLIC_URL, sign
+from tests.fake_twilio import FakeTwilio
+
+OB = OutboxMessage.__table__
+
+
+def _active_with_prompt_due(ctx, sms, worker, clock, peer):
+    jamie = peer()
+    enroll(jamie)
+    run_tick(worker, clock)
+    sms("JOIN")
+    return jamie
+
+
+def _prompt(ctx):
+    return rows(ctx, OutboxMessage, OB.c.purpose == "checkin")[0]
+
+
+def test_429_and_500_are_retried_with_backoff(ctx, client, sms, fake, worker, clock, peer):
+    _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    fake.script("429", "500")
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    first = _prompt(ctx)
+    assert first.status == "queued" and first.attempts == 1 and first.error_code == "20429"
+    assert first.next_attempt_at > clock.now()  # backoff, not at once
+    run_tick(worker, clock, clock.now() + timedelta(seconds=10))  # the 500: retried later again
+    run_tick(worker, clock, clock.now() + timedelta(seconds=10))
+    assert _prompt(ctx).status == "sent" and _prompt(ctx).attempts == 3
+    assert len(fake.to(PARTICIPANT)) == 2  # the invitation and exactly one check-in
+
+
+def test_three_failures_give_up_and_alert_the_peer(ctx, client, sms, fake, worker, clock, peer):
+    jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    fake.script("500", "500", "500", to=PARTICIPANT)
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    for _ in range(3):
+        run_tick(worker, clock, clock.now() + timedelta(seconds=30))
+    assert _prompt(ctx).status == "failed" and _prompt(ctx).attempts == 3
+    (alert,) = jamie.get("/api/alerts").json()
+    assert alert["kind"] == "unreachable"
+    assert "could not reach" in fake.to(PEER_PHONE)[0]
+    assert rows(ctx, Checkin)[0].status == "unreachable"
+    run_tick(worker, clock, "2026-03-05T03:00:00Z")  # not also the no-reply path
+    assert len(fake.to(PEER_PHONE)) == 1 and len(jamie.get("/api/alerts").json()) == 1
+
+
+def test_21610_means_opted_out_for_good(ctx, client, sms, fake, worker, clock, peer):
+    jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    fake.script("21610", to=PARTICIPANT)
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    prompt = _prompt(ctx)
+    assert prompt.status == "failed" and prompt.error_code == "21610" and prompt.attempts == 1
+    (suppressed,) = rows(ctx, Suppression)
+    assert suppressed.phone_index == ctx.vault.index(PARTICIPANT) and suppressed.source == "carrier"
+    assert rows(ctx, Contact)[0].opted_out_at is not None
+    assert jamie.get("/api/enrollments").json()[0]["status"] == "stopped"
+    for day in range(5, 8):
+        run_tick(worker, clock, f"2026-03-0{day}T23:00:00Z")
+    assert fake.requests == 2  # the invitation and the one refused check-in; never retried
+
+
+def test_invalid_numbers_fail_at_once(ctx, client, sms, fake, worker, clock, peer):
+    jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    fake.script("21614", to=PARTICIPANT)
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    assert _prompt(ctx).status == "failed" and _prompt(ctx).attempts == 1
+    assert jamie.get("/api/alerts").json()[0]["kind"] == "unreachable"
+
+
+def test_connection_errors_are_retried(ctx, client, sms, fake, clock, peer):
+    dead = FakeTwilio().start()
+    dead_url = dead.base_url
+    dead.stop()  # nothing listens there any more
+    settings = ctx.settings.model_copy(update={"sender": "twilio", "twilio_api_base_url": dead_url})
+    down = Worker(ctx, sender=TwilioSender(settings), pacer=NoPacing())
+    enroll(peer())
+    run_tick(down, clock)
+    (invitation,) = rows(ctx, OutboxMessage)
+    assert (
+        invitation.status == "queued" and invitation.attempts == 1 and invitation.error_code == "connection"
+    )
+    up = Worker(ctx, sender=TwilioSender(twilio_settings(ctx, fake)), pacer=NoPacing())
+    run_tick(up, clock, clock.now() + timedelta(seconds=10))
+    assert len(fake.to(PARTICIPANT)) == 1
+
+
+def test_a_crashed_send_is_resent_for_peers_but_never_for_participants(ctx, clock):
+    """Leases: rows left `sending` by a dead worker. Alerts go again; a check-in never twice."""
+    now = clock.now()
+    with ctx.db.transaction() as conn:
+        contact_id = conn.execute(
+            Contact.__table__.insert()
+            .values(phone_index="x" * 64, created_at=now, last_seen_at=now)
+            .returning(Contact.__table__.c.id)
+        ).scalar_one()
+        staff_id = conn.execute(
+            Staff.__table__.insert()
+            .values(
+                name="P",
+                role="peer",
+                created_at=now,
+                must_change_password=False,
+                is_active=True,
+                is_on_call=False,
+            )
+            .returning(Staff.__table__.c.id)
+        ).scalar_one()
+        outbox.enqueue(conn, key="p", purpose="checkin", body="b", now=now, contact_id=contact_id)
+        outbox.enqueue(conn, key="a", purpose="alert", body="b", now=now, staff_id=staff_id)
+        claimed = outbox.claim(conn, now, 10, timedelta(seconds=60))
+    assert len(claimed) == 2
+    with ctx.db.transaction() as conn:
+        assert outbox.claim(conn, now, 10, timedelta(seconds=60)) == []  # leased: nobody else takes them
+        assert outbox.recover_interrupted(conn, now + timedelta(seconds=30)) == ([], [])  # lease still on
+        requeued, closed = outbox.recover_interrupted(conn, now + timedelta(seconds=61))
+    assert len(requeued) == 1 and [row.purpose for row in closed] == ["checkin"]
+    by_key = {row.idempotency_key: row for row in rows(ctx, OutboxMessage)}
+    assert by_key["a"].status == "queued" and by_key["p"].status == "failed"
+    assert by_key["p"].error_code == "interrupted"
+
+
+def test_the_same_idempotency_key_is_queued_once(ctx, clock):
+    now = clock.now()
+    with ctx.db.transaction() as conn:
+        contact_id = conn.execute(
+            Contact.__table__.insert()
+            .values(phone_index="y" * 64, created_at=now, last_seen_at=now)
+            .returning(Contact.__table__.c.id)
+        ).scalar_one()
+        assert outbox.enqueue(
+            conn, key="checkin:1:prompt", purpose="checkin", body="b", now=now, contact_id=contact_id
+        )
+        assert not outbox.enqueue(
+            conn, key="checkin:1:prompt", purpose="checkin", body="b", now=now, contact_id=contact_id
+        )
+    assert len(rows(ctx, OutboxMessage)) == 1
+
+
+def test_the_shared_pace_holds_across_workers(ctx):
+    """Two workers (pacers) reserving from one bucket row never send closer than 1/rate apart."""
+    wall = [1000.0]
+    sent: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        wall[0] += seconds
+
+    first = SharedPacer(ctx.db, 20.0, wall=lambda: wall[0], sleep=sleep)
+    second = SharedPacer(ctx.db, 20.0, wall=lambda: wall[0], sleep=sleep)
+    for i in range(40):
+        (first if i % 3 else second).wait()
+        sent.append(wall[0])
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    assert min(gaps) >= 0.05 - 1e-9
+    assert sent[-1] - sent[0] >= 39 * 0.05 - 1e-9
+    # Slots left unused while a worker was busy are dropped, not caught up on in a burst.
+    wall[0] += 5
+    before = wall[0]
+    first.wait()
+    first.wait()
+    assert wall[0] - before >= 0.05 - 1e-9
+
+
+def test_sending_at_a_rate_never_trips_a_fake_that_enforces_it(ctx, clock):
+    fake = FakeTwilio(rate=50, burst=2).start()
+    try:
+        ctx.settings.send_rate = 50.0
+        now = clock.now()
+        with ctx.db.transaction() as conn:
+            for i in range(30):
+                e164 = f"+1555555{i:04d}"
+                contact_id = conn.execute(
+                    Contact.__table__.insert()
+                    .values(
+                        phone_index=ctx.vault.index(e164),
+                        phone_ciphertext=ctx.vault.encrypt(e164),
+                        created_at=now,
+                        last_seen_at=now,
+                    )
+                    .returning(Contact.__table__.c.id)
+                ).scalar_one()
+                outbox.enqueue(
+                    conn, key=f"k{i}", purpose="invitation", body="hi", now=now, contact_id=contact_id
+                )
+        report = Worker(ctx, sender=TwilioSender(twilio_settings(ctx, fake))).tick()
+        assert report.dispatch.sent == 30
+        assert fake.rejected_429 == 0 and len(fake.messages) == 30
+    finally:
+        fake.stop()
+
+
+def test_the_console_sender_masks_the_number():
+    stream = io.StringIO()
+    sid = ConsoleSender(stream).send("+15555550123", "hello")
+    assert stream.getvalue() == "[sms to ***0123] hello\n" and sid.startswith("CONSOLE")
+
+
+def _callback(client, sid: str, status: str, **extra):
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
+    return client.post(
+        "/twilio/status",
+        data=params,
+        headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/status", params)},
+    )
+
+
+def test_status_callbacks_move_forward_only_and_undelivered_alerts_at_once(
+    ctx, client, sms, fake, worker, clock, peer
+):
+    jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    invitation_sid = fake.messages[0].sid
+    assert _callback(client, invitation_sid, "delivered").status_code == 204
+    assert _callback(client, invitation_sid, "sent").status_code == 204  # late, ignored
+    assert rows(ctx, OutboxMessage, OB.c.twilio_sid == invitation_sid)[0].status == "delivered"
+
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    prompt_sid = fake.messages[-1].sid
+    assert _callback(client, prompt_sid, "sent").status_code == 204
+    assert _callback(client, prompt_sid, "undelivered", ErrorCode="30003").status_code == 204
+    assert _callback(client, prompt_sid, "undelivered", ErrorCode="30003").status_code == 204  # again: once
+    prompt = rows(ctx, OutboxMessage, OB.c.twilio_sid == prompt_sid)[0]
+    assert prompt.status == "undelivered" and prompt.error_code == "30003"
+    (alert,) = jamie.get("/api/alerts").json()
+    assert alert["kind"] == "unreachable"
+    run_tick(worker, clock, "2026-03-04T23:01:00Z")
+    assert "could not reach" in fake.to(PEER_PHONE)[0]
+    run_tick(worker, clock, "2026-03-05T03:00:00Z")  # no reminder, no second alert
+    assert len(fake.to(PARTICIPANT)) == 2 and len(rows(ctx, Alert)) == 1
+
+
+def test_status_callbacks_must_be_signed(ctx, client):
+    forged = client.post(
+        "/twilio/status",
+        data={"MessageSid": "SMx", "MessageStatus": "failed"},
+        headers={"X-Twilio-Signature": "x"},
+    )
+    assert forged.status_code == 403
+    assert _callback(client, "SM-unknown", "delivered").status_code == 204
+    assert _callback(client, "SM-x", "").status_code == 422
+    wrong_type = client.post("/twilio/status", content=b"{}", headers={"Content-Type": "application/json"})
+    assert wrong_type.status_code == 415
+
+
+def test_an_alert_for_a_peer_without_a_phone_stays_open_in_the_api(
+    ctx, client, sms, fake, worker, clock, peer
+):
+    """A peer whose phone was removed: no text goes anywhere, but the alert is open for the dashboard."""
+    jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    with ctx.db.transaction() as conn:
+        conn.execute(
+            Staff.__table__.update().where(Staff.__table__.c.id == jamie.id).values(phone_ciphertext=None)
+        )
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    sms("CALL")
+    run_tick(worker, clock, "2026-03-04T23:01:00Z")
+    assert fake.to(PEER_PHONE) == []
+    assert rows(ctx, Alert)[0].status == "open" and rows(ctx, Enrollment)[0].status == "active"
