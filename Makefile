@@ -18,7 +18,7 @@ install: $(STAMP)
 ## make run: install, migrate the SQLite default, load the demo directory, serve on 127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/smsbot db upgrade
-	$(BIN)/smsbot directory import --demo
+	$(BIN)/smsbot directory demo
 	$(BIN)/smsbot serve --host 127.0.0.1 --port 8000
 
 ## make test: install, lint, check the wording packs, run the whole suite (SQLite, and PostgreSQL when it answers)

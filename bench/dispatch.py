@@ -229,6 +229,7 @@ def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> str:
             f"[{kind}] SMSBOT_SEND_RATE={rate:g}: {stats['messages']:,} texts in {stats['span_seconds']:.2f} s "
             f"at the fake -> {achieved:.2f} msg/s ({(achieved - rate) / rate * 100:+.2f}% of {rate:g}), "
             f"429s from a fake enforcing {rate:g}/s: {stats['rejected_429']} (tick process {wall:.1f} s)"
+            + (f" 429 at {stats['rejected_after_seconds'][:10]} s" if stats["rejected_429"] else "")
         )
     finally:
         cleanup()

@@ -60,11 +60,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_ready(port: int, process: subprocess.Popen, path: str = "/") -> None:
+def wait_ready(port: int, process: subprocess.Popen, log: Path, path: str = "/") -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"server on port {port} exited with {process.returncode}")
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+            sys.exit(f"{tail}\nserver on port {port} exited with {process.returncode} (log: {log.name})")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)
             return
@@ -72,7 +73,7 @@ def wait_ready(port: int, process: subprocess.Popen, path: str = "/") -> None:
             return  # it answers (404/405 is fine for readiness)
         except OSError:
             time.sleep(0.2)
-    sys.exit(f"server on port {port} did not start")
+    sys.exit(f"server on port {port} did not start within 30 s (log: {log.name})")
 
 
 STAND_IN_NALOXONE = (  # about the length of the real reply (2 segments a part)
@@ -118,14 +119,21 @@ def start_servers(workdir: Path, bot_port: int, flask_port: int) -> tuple[subpro
     if packs:
         env["SMSBOT_WORDING_DIR"] = str(packs)
     subprocess.run([BIN / "smsbot", "db", "upgrade"], env=env, cwd=workdir, check=True, capture_output=True)
+    # Server output goes to logs in the work directory (shown if a server fails to start).
     bot = subprocess.Popen(
-        [BIN / "smsbot", "serve", "--workers", "2", "--port", str(bot_port)], env=env, cwd=workdir
+        [BIN / "smsbot", "serve", "--workers", "2", "--port", str(bot_port)],
+        env=env,
+        cwd=workdir,
+        stdout=(workdir / "bot.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
     flask = subprocess.Popen(
         [BIN / "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{flask_port}", "--log-level", "warning"]
         + ["--chdir", str(Path(__file__).parent), "quickstart_flask:app"],
         env=env,
         cwd=workdir,
+        stdout=(workdir / "quickstart.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
     return bot, flask
 
@@ -155,8 +163,8 @@ def main() -> None:
         bot_port, flask_port = free_port(), free_port()
         bot, flask = start_servers(workdir, bot_port, flask_port)
         try:
-            wait_ready(bot_port, bot, "/healthz")
-            wait_ready(flask_port, flask)
+            wait_ready(bot_port, bot, workdir / "bot.log", "/healthz")
+            wait_ready(flask_port, flask, workdir / "quickstart.log")
             results = {}
             for name, port, server in (("quickstart", flask_port, flask), ("bot", bot_port, bot)):
                 warm = write_texts(

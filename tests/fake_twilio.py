@@ -41,9 +41,10 @@ class Received:
 @dataclass
 class FakeTwilio:
     rate: float | None = None  # enforce this many messages a second (429 past it)
-    burst: float | None = None  # token bucket size; default: a twentieth of a second's worth (>= 1)
+    burst: float | None = None  # token bucket size; default: a tenth of a second's worth (>= 2)
     messages: list[Received] = field(default_factory=list)
     rejected_429: int = 0
+    rejected_at: list[float] = field(default_factory=list)
     requests: int = 0
 
     def __post_init__(self) -> None:
@@ -60,7 +61,7 @@ class FakeTwilio:
     def _capacity(self) -> float:
         if not self.rate:
             return 0.0
-        return self.burst if self.burst is not None else max(1.0, self.rate / 20)
+        return self.burst if self.burst is not None else max(2.0, self.rate / 10)
 
     # --- scripting --------------------------------------------------------------------------
 
@@ -89,6 +90,7 @@ class FakeTwilio:
                 self._tokens -= 1
                 return True
             self.rejected_429 += 1
+            self.rejected_at.append(time.time())
             return False
 
     # --- reading results --------------------------------------------------------------------
@@ -115,6 +117,7 @@ class FakeTwilio:
             "first_at": min(times) if times else None,
             "last_at": max(times) if times else None,
             "span_seconds": span,
+            "rejected_after_seconds": [round(t - min(times), 3) for t in self.rejected_at] if times else [],
         }
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:

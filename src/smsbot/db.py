@@ -131,7 +131,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A Core connection inside one transaction: commit on success, roll back on error."""
-        with self._writer(), self.engine.begin() as connection:
+        # The pool checkout and return happen outside the write lock: only the transaction is serialised.
+        with self.engine.connect() as connection, self._writer(), connection.begin():
             yield connection
 
     @contextmanager

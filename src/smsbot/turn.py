@@ -51,6 +51,9 @@ class Turn:
     now: datetime
     message_sid: str
     phone_e164: str  # in memory only, for the rare handler that must keep it (check-in enrollment)
+    # The text as received (cut to 1,600 chars). In memory only: only a check-in's free-text answer
+    # is ever stored, encrypted, for the peer to read until the retention window ends.
+    text: str = ""
     reply: str | None = None
     conversation_changed: bool = False
 

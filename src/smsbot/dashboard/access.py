@@ -72,11 +72,12 @@ async def verified_form(request: Request) -> FormData:
     if length > MAX_FORM_BYTES:
         raise PageError(413, f"That is too big: at most {MAX_FORM_BYTES // (1024 * 1024)} MB.")
     content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(FORM_TYPES):
+    if content_type and not content_type.startswith(FORM_TYPES):
         raise PageError(
             415, "Send this as a form (application/x-www-form-urlencoded or multipart/form-data)."
         )
-    form = await request.form(max_files=1, max_fields=200)
+    # No body at all is an empty form (a button whose token travels in the X-CSRF-Token header).
+    form = await request.form(max_files=1, max_fields=200) if content_type else FormData()
     submitted = form.get(csrf.FIELD) or request.headers.get(csrf.HEADER)
     if not csrf.valid(request, submitted if isinstance(submitted, str) else None):
         raise PageError(

@@ -190,7 +190,7 @@ def _changed(request: Request, viewer: Viewer, enrollment_id: int, detail: str, 
     with ctx.db.transaction() as conn:
         action = "enrollment_stopped" if detail == "stopped" else "enrollment_changed"
         audit.record(conn, ctx.clock.now(), viewer.id, action, "enrollment", enrollment_id, detail)
-    return redirect(f"/participants/{enrollment_id:int}?done={done}")
+    return redirect(f"/participants/{enrollment_id}?done={done}")
 
 
 @router.post("/participants/{enrollment_id:int}/pause")

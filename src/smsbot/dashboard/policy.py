@@ -8,15 +8,23 @@ health, metrics, the API docs, static files), in `DECLARED_ROUTES` below, with t
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, Mount, Route
+
+try:  # FastAPI >= 0.16x includes routers lazily; this flattens them
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # pragma: no cover - older FastAPI keeps app.routes flat
+
+    def iter_route_contexts(routes):  # type: ignore[no-redef]
+        return iter(routes)
+
 
 from smsbot.dashboard import auth
 
@@ -73,10 +81,19 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(dependency)
 
 
-def policy_of(route: BaseRoute) -> Policy | None:
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: frozenset[str]
+    policy: Policy | None
+    path_regex: re.Pattern[str] | None
+
+
+def policy_of(route: Any) -> Policy | None:
     """The route's declared policy (the most restrictive one it depends on), or None."""
-    if isinstance(route, APIRoute):
-        found = [_BY_DEPENDENCY[call] for call in _calls(route.dependant) if call in _BY_DEPENDENCY]
+    dependant = getattr(route, "dependant", None)
+    if isinstance(dependant, Dependant):
+        found = [_BY_DEPENDENCY[call] for call in _calls(dependant) if call in _BY_DEPENDENCY]
         if found:
             return max(found)
     path = getattr(route, "path", None)
@@ -85,23 +102,43 @@ def policy_of(route: BaseRoute) -> Policy | None:
     return None
 
 
-def _refuse(path: str) -> Callable[..., Any]:
-    async def refuse(scope: Any, receive: Any, send: Any) -> None:
-        response = PlainTextResponse("this route declares no access policy, so nobody may use it", 403)
-        await response(scope, receive, send)
+def route_table(app: FastAPI) -> list[RouteInfo]:
+    """Every route the app serves (included routers flattened), with its policy."""
+    return [
+        RouteInfo(
+            path=str(getattr(route, "path", "") or ""),
+            methods=frozenset(getattr(route, "methods", None) or ()),
+            policy=policy_of(route),
+            path_regex=getattr(route, "path_regex", None),
+        )
+        for route in iter_route_contexts(app.router.routes)
+    ]
 
-    return refuse
+
+class _DenyUndeclared:
+    """ASGI middleware: a request for a route without a policy is refused before it is routed."""
+
+    def __init__(self, app: Any, routes: list[RouteInfo]) -> None:
+        self.app, self.routes = app, routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for route in self.routes:
+                methods_match = not route.methods or scope["method"] in route.methods
+                if route.path_regex is not None and methods_match and route.path_regex.match(scope["path"]):
+                    response = PlainTextResponse(
+                        "this route declares no access policy, so nobody may use it", 403
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def deny_undeclared(app: FastAPI) -> list[str]:
     """Make every route without a declared policy answer 403; returns their paths (also logged)."""
-    undeclared = []
-    for route in app.router.routes:
-        if policy_of(route) is not None:
-            continue
-        path = getattr(route, "path", repr(route))
-        undeclared.append(path)
-        if isinstance(route, Route | Mount):
-            route.app = _refuse(path)
-        log.error("route %s declares no access policy: it answers 403 until it does", path)
-    return undeclared
+    undeclared = [route for route in route_table(app) if route.policy is None]
+    for route in undeclared:
+        log.error("route %s declares no access policy: it answers 403 until it does", route.path)
+    if undeclared:
+        app.add_middleware(_DenyUndeclared, routes=undeclared)
+    return [route.path for route in undeclared]

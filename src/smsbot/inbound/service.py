@@ -95,6 +95,7 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             now=now,
             message_sid=message.message_sid,
             phone_e164=e164,
+            text=body,
         )
         flooding = rate.exceeded(settings.rate_limit_per_minute, settings.rate_limit_per_day)
         if texter.opted_out and routed.intent in SILENT_WHEN_OPTED_OUT:

@@ -99,7 +99,7 @@ class Dispatcher:
         rate = ctx.settings.send_rate
         self.pacer = pacer or build_pacer(ctx.db, rate)
         self.threads = threads or (
-            UNPACED_THREADS if rate <= 0 else max(MIN_THREADS, min(MAX_THREADS, math.ceil(rate * 0.25)))
+            UNPACED_THREADS if rate <= 0 else max(MIN_THREADS, min(MAX_THREADS, math.ceil(rate * 0.15)))
         )
         # Claim about five seconds of sending at the configured rate (500 rows without a limit).
         self.batch = 500 if rate <= 0 else max(10, min(500, int(rate * 5)))

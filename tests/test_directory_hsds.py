@@ -1,0 +1,165 @@
+"""Importing an Open Referral HSDS data package: 3.0 (built here, with broken rows) and 1.x names."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from smsbot.directory.importer import detect_format, import_path
+from smsbot.directory.records import ImportOptions
+from smsbot.models import Service, ServiceCategory
+
+# One CSV per table; line numbers in the warnings count the header as line 1.
+HSDS3_TABLES = {
+    "organizations": """id,name,description
+o1,Rivanna Health Collective,
+""",
+    "services": """id,organization_id,name,description,status,assured_date
+s1,o1,Free naloxone,,active,2026-02-10
+s2,o1,Syringe exchange,Sterile supplies,active,
+s3,o1,Lost van,naloxone,active,
+s4,o1,Food pantry,Groceries,active,
+s5,o1,,naloxone,active,
+""",
+    "locations": """id,organization_id,name,latitude,longitude
+l1,o1,Main office,38.0300,-78.4800
+l2,o1,Broken,100,-78.48
+""",
+    "service_at_location": """id,service_id,location_id
+sal1,s1,l1
+sal2,s2,l1
+sal3,s3,l2
+sal4,s4,l1
+sal5,s5,l1
+""",
+    "addresses": """id,location_id,address_1,city,state_province,postal_code,country,address_type
+a0,l1,PO Box 9,Charlottesville,VA,22906,US,postal
+a1,l1,410 E Market St,Charlottesville,VA,22902,US,physical
+""",
+    "phones": """id,organization_id,service_id,number
+p1,o1,,434 555 0199
+p2,,s1,434-555-0101
+""",
+    "schedules": "id,service_id,location_id,service_at_location_id,freq,byday,opens_at,closes_at,timezone,"
+    + """valid_from,valid_to
+h1,s1,,,WEEKLY,"MO,TU,WE,TH,FR",09:00,17:00,-5,,
+h2,s1,,,WEEKLY,SA,10:00:00-05:00,14:00:00-05:00,-5,,
+h3,s1,,,MONTHLY,1SU,12:00,15:00,-5,,
+h4,s1,,,WEEKLY,SU,08:00,09:00,-5,,2025-12-31
+""",
+    "taxonomy_terms": """id,code,name,taxonomy
+t1,HR-NAL,Naloxone Distribution,local
+t2,FOOD,Food,local
+""",
+    "attributes": """id,link_id,link_type,link_entity,taxonomy_term_id
+at1,s1,,service,t1
+at2,s4,,service,t2
+""",
+}
+
+
+def build_hsds3(folder: Path) -> Path:
+    """A small HSDS 3.0 package: 5 services; one at a location with latitude 100, one nameless."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in HSDS3_TABLES.items():
+        (folder / f"{name}.csv").write_text(body, encoding="utf-8")
+    descriptor = {
+        "name": "test-hsds",
+        "profile": "tabular-data-package",
+        "resources": [{"name": name, "path": f"{name}.csv"} for name in HSDS3_TABLES],
+    }
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    return folder
+
+
+def _options(**overrides) -> ImportOptions:
+    return ImportOptions(default_timezone="America/New_York", today=date(2026, 3, 4), **overrides)
+
+
+def _service(ctx, name: str):
+    with ctx.db.transaction() as conn:
+        return conn.execute(select(Service.__table__).where(Service.__table__.c.name == name)).one()
+
+
+def _categories(ctx, name: str) -> list[str]:
+    sc, s = ServiceCategory.__table__, Service.__table__
+    with ctx.db.transaction() as conn:
+        rows = conn.execute(
+            select(sc.c.category)
+            .join(s, s.c.id == sc.c.service_id)
+            .where(s.c.name == name)
+            .order_by(sc.c.category)
+        )
+        return [r[0] for r in rows]
+
+
+def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_path):
+    folder = build_hsds3(tmp_path / "pkg")
+    assert detect_format(folder) == "hsds"
+
+    summary = import_path(ctx, folder, _options())
+
+    assert (summary.added, summary.updated, summary.skipped) == (2, 0, 3)
+    warnings = "\n".join(summary.warnings)
+    assert "locations.csv line 3: latitude 100 is out of range" in warnings
+    assert "'Lost van' skipped" in warnings
+    assert "services.csv line 5: no category" in warnings  # the food pantry
+    assert "services.csv line 6: missing name" in warnings
+    assert "schedules.csv line 4: a MONTHLY schedule is not weekly hours" in warnings
+
+    naloxone = _service(ctx, "Free naloxone")
+    assert naloxone.source == "hsds:test-hsds" and naloxone.source_id == "s1@l1"
+    assert naloxone.address == "410 E Market St" and naloxone.zip == "22902"  # physical, not the PO box
+    assert naloxone.phone == "434-555-0101"  # the service's own line beats the organization's
+    assert naloxone.organization == "Rivanna Health Collective"
+    assert naloxone.last_verified == date(2026, 2, 10)
+    assert naloxone.timezone == "America/New_York"  # from the ZIP, not the fixed -5 offset
+    hours = json.loads(naloxone.hours)
+    assert hours["mo"] == ["09:00-17:00"] and hours["sa"] == ["10:00-14:00"]
+    assert hours["su"] == []  # the Sunday row expired on 2025-12-31
+    assert _categories(ctx, "Free naloxone") == ["naloxone"]  # from the taxonomy term
+    assert _categories(ctx, "Syringe exchange") == ["syringe_services"]  # from its name
+    assert _service(ctx, "Syringe exchange").phone == "434-555-0199"  # the organization's line
+
+    again = import_path(ctx, folder, _options())
+    assert (again.added, again.updated) == (0, 2)
+    with ctx.db.transaction() as conn:
+        assert conn.execute(select(func.count()).select_from(Service.__table__)).scalar_one() == 2
+
+
+def test_hsds_category_mapping_can_be_replaced(ctx, tmp_path):
+    folder = build_hsds3(tmp_path / "pkg")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('health_clinic = ["food"]\n')
+
+    summary = import_path(ctx, folder, _options(mapping_path=str(mapping)))
+
+    assert summary.added == 3
+    assert _categories(ctx, "Food pantry") == ["health_clinic"]
+
+
+def test_hsds_1x_names_are_accepted(ctx, tmp_path):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    tables = {
+        "services": "id,name,description\n1,Needle exchange,\n",
+        "locations": "id,name,latitude,longitude\n9,Van,40.75,-73.99\n",
+        "services_at_location": "id,service_id,location_id\nx,1,9\n",
+        "physical_addresses": "id,location_id,address_1,city,state_province,postal_code\n"
+        "a,9,1 W 31st St,New York,NY,10001\n",
+        "regular_schedule": "id,service_id,weekday,opens_at,closes_at\n"
+        "r,1,Tuesday,18:00,22:00\nr2,1,5,22:00,02:00\n",
+    }
+    for name, body in tables.items():
+        (folder / f"{name}.csv").write_text(body)
+
+    summary = import_path(ctx, folder, _options())
+
+    assert (summary.format, summary.added, summary.skipped) == ("hsds", 1, 0), summary.warnings
+    row = _service(ctx, "Needle exchange")
+    assert json.loads(row.hours)["tu"] == ["18:00-22:00"]
+    assert json.loads(row.hours)["fr"] == ["22:00-02:00"]  # weekday 5 = Friday (ISO), past midnight
+    assert _categories(ctx, "Needle exchange") == ["syringe_services"]
