@@ -41,13 +41,13 @@ class Settings(BaseSettings):
     sender: Literal["twilio", "console"] | None = Field(None, alias="SMSBOT_SENDER")
     send_rate: float = Field(1.0, alias="SMSBOT_SEND_RATE", ge=0)
     default_timezone: str = Field("America/New_York", alias="SMSBOT_DEFAULT_TIMEZONE")
-    program_name: str = Field("the SMS line", alias="SMSBOT_PROGRAM_NAME")
-    help_contact: str = Field("your local program", alias="SMSBOT_HELP_CONTACT")
+    program_name: str = Field("Harm Reduction Text Line", alias="SMSBOT_PROGRAM_NAME")
+    help_contact: str = Field("ask your local harm reduction program", alias="SMSBOT_HELP_CONTACT")
     retention_days: int = Field(7, alias="SMSBOT_RETENTION_DAYS", ge=1)
 
     # Beyond the contract: tunables with safe defaults.
     wording_dir: Path | None = Field(None, alias="SMSBOT_WORDING_DIR")
-    rate_limit_per_minute: int = Field(5, alias="SMSBOT_RATE_LIMIT_PER_MINUTE", ge=1)
+    rate_limit_per_minute: int = Field(8, alias="SMSBOT_RATE_LIMIT_PER_MINUTE", ge=1)
     rate_limit_per_day: int = Field(30, alias="SMSBOT_RATE_LIMIT_PER_DAY", ge=1)
     search_radius_miles: float = Field(25.0, alias="SMSBOT_SEARCH_RADIUS_MILES", gt=0)
     reply_window_minutes: int = Field(60, alias="SMSBOT_REPLY_WINDOW_MINUTES", ge=5)

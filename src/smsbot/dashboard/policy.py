@@ -59,6 +59,7 @@ DECLARED_ROUTES: dict[str, tuple[Policy, str]] = {
     "/metrics": (Policy.PUBLIC, "Prometheus text, aggregate and without personal data"),
     "/docs": (Policy.PUBLIC, "API documentation (not served in production)"),
     "/docs/oauth2-redirect": (Policy.PUBLIC, "API documentation (not served in production)"),
+    "/redoc": (Policy.PUBLIC, "API documentation (switched off in app.py)"),
     "/openapi.json": (Policy.PUBLIC, "API schema (not served in production)"),
     "/static": (Policy.PUBLIC, "the dashboard's CSS and JavaScript"),
 }

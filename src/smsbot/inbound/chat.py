@@ -12,6 +12,12 @@ from smsbot.privacy import InvalidPhone, normalize_phone
 from smsbot.replies.wording import Wording
 
 
+SILENCES = {
+    "opted_out": "this number opted out; text START to opt back in",
+    "flood": "past the per-number limit of texts a minute or a day",
+}
+
+
 def run_chat(ctx: AppContext, from_number: str, *, interactive: bool) -> None:
     try:
         sender = normalize_phone(from_number)
@@ -36,5 +42,8 @@ def run_chat(ctx: AppContext, from_number: str, *, interactive: bool) -> None:
             print(f"you> {text}")
         sid = "SMchat" + uuid.uuid4().hex
         outcome = handle_text(ctx, wording, InboundText(sid, sender, to_number, text))
-        print(f"bot> {outcome.reply}" if outcome.reply is not None else "bot> (no reply)")
+        if outcome.reply is not None:
+            print(f"bot> {outcome.reply}")
+        else:
+            print(f"bot> (no reply{': ' + SILENCES[outcome.silence] if outcome.silence in SILENCES else ''})")
         print()

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 inbound_message = InboundMessage.__table__
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is cut before routing
-# Compliance words a flooding number still gets handled (carrier rules: STOP and START always work).
-ALWAYS_HONOURED = {Intent.OPT_OUT, Intent.OPT_IN}
+# What a flooding number still gets handled: STOP and START (carrier rules) and FORGET (data rights).
+ALWAYS_HONOURED = {Intent.OPT_OUT, Intent.OPT_IN, Intent.FORGET}
 ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
 # FORGET is carried out for an opted-out number too, silently: it asked us to stop texting.
 SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
@@ -44,6 +44,8 @@ class Outcome:
     reply: str | None
     intent: str
     duplicate: bool = False
+    # Why the line stayed silent, when it did: duplicate | ignored_sender | opted_out | flood | None
+    silence: str | None = None
 
 
 def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outcome:
@@ -83,7 +85,7 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         ).first()
         if stored is None:
             INBOUND_DUPLICATES.inc()
-            return Outcome(reply=None, intent=routed.intent.value, duplicate=True)
+            return Outcome(reply=None, intent=routed.intent.value, duplicate=True, silence="duplicate")
 
         rate.count(now)
         turn = Turn(
@@ -98,19 +100,20 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             text=body,
         )
         flooding = rate.exceeded(settings.rate_limit_per_minute, settings.rate_limit_per_day)
+        silence = None
         if texter.opted_out and routed.intent in SILENT_WHEN_OPTED_OUT:
             dispatch(turn)
-            turn.reply = None
+            turn.reply, silence = None, "opted_out"
         elif texter.opted_out and routed.intent not in ANSWERED_WHEN_OPTED_OUT:
-            pass  # an opted-out number gets no replies
+            silence = "opted_out"  # an opted-out number gets no replies
         elif flooding and routed.intent not in ALWAYS_HONOURED:
-            pass  # past the per-number limit: stay silent (still 200, still stored)
+            silence = "flood"  # past the per-number limit: stay silent (still 200, still stored)
         else:
             dispatch(turn)
         if not texter.forgotten:
             save_texter(conn, texter, rate, now, conversation_changed=turn.conversation_changed)
     INBOUND_TEXTS.labels(routed.intent.value).inc()
-    return Outcome(reply=turn.reply, intent=routed.intent.value)
+    return Outcome(reply=turn.reply, intent=routed.intent.value, silence=silence)
 
 
 def _record_only(ctx: AppContext, message: InboundText, intent: str) -> Outcome:
@@ -126,4 +129,4 @@ def _record_only(ctx: AppContext, message: InboundText, intent: str) -> Outcome:
             )
         )
     INBOUND_TEXTS.labels(intent).inc()
-    return Outcome(reply=None, intent=intent)
+    return Outcome(reply=None, intent=intent, silence=intent)

@@ -23,18 +23,30 @@ from smsbot.upsert import insert_ignore
 bucket = SendRateBucket.__table__
 BUCKET = "default"
 RESERVE_SECONDS = 0.25  # how much send time one reservation covers (fewer round trips, little waste)
-LATE_SLOT_TOLERANCE = 0.25  # a slot may be used this fraction of an interval late (timer jitter), no more
+LATE_SLOT_TOLERANCE = 0.5  # a slot may be used this fraction of an interval late (timer jitter), no more
 
 
 class Pacer:
-    """Hands out send times; `wait()` blocks until this caller may send one message."""
+    """Hands out send times: `next_slot()` then `wait_for(slot)`; `on_time(slot)` after the last check."""
 
-    def wait(self) -> None:  # pragma: no cover - interface
+    def next_slot(self) -> float:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def wait_for(self, slot: float) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def on_time(self, slot: float) -> bool:
+        return True
+
+    def wait(self) -> None:
+        self.wait_for(self.next_slot())
 
 
 class NoPacing(Pacer):
-    def wait(self) -> None:
+    def next_slot(self) -> float:
+        return 0.0
+
+    def wait_for(self, slot: float) -> None:
         return None
 
 
@@ -79,7 +91,7 @@ class SharedPacer(Pacer):
         self._slots = [start + i * self.interval for i in range(self.chunk)]
         self._slots.reverse()  # pop() from the end gives the earliest
 
-    def wait(self) -> None:
+    def next_slot(self) -> float:
         with self._lock:
             # Slots that went by unused (the worker was busy elsewhere) are dropped, never caught up
             # on: a late slot sent now could land right next to another worker's next slot.
@@ -88,10 +100,16 @@ class SharedPacer(Pacer):
                 self._slots.pop()
             if not self._slots:
                 self._reserve()
-            slot = self._slots.pop()
+            return self._slots.pop()
+
+    def wait_for(self, slot: float) -> None:
         delay = slot - self.wall()
         if delay > 0:
             self.sleep(delay)
+
+    def on_time(self, slot: float) -> bool:
+        """Still within the slot? (A send held up after its wait takes a new slot rather than bunching.)"""
+        return self.wall() <= slot + self.interval * LATE_SLOT_TOLERANCE
 
 
 def build_pacer(db: Database, rate: float) -> Pacer:

@@ -94,6 +94,11 @@ class TwilioSender:
             self._local.client = client
         return client
 
+    def warm(self) -> None:
+        """Build this thread's client and import twilio's lazily loaded modules now: done inside the
+        first paced sends, the import lock would hold them all and release them as a burst."""
+        self._client().messages  # noqa: B018
+
     def send(self, to: str, body: str) -> str:
         options: dict[str, str] = {"to": to, "body": body}
         if self.settings.twilio_messaging_service_sid:
