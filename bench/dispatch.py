@@ -1,15 +1,14 @@
-"""Benchmark the worker's dispatch path: `smsbot tick` sending due check-ins to a local fake Twilio.
-
-    .venv/bin/python bench/dispatch.py [--databases sqlite,postgres] [--enrollments 100000] [--due 10000]
-                                       [--rated 3000] [--idle-enrollments 1000000]
-
-Per database: (1) 100,000 active enrollments, 10,000 of them due at once, one `smsbot tick --now`
-process with no rate limit (msg/s and CPU ms per message, process start-up included); (2) the
-same at SMSBOT_SEND_RATE=100 against a fake that enforces 100/s (achieved rate at the fake, 429s);
-(3) one tick with nothing due on 1,000,000 enrollments (median of in-process ticks, in ms).
-Enrollments are loaded in bulk through the project's schema, vault (encrypted numbers) and
-schedule code; the fake runs in its own process so its CPU is not counted.
-"""
+"""Benchmark the worker's dispatch path: `smsbot tick` sending due check-ins to a local fake Twilio."""
+#
+#     .venv/bin/python bench/dispatch.py [--databases sqlite,postgres] [--enrollments 100000] [--due 10000]
+#                                        [--rated 3000] [--idle-enrollments 1000000]
+#
+# Per database: (1) 100,000 active enrollments, 10,000 of them due at once, one `smsbot tick --now`
+# process with no rate limit (msg/s and CPU ms per message, process start-up included); (2) the
+# same at SMSBOT_SEND_RATE=100 against a fake that enforces 100/s (achieved rate at the fake, 429s);
+# (3) one tick with nothing due on 1,000,000 enrollments (median of in-process ticks, in ms).
+# Enrollments are loaded in bulk through the project's schema, vault (encrypted numbers) and
+# schedule code; the fake runs in its own process so its CPU is not counted.
 
 from __future__ import annotations
 
@@ -226,7 +225,8 @@ def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> str:
             fake.terminate()
         achieved = (stats["messages"] - 1) / stats["span_seconds"] if stats["span_seconds"] else 0.0
         return (
-            f"[{kind}] SMSBOT_SEND_RATE={rate:g}: {stats['messages']:,} texts in {stats['span_seconds']:.2f} s "
+            f"[{kind}] SMSBOT_SEND_RATE={rate:g}: {stats['messages']:,} texts in "
+            f"{stats['span_seconds']:.2f} s "
             f"at the fake -> {achieved:.2f} msg/s ({(achieved - rate) / rate * 100:+.2f}% of {rate:g}), "
             f"429s from a fake enforcing {rate:g}/s: {stats['rejected_429']} (tick process {wall:.1f} s)"
             + (f" 429 at {stats['rejected_after_seconds'][:10]} s" if stats["rejected_429"] else "")

@@ -108,8 +108,13 @@ def staff_browser(ctx: AppContext, client: TestClient) -> Callable[..., Browser]
     """A signed-in browser for a new staff member (admins with their authenticator app set up)."""
     count = iter(range(1, 1000))
 
-    def make(role: str = "peer", name: str | None = None, phone: str | None = None, totp_on: bool | None = None,
-             sign_in: bool = True) -> Browser:  # fmt: skip
+    def make(
+        role: str = "peer",
+        name: str | None = None,
+        phone: str | None = None,
+        totp_on: bool | None = None,
+        sign_in: bool = True,
+    ) -> Browser:
         name = name or f"{role.title()} {next(count)}"
         created = create_staff(ctx, name, role, phone)
         secret = None
@@ -134,8 +139,9 @@ def staff_browser(ctx: AppContext, client: TestClient) -> Callable[..., Browser]
     return make
 
 
-def make_enrollment(ctx: AppContext, staff_id: int, phone: str = PARTICIPANT, nickname: str = "J",
-                    active: bool = True) -> int:  # fmt: skip
+def make_enrollment(
+    ctx: AppContext, staff_id: int, phone: str = PARTICIPANT, nickname: str = "J", active: bool = True
+) -> int:
     """An enrollment through the real invite (and JOIN, when active)."""
     now = ctx.clock.now()
     with ctx.db.transaction() as conn:
@@ -164,7 +170,8 @@ def make_alert(ctx: AppContext, enrollment_id: int, kind: str = "no_reply", minu
     with ctx.db.transaction() as conn:
         checkin_id = None
         if kind in ("no_reply", "unreachable"):
-            scheduled = datetime(2026, 3, 3, 23, 0, tzinfo=now.tzinfo) + timedelta(minutes=minutes_ago % 997)
+            # 18:00 in New York (23:00 UTC before the DST change), one day earlier per minute ago (unique).
+            scheduled = datetime(2026, 3, 3, 23, 0, tzinfo=now.tzinfo) - timedelta(days=minutes_ago)
             checkin_id = conn.execute(
                 checkin.insert()
                 .values(

@@ -1,10 +1,9 @@
 """A fake Twilio REST API on loopback, in a thread (tests) or its own process (benchmarks).
-
-It records every message it accepts, answers as scripted (201, 429, 500, 21610, 21211, 21614, or
-"hang": record, then hold the response until released), and can enforce a rate like a real
-number (a token bucket: past it, 429). `python -m tests.fake_twilio --rate 100` serves it alone
-and reports its counts at GET /_stats.
+It records what it accepts, answers as scripted (201, 429, 500, 21610, 21211, 21614, or "hang"),
+and can enforce a rate like a real number (a token bucket: past it, 429).
 """
+# "hang" records the message, then holds the response until released (a crash mid-send).
+# `python -m tests.fake_twilio --rate 100` serves it alone and reports its counts at GET /_stats.
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """The check-in ladder end to end: the API, the real webhook, `Worker.tick` and the fake Twilio.
-
 enroll -> invitation -> JOIN -> check-in at its time -> no answer -> reminder -> no answer -> alert
 SMS to the peer and an open alert in the API -> ack; and the answers that stop it (OK, CALL, text).
 """

@@ -79,9 +79,17 @@ def test_every_route_declares_who_may_use_it(client):
     # What anyone may reach without signing in is exactly this list (Twilio's proven by signature).
     public = {route.path for route in table if route.policy in (Policy.PUBLIC, Policy.TWILIO)}
     assert public == {
-        "/twilio/sms", "/twilio/status", "/healthz", "/readyz", "/metrics",
-        "/docs", "/docs/oauth2-redirect", "/openapi.json", "/static", "/signin",
-    }  # fmt: skip
+        "/twilio/sms",
+        "/twilio/status",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/openapi.json",
+        "/static",
+        "/signin",
+    }
     assert {p for p, (policy, _) in DECLARED_ROUTES.items() if policy is Policy.TWILIO} == {
         "/twilio/sms",
         "/twilio/status",
@@ -140,15 +148,28 @@ def world(ctx, staff_browser):
     with ctx.db.transaction() as conn:
         conn.execute(
             Service.__table__.insert().values(
-                source="test", source_id="1", name="Clinic", latitude=38.03, longitude=-78.48,
-                timezone="America/New_York", created_at=ctx.clock.now(), updated_at=ctx.clock.now(),
+                source="test",
+                source_id="1",
+                name="Clinic",
+                latitude=38.03,
+                longitude=-78.48,
+                timezone="America/New_York",
+                created_at=ctx.clock.now(),
+                updated_at=ctx.clock.now(),
             )
-        )  # fmt: skip
+        )
         service_id = conn.execute(select(Service.__table__.c.id)).scalar_one()
     return {
-        "peer": peer, "admin": admin, "other": other, "spare": spare, "ids": ids, "alert": alert_id,
-        "other_enrollment": other_enrollment, "other_alert": other_alert, "service": service_id,
-    }  # fmt: skip
+        "peer": peer,
+        "admin": admin,
+        "other": other,
+        "spare": spare,
+        "ids": ids,
+        "alert": alert_id,
+        "other_enrollment": other_enrollment,
+        "other_alert": other_alert,
+        "service": service_id,
+    }
 
 
 def _concrete(path: str, world: dict) -> str:

@@ -217,3 +217,22 @@ def test_staff_on_call_from_the_command_line(ctx, fake):
     assert off.returncode == 0 and "off call" in off.stdout
     missing = smsbot(fake, "staff", "oncall", "Nobody")
     assert missing.returncode == 2
+
+
+def test_smsbot_worker_loops_until_sigterm(ctx, client, fake, peer):
+    enroll(peer())  # an invitation waits in the outbox
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsbot", "worker", "--interval", "0.2"],
+        env=_env(fake),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert fake.wait_for(1, timeout=60), "the running worker should send the invitation"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "worker running" in out and PARTICIPANT not in out + err
+    assert len(fake.to(PARTICIPANT)) == 1

@@ -97,6 +97,33 @@ def staff_add(
     typer.echo(f"password: {created.password}")
 
 
+@staff_app.command("deactivate")
+def staff_deactivate(who: Annotated[str, typer.Argument(help="Staff name or id.")]) -> None:
+    """Deactivate an account: its sessions and API tokens end now; its participants and open alerts
+    go to the on-call peer (run it again after setting one, if nobody was on call)."""
+    from smsbot.dashboard import audit
+    from smsbot.replies.wording import Wording
+    from smsbot.staff.service import deactivate, find_staff
+
+    ctx = _context()
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        try:
+            row = find_staff(conn, who, active_only=False)
+        except LookupError as exc:
+            typer.echo(f"smsbot: {exc}", err=True)
+            raise typer.Exit(2) from None
+        moved = deactivate(conn, row.id, now, Wording.from_settings(ctx.settings))
+        detail = f"command line; {moved.participants} participants, {moved.alerts} open alerts moved"
+        audit.record(conn, now, None, "staff_deactivated", "staff", row.id, detail)
+    typer.echo(f"staff {row.id} is deactivated: sessions and API tokens ended")
+    if moved.to_staff_id is None:
+        typer.echo("nobody is on call: their participants and open alerts stay with the account", err=True)
+    else:
+        moved_to = f"went to staff {moved.to_staff_id}"
+        typer.echo(f"{moved.participants} participants and {moved.alerts} open alerts {moved_to}")
+
+
 @content_app.command("check")
 def content_check() -> None:
     """Validate the wording packs: segments, encoding, reserved words, placeholders, reading level."""

@@ -1,5 +1,4 @@
 """A participant's answer to a check-in: OK, CALL, HELP, or any text (kept encrypted, for a while).
-
 A reply counts for the latest check-in waiting for an answer; older ones still waiting are closed
 as superseded (the person has answered), and any reminder not yet sent is cancelled.
 """

@@ -1,6 +1,5 @@
 """Check-in side of a conversation: JOIN, CHECKIN (+ a time), OK, CALL, PAUSE, RESUME, free answers,
 and the hooks the core handlers call on STOP, FORGET, HELP and distress.
-
 Each handler works in the webhook's transaction (`turn.conn`) and sets at most one reply.
 """
 

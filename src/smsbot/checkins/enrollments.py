@@ -1,9 +1,8 @@
 """Enrollment: a peer invites (one invitation through the outbox), the participant JOINs, or a texter
 opts in themselves (CHECKIN + a time). PAUSE/RESUME, changes, STOP, FORGET and consent evidence.
-
-Every function takes the caller's connection: the API and the webhook own the transaction, so the
-state change and the texts it causes commit together.
 """
+# Every function takes the caller's connection: the API and the webhook own the transaction, so the
+# state change and the texts it causes commit together.
 
 from __future__ import annotations
 

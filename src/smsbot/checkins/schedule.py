@@ -1,5 +1,4 @@
 """Check-in schedules, pure: a local time on chosen weekdays in an IANA zone -> the next UTC instant.
-
 DST is decided here and nowhere else: a time that falls in the spring-forward gap moves past the
 gap (02:30 -> 03:30), and a time that occurs twice on the fall-back day is taken once (the first).
 """

@@ -1,5 +1,4 @@
 """The words of the check-in side, from the wording packs: invitation, prompt, reminder, peer alerts.
-
 Discreet by construction: the values filled in are a first name, a nickname, a schedule and an
 alert reference; never a phone number, a drug or a diagnosis.
 """

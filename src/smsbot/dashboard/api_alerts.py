@@ -1,5 +1,4 @@
 """`/api/alerts`: what needs a peer's attention (`?status=open`), and acknowledging it.
-
 A peer sees alerts for their own participants and alerts escalated to them as on-call; an admin
 sees all. Alerts carry a nickname and ids, never a phone number.
 """

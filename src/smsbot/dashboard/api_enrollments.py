@@ -1,5 +1,4 @@
 """`/api/enrollments`: a peer enrolls participants and sees (only) their own; admins see everyone's.
-
 Creating one queues the invitation in the same transaction; a PATCH takes effect at once (the
 next check-in is recomputed). Responses carry `phone_last4` at most, never a number or a hash.
 """

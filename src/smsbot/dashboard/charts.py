@@ -1,7 +1,8 @@
 """Bar charts as server-rendered SVG (no chart library, no script), readable by screen readers.
 
-A day with a count under 5 is drawn as the same short hatched "<5" bar whatever its true value,
-so the picture never tells more than the numbers do.
+Counts under 5 are never drawn: a hatched band marks "<5" across the chart, and a day with fewer
+than 5 gets no bar (its label says "<5", whatever its true value, 0 included), so the picture never
+tells more than the numbers do.
 """
 
 from __future__ import annotations
@@ -39,18 +40,26 @@ def bar_chart(series: DailySeries) -> Markup:
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}"/>',
         f'<text class="tick" x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end">{top}</text>',
     ]
+    band = plot_h * SMALL / top
+    parts.append(
+        f'<rect class="band" fill="url(#{chart_id}-h)" x="{LEFT}" y="{TOP + plot_h - band:.1f}" '
+        f'width="{plot_w}" height="{band:.1f}"/>'
+        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h - band / 2 + 4:.1f}" '
+        'text-anchor="end">&lt;5</text>'
+    )
     for index, (day, count) in enumerate(zip(days, counts, strict=True)):
-        small = count < SMALL
-        value = SMALL if small else count
-        height = plot_h * value / top
         x = LEFT + index * step + (step - bar_w) / 2
-        y = TOP + plot_h - height
-        fill = f' fill="url(#{chart_id}-h)"' if small else ""
         label = escape(f"{day.strftime('%b %d')}: {shown(count)}")
+        if count < SMALL:  # no bar: only the label, on an invisible target for pointer users
+            parts.append(
+                f'<rect class="target" x="{x:.1f}" y="{TOP + plot_h - band:.1f}" width="{bar_w:.1f}" '
+                f'height="{band:.1f}"><title>{label}</title></rect>'
+            )
+            continue
+        height = plot_h * count / top
         parts.append(
-            f'<rect class="{"bar small" if small else "bar"}"{fill} x="{x:.1f}" y="{y:.1f}" '
-            f'width="{bar_w:.1f}" height="{height:.1f}">'
-            f"<title>{label}</title></rect>"
+            f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" '
+            f'height="{height:.1f}"><title>{label}</title></rect>'
         )
     if days:
         parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 8}">{days[0].strftime("%b %d")}</text>')

@@ -45,11 +45,6 @@ def token_for(request: Request) -> str:
     return _sign(request, basis)
 
 
-def token_for_session(request: Request, session_token: str) -> str:
-    """The token for a session just started in this request (its cookie is not sent back yet)."""
-    return _sign(request, session_token)
-
-
 def attach(request: Request, response: Response) -> None:
     """Set the pre-session cookie if this response introduced one."""
     pending = getattr(request.state, "new_pre_session", None)

@@ -17,10 +17,9 @@ def routers() -> list[APIRouter]:
         pages_alerts,
         pages_auth,
         pages_directory,
-        pages_numbers,
         pages_participants,
+        pages_reports,
         pages_staff,
-        pages_wording,
     )
 
     return [
@@ -28,8 +27,7 @@ def routers() -> list[APIRouter]:
         pages_alerts.router,
         pages_participants.router,
         pages_directory.router,
-        pages_wording.router,
-        pages_numbers.router,
+        pages_reports.router,
         pages_staff.router,
     ]
 

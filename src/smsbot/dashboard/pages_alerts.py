@@ -32,14 +32,7 @@ def _alerts(request: Request, viewer: Viewer) -> list[dict]:
 
 @router.get("/")
 def alerts_page(request: Request, done: str | None = None, viewer: Viewer = Depends(signed_in)) -> Response:
-    items = _alerts(request, viewer)
-    return render(
-        request,
-        "alerts.html",
-        alerts=items,
-        open_count=sum(1 for a in items if a["status"] == "open"),
-        done=DONE.get(done or ""),
-    )
+    return render(request, "alerts.html", alerts=_alerts(request, viewer), done=DONE.get(done or ""))
 
 
 @router.get("/alerts/list")

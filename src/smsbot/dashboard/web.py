@@ -60,11 +60,6 @@ def _local(value: datetime | str | None, timezone: str | None = None, fmt: str =
     return value.astimezone(ZoneInfo(timezone or "UTC")).strftime(fmt)
 
 
-def _small(count: int | None) -> str:
-    """Counts under 5 are never shown exactly on aggregate pages."""
-    return "<5" if count is None or count < 5 else str(count)
-
-
 env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html", "svg"]),
@@ -72,7 +67,6 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["local"] = _local
-env.filters["small"] = _small
 env.globals["zip"] = zip
 
 

@@ -11,7 +11,6 @@ from smsbot.inbound.service import InboundText, handle_text
 from smsbot.privacy import InvalidPhone, normalize_phone
 from smsbot.replies.wording import Wording
 
-
 SILENCES = {
     "opted_out": "this number opted out; text START to opt back in",
     "flood": "past the per-number limit of texts a minute or a day",

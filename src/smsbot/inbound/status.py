@@ -1,5 +1,4 @@
 """`POST /twilio/status`: Twilio's delivery status callbacks (signed, like /twilio/sms).
-
 A message's status only moves forward (a late "sent" never overwrites "delivered" or "failed").
 A check-in Twilio reports undelivered or failed alerts the peer at once ("could not reach").
 """
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from smsbot.checkins.ladder import FailureHandler
+from smsbot.checkins.delivery import FailureHandler
 from smsbot.context import AppContext
 from smsbot.inbound.signature import signature_ok
 from smsbot.inbound.webhook import Refused, read_form

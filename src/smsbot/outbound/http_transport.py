@@ -1,10 +1,9 @@
 """A lean HTTP transport for the twilio REST client: one keep-alive connection per host, http.client.
-
-twilio's default transport (requests) costs ~0.45 ms of CPU a message more than this; the worker
-sends thousands a minute. It plugs in through twilio's own `HttpClient` interface, points
-https://api.twilio.com at TWILIO_API_BASE_URL, verifies TLS with the system's default context,
-and says whether a failed request may have reached the server (only those are ambiguous).
+twilio's default transport (requests) costs ~0.45 ms of CPU a message more than this.
 """
+# It plugs in through twilio's own `HttpClient` interface, points https://api.twilio.com at
+# TWILIO_API_BASE_URL, verifies TLS with the system's default context, and says whether a failed
+# request may have reached the server (only those are ambiguous).
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The outbox: proactive texts as rows, queued in the transaction of the change that caused them.
-
 A row is claimed under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a
-time), sent, and its result recorded. Statuses only move forward; a row a crash left `sending` is
-    resent only when a duplicate is safe (peer alerts), never for participant texts.
+time), sent, and its result recorded. Statuses only move forward.
 """
+# A row a crash left `sending` is resent only when a duplicate is safe (peer alerts), never for
+# participant texts.
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
 """Pacing: never faster than SMSBOT_SEND_RATE messages a second, across every worker together.
-
 The pace is shared through the database, not split per worker: one row holds the wall-clock
-second at which the next send slot is free (GCRA, a token bucket without burst). A worker
-reserves a few slots at a time with one atomic UPDATE and sends each at its slot's time, so N
-workers together still keep to the rate, and a worker that dies only wastes its reserved slots
-(slower, never faster). Pacing is physical time, so it reads the wall clock, not the app clock.
-SMSBOT_SEND_RATE=0 means no pacing at all (benchmarks, or a provider that paces for you).
+second at which the next send slot is free (GCRA, a token bucket without burst).
 """
+# A worker reserves a few slots at a time with one atomic UPDATE and sends each at its slot's time, so N
+# workers together still keep to the rate, and a worker that dies only wastes its reserved slots
+# (slower, never faster). Pacing is physical time, so it reads the wall clock, not the app clock.
+# SMSBOT_SEND_RATE=0 means no pacing at all (benchmarks, or a provider that paces for you).
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from smsbot.upsert import insert_ignore
 bucket = SendRateBucket.__table__
 BUCKET = "default"
 RESERVE_SECONDS = 0.25  # how much send time one reservation covers (fewer round trips, little waste)
-LATE_SLOT_TOLERANCE = 0.5  # a slot may be used this fraction of an interval late (timer jitter), no more
+LATE_SLOT_TOLERANCE = 1.0  # a slot may be used up to one interval late (jitter): 2 bunched at most
 
 
 class Pacer:

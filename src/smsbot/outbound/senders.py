@@ -1,5 +1,4 @@
 """Senders behind one small interface: Twilio's REST API (the real thing) and the console (development).
-
 A sender either returns the provider's message id or raises `SendError` saying what to do next:
 retry later, give up, or treat the number as opted out. Nothing here logs a number or a text.
 """

@@ -1,5 +1,4 @@
 """Retention: message text lives SMSBOT_RETENTION_DAYS at most; expired conversation state goes sooner.
-
 Inbound rows are first counted into `daily_count` (per day and intent) in the same transaction
 that deletes them, so the numbers outlive the rows and nothing is counted twice.
 """

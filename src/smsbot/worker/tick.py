@@ -1,9 +1,8 @@
 """One pass of the worker, in order: expire invitations, due check-ins -> outbox, the ladder
 (reminders, alerts), escalation to the on-call peer, sending, then retention clean-up.
-
-Everything it needs is in the database, so any number of ticks (cron) or workers may run, on any
-machine, and a restart loses nothing. The loop (`smsbot worker`) is this, every few seconds.
 """
+# Everything it needs is in the database, so any number of ticks (cron) or workers may run, on any
+# machine, and a restart loses nothing. The loop (`smsbot worker`) is this, every few seconds.
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 
-from smsbot.checkins import alerts, ladder
+from smsbot.checkins import alerts, delivery, ladder
 from smsbot.context import AppContext
 from smsbot.outbound.dispatch import Dispatcher, DispatchReport
 from smsbot.outbound.pacing import Pacer
@@ -55,7 +54,7 @@ class Worker:
     ) -> None:
         self.ctx = ctx
         self.wording = wording or Wording.from_settings(ctx.settings)
-        self.failures = ladder.FailureHandler(ctx, self.wording)
+        self.failures = delivery.FailureHandler(ctx, self.wording)
         self.dispatcher = Dispatcher(
             ctx, sender or build_sender(ctx.settings), on_failure=self.failures.on_send_failure, pacer=pacer
         )
