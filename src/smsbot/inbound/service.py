@@ -31,6 +31,19 @@ ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
 SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
 
 
+_STORE_MESSAGE: dict[str, object] = {}
+
+
+def _store_message(conn):
+    """The idempotent MessageSid insert for this dialect, built once per process."""
+    dialect = conn.dialect.name
+    if dialect not in _STORE_MESSAGE:
+        _STORE_MESSAGE[dialect] = insert_ignore(conn, inbound_message, ["message_sid"]).returning(
+            inbound_message.c.id
+        )
+    return _STORE_MESSAGE[dialect]
+
+
 @dataclass(frozen=True)
 class InboundText:
     message_sid: str
@@ -73,15 +86,14 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         if texter.id is None:
             texter.id = create_contact(conn, texter, now)
         stored = conn.execute(
-            insert_ignore(conn, inbound_message, ["message_sid"])
-            .values(
-                message_sid=message.message_sid,
-                contact_id=texter.id,
-                received_at=now,
-                intent=routed.intent.value,
-                language=routed.language or texter.language,
-            )
-            .returning(inbound_message.c.id)
+            _store_message(conn),
+            {
+                "message_sid": message.message_sid,
+                "contact_id": texter.id,
+                "received_at": now,
+                "intent": routed.intent.value,
+                "language": routed.language or texter.language,
+            },
         ).first()
         if stored is None:
             INBOUND_DUPLICATES.inc()
