@@ -7,9 +7,13 @@ message delivered ten times has one effect. Only the intent is stored, never the
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+
 from smsbot.context import AppContext
+from smsbot.db import Prepared
 from smsbot.inbound.handlers import dispatch
 from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
 from smsbot.models import InboundMessage
@@ -18,11 +22,12 @@ from smsbot.privacy import InvalidPhone, is_long_number, normalize_phone
 from smsbot.replies.wording import Wording
 from smsbot.routing import Intent, RouteContext, route
 from smsbot.turn import Turn
-from smsbot.upsert import insert_ignore
+from smsbot.upsert import insert_ignore, insert_ignore_for
 
 log = logging.getLogger(__name__)
 inbound_message = InboundMessage.__table__
 
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is cut before routing
 # What a flooding number still gets handled: STOP and START (carrier rules) and FORGET (data rights).
 ALWAYS_HONOURED = {Intent.OPT_OUT, Intent.OPT_IN, Intent.FORGET}
@@ -31,17 +36,15 @@ ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
 SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
 
 
-_STORE_MESSAGE: dict[str, object] = {}
-
-
-def _store_message(conn):
-    """The idempotent MessageSid insert for this dialect, built once per process."""
-    dialect = conn.dialect.name
-    if dialect not in _STORE_MESSAGE:
-        _STORE_MESSAGE[dialect] = insert_ignore(conn, inbound_message, ["message_sid"]).returning(
-            inbound_message.c.id
-        )
-    return _STORE_MESSAGE[dialect]
+# The idempotency record: inserted with the text's effects, or nothing when the MessageSid is known.
+_STORED_FIELDS = ("message_sid", "contact_id", "received_at", "intent", "language")
+_STORE_MESSAGE = Prepared(
+    lambda dialect: (
+        insert_ignore_for(dialect, inbound_message, ["message_sid"])
+        .values({name: bindparam(name) for name in _STORED_FIELDS})
+        .returning(inbound_message.c.id)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,13 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
     if not is_long_number(message.from_number) or message.from_number == settings.twilio_from_number:
         # Short codes, alphanumeric senders and our own number: never auto-reply (loops, spam).
         return _record_only(ctx, message, "ignored_sender")
-    try:
-        e164 = normalize_phone(message.from_number)
-    except InvalidPhone:
-        return _record_only(ctx, message, "ignored_sender")
+    # Twilio sends long-code senders in E.164 already; anything else is normalised (or refused).
+    e164 = message.from_number if E164.fullmatch(message.from_number) else None
+    if e164 is None:
+        try:
+            e164 = normalize_phone(message.from_number)
+        except InvalidPhone:
+            return _record_only(ctx, message, "ignored_sender")
     body = message.body[:MAX_BODY_CHARS]
 
     with ctx.db.transaction() as conn:
@@ -85,8 +91,8 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         )
         if texter.id is None:
             texter.id = create_contact(conn, texter, now)
-        stored = conn.execute(
-            _store_message(conn),
+        stored = _STORE_MESSAGE.run(
+            conn,
             {
                 "message_sid": message.message_sid,
                 "contact_id": texter.id,
@@ -94,7 +100,7 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
                 "intent": routed.intent.value,
                 "language": routed.language or texter.language,
             },
-        ).first()
+        ).fetchone()
         if stored is None:
             INBOUND_DUPLICATES.inc()
             return Outcome(reply=None, intent=routed.intent.value, duplicate=True, silence="duplicate")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.db import Prepared, utc_value
 from smsbot.models import Contact, Suppression
 from smsbot.turn import CONVERSATION_TTL, Texter
 from smsbot.upsert import insert_ignore
@@ -15,7 +16,7 @@ from smsbot.upsert import insert_ignore
 contact = Contact.__table__
 suppression = Suppression.__table__
 
-_LOAD = select(
+_LOAD_STATEMENT = select(
     contact.c.id,
     contact.c.language,
     contact.c.opted_out_at,
@@ -28,9 +29,10 @@ _LOAD = select(
     contact.c.rate_day,
     contact.c.rate_day_count,
 ).where(contact.c.phone_index == bindparam("phone_index"))
-# Statements on the hot path are built once: building and cache-keying them per text cost ~60 us each.
-_SUPPRESSED_AT = select(suppression.c.opted_out_at).where(
-    suppression.c.phone_index == bindparam("phone_index")
+# The statements a text needs are compiled once and run on the driver (see db.Prepared).
+_LOAD = Prepared(lambda _: _LOAD_STATEMENT)
+_SUPPRESSED_AT = Prepared(
+    lambda _: select(suppression.c.opted_out_at).where(suppression.c.phone_index == bindparam("phone_index"))
 )
 _SAVED_FIELDS = (
     "language",
@@ -54,8 +56,8 @@ def _save_statement(fields: tuple[str, ...]):
     )
 
 
-_SAVE = _save_statement(_SAVED_FIELDS)
-_SAVE_WITH_CONVERSATION = _save_statement(_SAVED_FIELDS + _CONVERSATION_FIELDS)
+_SAVE = Prepared(lambda _: _save_statement(_SAVED_FIELDS))
+_SAVE_WITH_CONVERSATION = Prepared(lambda _: _save_statement(_SAVED_FIELDS + _CONVERSATION_FIELDS))
 
 
 class RateWindow:
@@ -81,26 +83,41 @@ class RateWindow:
 
 
 def load_texter(conn: Connection, phone_index: str, now: datetime) -> tuple[Texter, RateWindow]:
-    row = conn.execute(_LOAD, {"phone_index": phone_index}).first()
+    row = _LOAD.run(conn, {"phone_index": phone_index}).fetchone()
     if row is None:
         # Someone who opted out and then used FORGET is remembered only here, as a keyed hash.
-        suppressed_at = conn.execute(_SUPPRESSED_AT, {"phone_index": phone_index}).scalar()
+        suppressed = _SUPPRESSED_AT.run(conn, {"phone_index": phone_index}).fetchone()
+        suppressed_at = utc_value(suppressed[0]) if suppressed else None
         return Texter(id=None, phone_index=phone_index, opted_out_at=suppressed_at), RateWindow(
             None, 0, None, 0
         )
+    (
+        contact_id,
+        language,
+        opted_out_at,
+        conversation_json,
+        conversation_expires_at,
+        menu_sent_on,
+        open_checkin_id,
+        rate_minute_start,
+        rate_minute_count,
+        rate_day,
+        rate_day_count,
+    ) = row
     conversation = {}
-    if row.conversation and row.conversation_expires_at and row.conversation_expires_at > now:
-        conversation = json.loads(row.conversation)
+    expires_at = utc_value(conversation_expires_at)
+    if conversation_json and expires_at and expires_at > now:
+        conversation = json.loads(conversation_json)
     texter = Texter(
-        id=row.id,
+        id=contact_id,
         phone_index=phone_index,
-        language=row.language,
-        opted_out_at=row.opted_out_at,
+        language=language,
+        opted_out_at=utc_value(opted_out_at),
         conversation=conversation,
-        menu_sent_on=row.menu_sent_on,
-        open_checkin_id=row.open_checkin_id,
+        menu_sent_on=menu_sent_on,
+        open_checkin_id=open_checkin_id,
     )
-    return texter, RateWindow(row.rate_minute_start, row.rate_minute_count, row.rate_day, row.rate_day_count)
+    return texter, RateWindow(utc_value(rate_minute_start), rate_minute_count, rate_day, rate_day_count)
 
 
 def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
@@ -138,9 +155,9 @@ def save_texter(
         "b_rate_day_count": rate.day_count,
     }
     if not conversation_changed:
-        conn.execute(_SAVE, values)
+        _SAVE.run(conn, values)
         return
     # The state lives 30 minutes from the question it answers, then it is gone.
     values["b_conversation"] = json.dumps(texter.conversation) if texter.conversation else None
     values["b_conversation_expires_at"] = now + CONVERSATION_TTL if texter.conversation else None
-    conn.execute(_SAVE_WITH_CONVERSATION, values)
+    _SAVE_WITH_CONVERSATION.run(conn, values)
