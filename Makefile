@@ -23,6 +23,7 @@ run: $(STAMP)
 
 ## make test: install, lint, check the wording packs, run the whole suite (SQLite, and PostgreSQL when it answers)
 test: $(STAMP)
+	@command -v chromium >/dev/null || echo "make test: Chromium not found; the real-browser tests (tests/test_browser.py) will be SKIPPED (apt-get install -y chromium)"
 	$(BIN)/ruff check src tests bench
 	$(BIN)/smsbot content check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
