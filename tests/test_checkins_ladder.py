@@ -5,10 +5,7 @@ SMS to the peer and an open alert in the API -> ack; and the answers that stop i
 
 from __future__ import annotations
 
-import pytest
-
 from smsbot.models import Alert, Checkin, Enrollment, OutboxMessage
-from smsbot.turn import Turn
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import ON_CALL_PHONE, PARTICIPANT, PEER_PHONE, PROGRAM, enroll, rows, run_tick
 
@@ -117,9 +114,6 @@ def test_any_other_text_counts_as_an_answer(ctx, client, sms, fake, worker, cloc
     assert len(fake.to(PARTICIPANT)) == 2 and fake.to(PEER_PHONE) == []
 
 
-@pytest.mark.skipif(
-    "body" not in Turn.__dataclass_fields__, reason="the core Turn does not carry the message text yet"
-)
 def test_a_free_text_answer_is_kept_encrypted_for_the_peer_then_deleted(
     ctx, client, sms, fake, worker, clock, peer
 ):

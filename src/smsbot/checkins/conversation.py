@@ -159,7 +159,7 @@ def resume(turn: Turn) -> None:
 
 def free_answer(turn: Turn) -> None:
     """Any other text while a check-in waits counts as an answer; the peer can read it for a while."""
-    text = getattr(turn, "body", None) or getattr(turn, "text", None)
+    text = turn.text
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
     if _answer(turn, "text", text) is None:
         turn.say("checkin_not_enrolled" if row is None else "checkin_thanks")

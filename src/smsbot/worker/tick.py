@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 
 from smsbot.checkins import alerts, delivery, ladder
@@ -30,6 +31,7 @@ class TickReport:
     escalated: int = 0
     dispatch: DispatchReport = field(default_factory=DispatchReport)
     retention: RetentionReport = field(default_factory=RetentionReport)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
 
     def summary(self) -> str:
         """One line of counts (no personal data), what `smsbot tick` prints."""
@@ -38,7 +40,9 @@ class TickReport:
             f"tick: checkins={self.schedule.prompts} missed_by_system={self.schedule.missed_by_system} "
             f"reminders={self.ladder.reminders} alerts={self.ladder.alerts} escalated={self.escalated} "
             f"expired_invitations={self.expired_invitations} sends={sent} "
-            f"retention_deleted={self.retention.inbound_deleted}"
+            f"retention_deleted={self.retention.inbound_deleted} "
+            + "seconds: "
+            + " ".join(f"{step}={took:.3f}" for step, took in self.seconds.items())
         )
 
 
@@ -61,16 +65,27 @@ class Worker:
 
     def tick(self, *, send: bool = True, retention: bool = True) -> TickReport:
         ctx, report = self.ctx, TickReport()
+        started = time.perf_counter()
+
+        def took(step: str) -> None:
+            nonlocal started
+            now = time.perf_counter()
+            report.seconds[step], started = now - started, now
+
         with ctx.db.transaction() as conn:
             report.expired_invitations = ladder.expire_invitations(conn, ctx.clock.now())
         report.schedule = ladder.schedule_due(ctx, self.wording)
+        took("schedule")
         report.ladder = ladder.advance_checkins(ctx, self.wording)
         with ctx.db.transaction() as conn:
             report.escalated = alerts.escalate_due(conn, self.wording, ctx.clock.now())
+        took("ladder")
         if send:
             report.dispatch = self.dispatcher.run()
+            took("send")
         if retention:
             report.retention = run_retention(ctx)
+            took("retention")
         return report
 
 
