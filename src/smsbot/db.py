@@ -49,7 +49,9 @@ _NAMED_SQLITE = sqlite_dialect.dialect(paramstyle="named")
 
 
 def _sqlite_param(value: Any) -> Any:
-    return as_utc(value).strftime(SQLITE_TIME_FORMAT) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):  # the same text as SQLITE_TIME_FORMAT, faster than strftime
+        return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
 
 
 def utc_value(value: datetime | str | None) -> datetime | None:

@@ -111,11 +111,8 @@ class DailyCount(SQLModel, table=True):
     count: int = Field(default=0)
 
 
-Index(
-    "ix_inbound_contact_received",
-    InboundMessage.__table__.c.contact_id,
-    InboundMessage.__table__.c.received_at,
-)
+# No index on inbound_message.contact_id on purpose: every text writes this table, and each index is
+# another page per commit. Only FORGET looks rows up by contact, over at most the retention window.
 
 
 # --- where to go (issue 3: directory) -----------------------------------------------------

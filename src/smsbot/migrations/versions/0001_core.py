@@ -85,7 +85,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("message_sid"),
     )
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
-        batch_op.create_index("ix_inbound_contact_received", ["contact_id", "received_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_message_received_at"), ["received_at"], unique=False)
 
     op.create_table(
@@ -125,7 +124,6 @@ def downgrade() -> None:
     op.drop_table("staff")
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_message_received_at"))
-        batch_op.drop_index("ix_inbound_contact_received")
 
     op.drop_table("inbound_message")
     op.drop_table("suppression")
