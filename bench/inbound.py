@@ -6,7 +6,6 @@ bench/README.md for what it measures and how.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -76,29 +75,6 @@ def wait_ready(port: int, process: subprocess.Popen, log: Path, path: str = "/")
     sys.exit(f"server on port {port} did not start within 30 s (log: {log.name})")
 
 
-STAND_IN_NALOXONE = (  # about the length of the real reply (2 segments a part)
-    "Naloxone (Narcan) reverses an opioid overdose. It is safe, even if the person took no opioids. "
-    "Call 911, give one spray in a nostril, then rescue breaths. Reply MORE for the next steps.",
-    "If there is no response in 2-3 minutes, give a second dose. Stay with them: naloxone wears off "
-    "and the overdose can come back. Reply with your ZIP to find free naloxone near you.",
-)
-
-
-def wording_dir(workdir: Path) -> Path | None:
-    """The shipped packs, or a copy with a stand-in NALOXONE entry while the packs are still being written."""
-    from smsbot.replies.wording import PACKS_DIR
-
-    if "[naloxone]" in (PACKS_DIR / "en.toml").read_text(encoding="utf-8"):
-        return None
-    packs = workdir / "packs"
-    packs.mkdir()
-    stand_in = f"\n[naloxone]\nparts = {json.dumps(STAND_IN_NALOXONE)}\n"  # JSON strings are TOML strings
-    for pack in PACKS_DIR.glob("*.toml"):
-        (packs / pack.name).write_text(pack.read_text(encoding="utf-8") + stand_in, encoding="utf-8")
-    print("note: the shipped wording packs have no [naloxone] entry yet; using a stand-in of the same length")
-    return packs
-
-
 def start_servers(workdir: Path, bot_port: int, flask_port: int) -> tuple[subprocess.Popen, subprocess.Popen]:
     env = {
         **os.environ,
@@ -115,9 +91,6 @@ def start_servers(workdir: Path, bot_port: int, flask_port: int) -> tuple[subpro
         "SMSBOT_RATE_LIMIT_PER_DAY": "1000000",
         "QUICKSTART_WEBHOOK_URL": WEBHOOK_URL,
     }
-    packs = wording_dir(workdir)
-    if packs:
-        env["SMSBOT_WORDING_DIR"] = str(packs)
     subprocess.run([BIN / "smsbot", "db", "upgrade"], env=env, cwd=workdir, check=True, capture_output=True)
     # Server output goes to logs in the work directory (shown if a server fails to start).
     bot = subprocess.Popen(

@@ -58,6 +58,7 @@ def serve(
         log_level="warning",
         access_log=False,  # access logs would carry nothing personal, but they add cost on the hot path
         proxy_headers=False,
+        server_header=False,  # no version banner for scanners
     )
 
 
