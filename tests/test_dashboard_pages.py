@@ -250,3 +250,29 @@ def test_pages_and_audit_rows_never_show_a_full_number_or_a_message(ctx, clock, 
         assert not any(form in values for number in numbers for form in _phone_forms(number))
         assert FREE_TEXT not in values and "rough" not in values
     assert {"sign_in", "enrollment_created", "phone_revealed"} <= {row.action for row in audit_rows(ctx)}
+
+
+def test_enrollment_changes_through_the_api_are_audited_once(ctx, client, staff_token):
+    from smsbot.models import AuditLog
+
+    token = staff_token(role="peer", name="Audit Peer")
+    headers = {"Authorization": f"Bearer {token}"}
+    created = client.post(
+        "/api/enrollments", json={"phone": "+15555550177", "nickname": "Q", "time": "18:00"}, headers=headers
+    )
+    assert created.status_code == 201
+    enrollment_id = created.json()["id"]
+    assert (
+        client.patch(f"/api/enrollments/{enrollment_id}", json={"time": "19:30"}, headers=headers).status_code
+        == 200
+    )
+    assert client.delete(f"/api/enrollments/{enrollment_id}", headers=headers).status_code == 204
+    with ctx.db.transaction() as conn:
+        rows = conn.execute(select(AuditLog.__table__).order_by(AuditLog.__table__.c.id)).mappings().all()
+    actions = [(row["action"], row["object_id"]) for row in rows]
+    assert actions == [
+        ("enrollment_created", enrollment_id),
+        ("enrollment_changed", enrollment_id),
+        ("enrollment_stopped", enrollment_id),
+    ]
+    assert "5555550177" not in repr(rows) and "0177" not in repr([row["detail"] for row in rows])

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from smsbot.checkins import answers, enrollments
 from smsbot.checkins.schedule import ScheduleError, parse_days, parse_local_time, zone
 from smsbot.context import AppContext
+from smsbot.dashboard import audit
 from smsbot.dashboard.auth import app_context, current_staff
 from smsbot.models import Checkin, Enrollment, Staff
 from smsbot.privacy import InvalidPhone, normalize_phone
@@ -144,6 +145,8 @@ def create(
             )
         except enrollments.EnrollmentError as exc:
             raise HTTPException(exc.status, exc.reason) from None
+        # Audited in the same transaction, whether the change came from the API or a dashboard page.
+        audit.record(conn, ctx.clock.now(), staff.id, "enrollment_created", "enrollment", enrollment_id)
         row = conn.execute(select(enrollment).where(enrollment.c.id == enrollment_id)).one()
     return enrollments.view(row)
 
@@ -206,6 +209,10 @@ def change(
         conn.execute(update(enrollment).where(enrollment.c.id == row.id).values(**values))
         if new_status == "paused" and row.status == "active":
             enrollments.pause(conn, row, now)
+        detail = {("active", "paused"): "paused", ("paused", "active"): "resumed"}.get(
+            (row.status, new_status), "schedule changed"
+        )
+        audit.record(conn, now, staff.id, "enrollment_changed", "enrollment", row.id, detail)
         return enrollments.view(conn.execute(select(enrollment).where(enrollment.c.id == row.id)).one())
 
 
@@ -217,6 +224,7 @@ def remove(
     with ctx.db.transaction() as conn:
         row = _load(conn, enrollment_id, staff)
         enrollments.end(conn, [row.id], "ended", now)
+        audit.record(conn, now, staff.id, "enrollment_stopped", "enrollment", row.id, "stopped")
         if row.contact_id is not None:
             enrollments.cancel_checkin_texts(conn, row.contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

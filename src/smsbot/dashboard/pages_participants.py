@@ -138,9 +138,7 @@ def enroll(
         return _list_page(
             request, viewer, errors=[str(exc.detail)], status_code=exc.status_code, values=values
         )
-    with ctx.db.transaction() as conn:
-        audit.record(conn, ctx.clock.now(), viewer.id, "enrollment_created", "enrollment", created["id"])
-    return redirect(f"/participants/{created['id']}?done=enrolled")
+    return redirect(f"/participants/{created['id']}?done=enrolled")  # api.create wrote the audit row
 
 
 def _load(request: Request, viewer: Viewer, enrollment_id: int):
@@ -185,11 +183,8 @@ def participant_page(
     return _detail(request, viewer, enrollment_id, done=done)
 
 
-def _changed(request: Request, viewer: Viewer, enrollment_id: int, detail: str, done: str) -> Response:
-    ctx = request.app.state.ctx
-    with ctx.db.transaction() as conn:
-        action = "enrollment_stopped" if detail == "stopped" else "enrollment_changed"
-        audit.record(conn, ctx.clock.now(), viewer.id, action, "enrollment", enrollment_id, detail)
+def _changed(enrollment_id: int, done: str) -> Response:
+    # The API functions the pages call write the audit rows, in the change's own transaction.
     return redirect(f"/participants/{enrollment_id}?done={done}")
 
 
@@ -201,7 +196,7 @@ def pause(
     _: FormData = Depends(verified_form),
 ) -> Response:
     _api(api.change, enrollment_id, api.EnrollmentPatch(status="paused"), viewer.staff, request.app.state.ctx)
-    return _changed(request, viewer, enrollment_id, "paused", "paused")
+    return _changed(enrollment_id, "paused")
 
 
 @router.post("/participants/{enrollment_id:int}/resume")
@@ -212,7 +207,7 @@ def resume(
     _: FormData = Depends(verified_form),
 ) -> Response:
     _api(api.change, enrollment_id, api.EnrollmentPatch(status="active"), viewer.staff, request.app.state.ctx)
-    return _changed(request, viewer, enrollment_id, "resumed", "resumed")
+    return _changed(enrollment_id, "resumed")
 
 
 @router.post("/participants/{enrollment_id:int}/schedule")
@@ -233,7 +228,7 @@ def change_schedule(
     except ValidationError as exc:
         return _detail(request, viewer, enrollment_id, error="; ".join(_errors(exc)), status_code=422)
     _api(api.change, enrollment_id, patch, viewer.staff, request.app.state.ctx)
-    return _changed(request, viewer, enrollment_id, "schedule changed", "schedule")
+    return _changed(enrollment_id, "schedule")
 
 
 @router.post("/participants/{enrollment_id:int}/stop")
@@ -244,7 +239,6 @@ def stop(
     _: FormData = Depends(verified_form),
 ) -> Response:
     _api(api.remove, enrollment_id, viewer.staff, request.app.state.ctx)
-    _changed(request, viewer, enrollment_id, "stopped", "stopped")
     return redirect("/participants?done=stopped")  # the participant page is gone with the enrollment
 
 
