@@ -115,15 +115,7 @@ def escalate_due(conn: Connection, wording: Wording, now: datetime, limit: int =
     for row in rows:
         targets = [staff_id for staff_id in on_call_ids if staff_id != row.staff_id]
         for staff_id in targets:
-            outbox.enqueue(
-                conn,
-                key=f"alert:{row.id}:oncall:{staff_id}",
-                purpose="alert_oncall",
-                body=texts.alert_on_call(wording, row.nickname, row.id),
-                now=now,
-                staff_id=staff_id,
-                alert_id=row.id,
-            )
+            queue_on_call_text(conn, wording, row.id, row.nickname, staff_id, now)
         conn.execute(
             update(alert)
             .where(alert.c.id == row.id)
@@ -155,3 +147,18 @@ def acknowledge(conn: Connection, alert_id: int, viewer: Staff, now: datetime) -
         .values(status="acked", acked_at=now, acked_by=viewer.id, escalate_at=None)
     )
     return True
+
+
+def queue_on_call_text(
+    conn: Connection, wording: Wording, alert_id: int, nickname: str | None, staff_id: int, now: datetime
+) -> None:
+    """Tell an on-call peer about an alert (once per alert and peer: the outbox key is unique)."""
+    outbox.enqueue(
+        conn,
+        key=f"alert:{alert_id}:oncall:{staff_id}",
+        purpose="alert_oncall",
+        body=texts.alert_on_call(wording, nickname, alert_id),
+        now=now,
+        staff_id=staff_id,
+        alert_id=alert_id,
+    )

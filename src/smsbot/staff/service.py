@@ -219,9 +219,8 @@ def on_call_peer(conn: Connection, excluding: int | None = None) -> int | None:
 def deactivate(conn: Connection, staff_id: int, now: datetime, wording) -> Handover:
     """End the account's sessions and tokens at once; its live participants and open alerts go to the
     on-call peer, who is texted about each open alert. Safe to repeat (it moves what is still left)."""
-    from smsbot.checkins import texts
+    from smsbot.checkins import alerts
     from smsbot.models import Alert, Enrollment, OutboxMessage
-    from smsbot.outbound import outbox
 
     conn.execute(
         sa_update(_staff_t).where(_staff_t.c.id == staff_id).values(is_active=False, is_on_call=False)
@@ -255,15 +254,7 @@ def deactivate(conn: Connection, staff_id: int, now: datetime, wording) -> Hando
     ).all()
     for row in open_alerts:
         conn.execute(sa_update(alert).where(alert.c.id == row.id).values(staff_id=target))
-        outbox.enqueue(
-            conn,
-            key=f"alert:{row.id}:oncall:{target}",
-            purpose="alert_oncall",
-            body=texts.alert_on_call(wording, row.nickname, row.id),
-            now=now,
-            staff_id=target,
-            alert_id=row.id,
-        )
+        alerts.queue_on_call_text(conn, wording, row.id, row.nickname, target, now)
     return Handover(target, moved, len(open_alerts))
 
 
