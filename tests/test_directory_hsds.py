@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from smsbot.directory.importer import detect_format, import_path
 from smsbot.directory.records import ImportOptions
-from smsbot.models import Service, ServiceCategory
+from smsbot.models import Service
+from tests.directory_support import categories_of, service_named
 
 # One CSV per table; line numbers in the warnings count the header as line 1.
 HSDS3_TABLES = {
@@ -79,23 +80,6 @@ def _options(**overrides) -> ImportOptions:
     return ImportOptions(default_timezone="America/New_York", today=date(2026, 3, 4), **overrides)
 
 
-def _service(ctx, name: str):
-    with ctx.db.transaction() as conn:
-        return conn.execute(select(Service.__table__).where(Service.__table__.c.name == name)).one()
-
-
-def _categories(ctx, name: str) -> list[str]:
-    sc, s = ServiceCategory.__table__, Service.__table__
-    with ctx.db.transaction() as conn:
-        rows = conn.execute(
-            select(sc.c.category)
-            .join(s, s.c.id == sc.c.service_id)
-            .where(s.c.name == name)
-            .order_by(sc.c.category)
-        )
-        return [r[0] for r in rows]
-
-
 def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_path):
     folder = build_hsds3(tmp_path / "pkg")
     assert detect_format(folder) == "hsds"
@@ -110,7 +94,7 @@ def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_pa
     assert "services.csv line 6: missing name" in warnings
     assert "schedules.csv line 4: a MONTHLY schedule is not weekly hours" in warnings
 
-    naloxone = _service(ctx, "Free naloxone")
+    naloxone = service_named(ctx, "Free naloxone")
     assert naloxone.source == "hsds:test-hsds" and naloxone.source_id == "s1@l1"
     assert naloxone.address == "410 E Market St" and naloxone.zip == "22902"  # physical, not the PO box
     assert naloxone.phone == "434-555-0101"  # the service's own line beats the organization's
@@ -120,9 +104,9 @@ def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_pa
     hours = json.loads(naloxone.hours)
     assert hours["mo"] == ["09:00-17:00"] and hours["sa"] == ["10:00-14:00"]
     assert hours["su"] == []  # the Sunday row expired on 2025-12-31
-    assert _categories(ctx, "Free naloxone") == ["naloxone"]  # from the taxonomy term
-    assert _categories(ctx, "Syringe exchange") == ["syringe_services"]  # from its name
-    assert _service(ctx, "Syringe exchange").phone == "434-555-0199"  # the organization's line
+    assert categories_of(ctx, "Free naloxone") == ["naloxone"]  # from the taxonomy term
+    assert categories_of(ctx, "Syringe exchange") == ["syringe_services"]  # from its name
+    assert service_named(ctx, "Syringe exchange").phone == "434-555-0199"  # the organization's line
 
     again = import_path(ctx, folder, _options())
     assert (again.added, again.updated) == (0, 2)
@@ -138,7 +122,7 @@ def test_hsds_category_mapping_can_be_replaced(ctx, tmp_path):
     summary = import_path(ctx, folder, _options(mapping_path=str(mapping)))
 
     assert summary.added == 3
-    assert _categories(ctx, "Food pantry") == ["health_clinic"]
+    assert categories_of(ctx, "Food pantry") == ["health_clinic"]
 
 
 def test_hsds_1x_names_are_accepted(ctx, tmp_path):
@@ -159,7 +143,7 @@ def test_hsds_1x_names_are_accepted(ctx, tmp_path):
     summary = import_path(ctx, folder, _options())
 
     assert (summary.format, summary.added, summary.skipped) == ("hsds", 1, 0), summary.warnings
-    row = _service(ctx, "Needle exchange")
+    row = service_named(ctx, "Needle exchange")
     assert json.loads(row.hours)["tu"] == ["18:00-22:00"]
     assert json.loads(row.hours)["fr"] == ["22:00-02:00"]  # weekday 5 = Friday (ISO), past midnight
-    assert _categories(ctx, "Needle exchange") == ["syringe_services"]
+    assert categories_of(ctx, "Needle exchange") == ["syringe_services"]

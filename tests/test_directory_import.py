@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from smsbot.directory.importer import DirectoryImportError, import_path
 from smsbot.directory.records import ImportOptions
 from smsbot.models import Service, ServiceCategory
+from tests.directory_support import categories_of, service_named
 
 SAMHSA_SAMPLE = (
     Path(__file__).resolve().parents[1].parent / "shared" / "data" / "samhsa-findtreatment-sample-2019.json"
@@ -40,23 +41,6 @@ def _count(ctx, table=Service) -> int:
         return conn.execute(select(func.count()).select_from(table.__table__)).scalar_one()
 
 
-def _service(ctx, name: str):
-    with ctx.db.transaction() as conn:
-        return conn.execute(select(Service.__table__).where(Service.__table__.c.name == name)).one()
-
-
-def _categories(ctx, name: str) -> list[str]:
-    sc, s = ServiceCategory.__table__, Service.__table__
-    with ctx.db.transaction() as conn:
-        rows = conn.execute(
-            select(sc.c.category)
-            .join(s, s.c.id == sc.c.service_id)
-            .where(s.c.name == name)
-            .order_by(sc.c.category)
-        )
-        return [r[0] for r in rows]
-
-
 def test_flat_csv_imports_good_rows_and_names_each_bad_line(ctx, tmp_path):
     path = tmp_path / "services.csv"
     path.write_text(FLAT_HEADER + FLAT_ROWS, encoding="utf-8")
@@ -72,15 +56,15 @@ def test_flat_csv_imports_good_rows_and_names_each_bad_line(ctx, tmp_path):
     assert "line 8: hours not understood" in warnings
     assert "line 9: no coordinates; placed at the centre of its ZIP" in warnings
 
-    good = _service(ctx, "Good Place")
+    good = service_named(ctx, "Good Place")
     assert good.phone == "434-555-0100"
     assert json.loads(good.hours)["sa"] == ["10:00-14:00"]
     assert good.last_verified == date(2026, 1, 15)
     assert good.timezone == "America/New_York"
-    assert _categories(ctx, "Good Place") == ["naloxone", "test_strips"]
-    assert _categories(ctx, "Half Known") == ["test_strips"]
-    assert _service(ctx, "Odd Hours").hours is None
-    zip_only = _service(ctx, "Only A Zip")
+    assert categories_of(ctx, "Good Place") == ["naloxone", "test_strips"]
+    assert categories_of(ctx, "Half Known") == ["test_strips"]
+    assert service_named(ctx, "Odd Hours").hours is None
+    zip_only = service_named(ctx, "Only A Zip")
     assert (zip_only.zip, round(zip_only.latitude, 2), round(zip_only.longitude, 2)) == (
         "10001",
         40.75,
@@ -100,7 +84,7 @@ def test_reimporting_updates_and_never_duplicates(ctx, tmp_path):
 
     assert (again.added, again.updated, again.skipped) == (0, 4, 3)
     assert _count(ctx) == 4
-    assert _categories(ctx, "Better Place") == ["naloxone"]
+    assert categories_of(ctx, "Better Place") == ["naloxone"]
     assert _count(ctx, ServiceCategory) == 1 + 1 + 1 + 1
 
 
@@ -128,7 +112,7 @@ def test_samhsa_sample_imports_substance_use_facilities_as_treatment(ctx, samhsa
 
     assert (summary.format, summary.added, summary.skipped) == ("samhsa", 14, 16)
     assert all("mental health only" in w for w in summary.warnings)
-    otp = _service(ctx, "Addiction Recovery Systems LLC")
+    otp = service_named(ctx, "Addiction Recovery Systems LLC")
     assert otp.notes == "Medications: methadone, buprenorphine."
     assert otp.last_verified == date(2019, 5, 30)
     assert otp.source == "samhsa" and otp.zip == "22911"
