@@ -99,6 +99,8 @@ class ConsentRecord(SQLModel, table=True):
     message_sid_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     wording_version: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     staff_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # How an opt-out/opt-in came: sms | twilio_opt_out_type | carrier_21610 | staff (checkins/optout.py).
+    source: str | None = Field(default=None, sa_column=Column(String(24), nullable=True))
 
 
 class DailyCount(SQLModel, table=True):
@@ -246,6 +248,17 @@ class Enrollment(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     invite_expires_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     next_checkin_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
+
+
+# At most one live enrollment per contact, enforced by the database: concurrent enrollments of one
+# number cannot both win (the loser gets 409). Partial, so ended enrollments keep their history.
+Index(
+    "uq_enrollment_live_contact",
+    Enrollment.__table__.c.contact_id,
+    unique=True,
+    sqlite_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
+    postgresql_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
+)
 
 
 class Checkin(SQLModel, table=True):
