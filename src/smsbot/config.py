@@ -16,6 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = Path(".smsbot-secret")
 MIN_SECRET_LENGTH = 32
+# Named in HELP and opt-in texts. A language without its own setting falls back to the English one,
+# except for these shipped English defaults, which have Spanish defaults (so AYUDA stays all Spanish).
+DEFAULT_PROGRAM_NAME = {"en": "Harm Reduction Text Line", "es": "Línea de Reducción de Daños"}
+DEFAULT_HELP_CONTACT = {"en": "ask your local harm reduction program", "es": "pregunta en tu programa local"}
 
 
 class ConfigError(RuntimeError):
@@ -41,8 +45,10 @@ class Settings(BaseSettings):
     sender: Literal["twilio", "console"] | None = Field(None, alias="SMSBOT_SENDER")
     send_rate: float = Field(1.0, alias="SMSBOT_SEND_RATE", ge=0)
     default_timezone: str = Field("America/New_York", alias="SMSBOT_DEFAULT_TIMEZONE")
-    program_name: str = Field("Harm Reduction Text Line", alias="SMSBOT_PROGRAM_NAME")
-    help_contact: str = Field("ask your local harm reduction program", alias="SMSBOT_HELP_CONTACT")
+    program_name: str = Field(DEFAULT_PROGRAM_NAME["en"], alias="SMSBOT_PROGRAM_NAME")
+    help_contact: str = Field(DEFAULT_HELP_CONTACT["en"], alias="SMSBOT_HELP_CONTACT")
+    program_name_es: str | None = Field(None, alias="SMSBOT_PROGRAM_NAME_ES")
+    help_contact_es: str | None = Field(None, alias="SMSBOT_HELP_CONTACT_ES")
     retention_days: int = Field(7, alias="SMSBOT_RETENTION_DAYS", ge=1)
 
     # Beyond the contract: tunables with safe defaults.
@@ -75,6 +81,28 @@ class Settings(BaseSettings):
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"SMSBOT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self
+
+    def program_name_for(self, language: str) -> str:
+        """The program's name in a language (SMSBOT_PROGRAM_NAME_ES for Spanish, else the English one)."""
+        return self._per_language(
+            language, self.program_name, {"es": self.program_name_es}, DEFAULT_PROGRAM_NAME
+        )
+
+    def help_contact_for(self, language: str) -> str:
+        """How to reach the program in a language (SMSBOT_HELP_CONTACT_ES for Spanish, else English)."""
+        return self._per_language(
+            language, self.help_contact, {"es": self.help_contact_es}, DEFAULT_HELP_CONTACT
+        )
+
+    @staticmethod
+    def _per_language(
+        language: str, english: str, own: dict[str, str | None], defaults: dict[str, str]
+    ) -> str:
+        if own.get(language):
+            return own[language]  # type: ignore[return-value]
+        if english == defaults["en"]:
+            return defaults.get(language, english)  # never the English default in another language
+        return english  # an operator's own name or contact: better than nothing
 
     @property
     def is_sqlite(self) -> bool:

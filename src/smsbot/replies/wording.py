@@ -8,6 +8,7 @@ without code; `SMSBOT_WORDING_DIR` points at an edited copy. Each entry is a tab
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +18,10 @@ from string import Formatter
 PACKS_DIR = Path(__file__).parent / "packs"
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
+# Where a sentence starts: the text's start, after . ! ? and a space, or a new line; then optional
+# opening marks (Spanish ¿ ¡, quotes, a bracket).
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n\s*)[¿¡\"'(]*$")
+_FORMATTER = Formatter()
 
 
 class WordingError(LookupError):
@@ -68,22 +73,74 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(text) if name}
 
 
-class Wording:
-    """Renders replies from the packs, filling program-wide placeholders from settings."""
+@lru_cache(maxsize=1024)
+def _compiled(template: str) -> tuple[tuple[str, str | None, str | None, str, bool], ...]:
+    """(literal, field, conversion, spec, opens a sentence) per piece; parsed once per template."""
+    pieces = []
+    before = ""
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        before += literal
+        opens = name is not None and bool(_SENTENCE_START_RE.search(before))
+        pieces.append((literal, name, conversion, spec or "", opens))
+        before += "x" if name is not None else ""  # a filled value is never empty in practice
+    return tuple(pieces)
 
-    def __init__(self, packs: dict[str, Pack], defaults: dict[str, str] | None = None) -> None:
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template.format(**values)`, except that a value opening a sentence starts with a capital.
+
+    Settings and handlers fill mid-sentence words ("ask your local program", "a peer"); where the
+    pack puts one at a sentence start ("Questions? {help_contact}."), the texter still reads a sentence.
+    """
+    out: list[str] = []
+    for literal, name, conversion, spec, opens in _compiled(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value, _ = _FORMATTER.get_field(name, (), values)
+        text = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec)
+        if opens and text[:1].islower():
+            text = text[0].upper() + text[1:]
+        out.append(text)
+    return "".join(out)
+
+
+class Wording:
+    """Renders replies from the packs, filling program-wide placeholders from settings.
+
+    `defaults` hold values for every language; `by_language` the ones a language overrides (the program
+    name and help contact in Spanish, so AYUDA is all Spanish).
+    """
+
+    def __init__(
+        self,
+        packs: dict[str, Pack],
+        defaults: dict[str, str] | None = None,
+        by_language: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.packs = packs
         self.defaults = defaults or {}
+        self.by_language = by_language or {}
 
     @classmethod
     def from_settings(cls, settings) -> Wording:  # settings: smsbot.config.Settings
         return cls(
             load_packs(settings.wording_dir),
             {"program": settings.program_name, "help_contact": settings.help_contact},
+            {
+                language: {
+                    "program": settings.program_name_for(language),
+                    "help_contact": settings.help_contact_for(language),
+                }
+                for language in LANGUAGES
+            },
         )
 
+    def _pack(self, language: str) -> Pack:
+        return self.packs.get(language) or self.packs[DEFAULT_LANGUAGE]
+
     def entry(self, key: str, language: str) -> Entry:
-        pack = self.packs.get(language) or self.packs[DEFAULT_LANGUAGE]
+        pack = self._pack(language)
         try:
             return pack.entries[key]
         except KeyError:
@@ -93,9 +150,10 @@ class Wording:
         return len(self.entry(key, language).parts)
 
     def render(self, key: str, language: str, part: int = 0, **values: str) -> str:
-        """One part of a reply with its placeholders filled."""
+        """One part of a reply with its placeholders filled, in the pack's language."""
         text = self.entry(key, language).parts[part]
-        return text.format(**{**self.defaults, **values})
+        own = self.by_language.get(self._pack(language).language, {})
+        return fill(text, {**self.defaults, **own, **values})
 
     def version(self, language: str) -> str:
         return self.packs[language].version
