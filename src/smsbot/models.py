@@ -68,7 +68,8 @@ class Suppression(SQLModel, table=True):
 
     phone_index: str = Field(sa_column=Column(String(64), primary_key=True))
     opted_out_at: datetime = Field(sa_column=_when())
-    source: str = Field(sa_column=Column(String(16), nullable=False))  # sms | carrier | staff
+    # sms | twilio_opt_out_type | carrier_21610 | staff (checkins/optout.OptOutSource)
+    source: str = Field(sa_column=Column(String(24), nullable=False))
 
 
 class InboundMessage(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.checkins import texts
-from smsbot.models import Alert, Enrollment, Staff
+from smsbot.models import Alert, Enrollment, Staff, Suppression
 from smsbot.outbound import outbox
 from smsbot.replies.wording import Wording
 from smsbot.upsert import insert_ignore
@@ -20,15 +20,22 @@ log = logging.getLogger(__name__)
 alert = Alert.__table__
 enrollment = Enrollment.__table__
 staff = Staff.__table__
+suppression = Suppression.__table__
 URGENT_KINDS = ("call", "help", "distress", "emergency", "unreachable")
 
 
 def _reachable_staff(conn: Connection, staff_id: int | None) -> bool:
     if staff_id is None:
         return False
+    # A peer whose own phone opted out (21610) cannot be texted: their alerts go on-call at once.
     row = conn.execute(
-        select(staff.c.id).where(
-            staff.c.id == staff_id, staff.c.is_active, staff.c.phone_ciphertext.is_not(None)
+        select(staff.c.id)
+        .select_from(staff.outerjoin(suppression, suppression.c.phone_index == staff.c.phone_index))
+        .where(
+            staff.c.id == staff_id,
+            staff.c.is_active,
+            staff.c.phone_ciphertext.is_not(None),
+            suppression.c.phone_index.is_(None),
         )
     ).first()
     return row is not None
@@ -44,8 +51,10 @@ def raise_alert(
     enrollment_id: int | None,
     checkin_id: int | None = None,
     ack_minutes: int = 30,
+    escalate: bool = True,
 ) -> int | None:
-    """Open an alert and queue the peer's SMS in this transaction; None if it was raised before."""
+    """Open an alert and queue the peer's SMS in this transaction; None if it was raised before.
+    `escalate=False` (news, such as an opt-out): the on-call peer hears only if the peer cannot."""
     row = conn.execute(
         select(enrollment.c.staff_id, enrollment.c.nickname).where(enrollment.c.id == enrollment_id)
     ).first()
@@ -60,7 +69,7 @@ def raise_alert(
             checkin_id=checkin_id,
             staff_id=staff_id,
             created_at=now,
-            escalate_at=now + timedelta(minutes=ack_minutes),
+            escalate_at=now + timedelta(minutes=ack_minutes) if escalate else None,
         )
         .returning(alert.c.id)
     ).scalar()

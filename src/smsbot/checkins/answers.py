@@ -12,14 +12,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.models import Checkin, Contact
+from smsbot.checkins.states import OPEN, WAITING, CheckinStatus
+from smsbot.models import Checkin, Contact, Enrollment
 from smsbot.outbound import outbox
 from smsbot.privacy import NONCE_BYTES, PhoneVault
 
 checkin = Checkin.__table__
 contact = Contact.__table__
-ANSWERABLE = ("waiting", "reminded", "no_reply")
-WAITING = ("waiting", "reminded")
+ANSWERABLE = OPEN
 MAX_ANSWER_CHARS = 480
 
 
@@ -52,7 +52,12 @@ def answer_checkin(
     retention_days: int = 7,
 ) -> int | None:
     """Record the answer; returns the enrollment id, or None if that check-in takes no answer now."""
-    values: dict = {"status": "answered", "answered_at": now, "answer_kind": kind, "next_action_at": None}
+    values: dict = {
+        "status": CheckinStatus.ANSWERED.value,
+        "answered_at": now,
+        "answer_kind": kind,
+        "next_action_at": None,
+    }
     if text and vault is not None:
         values["answer_ciphertext"] = encrypt_answer(vault, checkin_id, text[:MAX_ANSWER_CHARS])
         values["answer_purge_at"] = now + timedelta(days=retention_days)
@@ -71,11 +76,32 @@ def answer_checkin(
             checkin.c.id < checkin_id,
             checkin.c.status.in_(WAITING),
         )
-        .values(status="superseded", next_action_at=None)
+        .values(status=CheckinStatus.SUPERSEDED.value, next_action_at=None)
     )
     outbox.cancel_queued(conn, checkin_id=checkin_id)
     conn.execute(update(contact).where(contact.c.open_checkin_id == checkin_id).values(open_checkin_id=None))
     return enrollment_id
+
+
+def answered_at(conn: Connection, contact_id: int | None, when: datetime) -> bool:
+    """Whether this contact answered a check-in at `when` (this very turn, for a second handler)."""
+    if contact_id is None:
+        return False
+    return (
+        conn.execute(
+            select(checkin.c.id)
+            .select_from(
+                checkin.join(Enrollment.__table__, Enrollment.__table__.c.id == checkin.c.enrollment_id)
+            )
+            .where(
+                Enrollment.__table__.c.contact_id == contact_id,
+                checkin.c.answered_at == when,
+                checkin.c.status == CheckinStatus.ANSWERED.value,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def open_checkin_for(conn: Connection, contact_id: int) -> int | None:

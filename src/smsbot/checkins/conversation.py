@@ -1,5 +1,5 @@
 """Check-in side of a conversation: JOIN, CHECKIN (+ a time), OK, CALL, PAUSE, RESUME, free answers,
-and the hooks the core handlers call on STOP, FORGET, HELP and distress.
+RELAPSE, and the hooks the core handlers call on STOP, FORGET, HELP, distress and any other text.
 Each handler works in the webhook's transaction (`turn.conn`) and sets at most one reply.
 """
 
@@ -101,16 +101,20 @@ def time_answer(turn: Turn) -> None:
         checkin_keyword(turn)
         return
     settings = turn.ctx.settings
-    _enrollment_id, peer_name = enrollments.self_enroll(
-        turn.conn,
-        vault=turn.ctx.vault,
-        now=turn.now,
-        contact_id=turn.texter.id,
-        e164=turn.phone_e164,
-        local_time=turn.routed.time_of_day,
-        timezone=settings.default_timezone,
-        reply_window_minutes=settings.reply_window_minutes,
-    )
+    try:
+        _enrollment_id, peer_name = enrollments.self_enroll(
+            turn.conn,
+            vault=turn.ctx.vault,
+            now=turn.now,
+            contact_id=turn.texter.id,
+            e164=turn.phone_e164,
+            local_time=turn.routed.time_of_day,
+            timezone=settings.default_timezone,
+            reply_window_minutes=settings.reply_window_minutes,
+        )
+    except enrollments.EnrollmentError:
+        checkin_keyword(turn)  # a peer enrolled this number at the same moment: theirs stands
+        return
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
     _evidence(turn, "checkins_self_join", row.staff_id)
     turn.say(
@@ -167,6 +171,24 @@ def free_answer(turn: Turn) -> None:
     turn.say("checkin_thanks_answer", peer=_peer(turn, row))
 
 
+def record_answer_in_passing(turn: Turn) -> None:
+    """Any text while a check-in waits is its answer, even one that also asks for a topic ("rough
+    night but im ok. out of strips tho"): recorded, readable by the peer; the topic's handler replies."""
+    if turn.texter.open_checkin_id is not None and turn.text.strip():
+        _answer(turn, "text", turn.text)
+
+
+def relapse(turn: Turn) -> None:
+    """ "I used again": a kind line; for a check-in answer, also recorded and an offer of a call."""
+    row = enrollments.live_enrollment(turn.conn, turn.texter.id)
+    answered = _answer(turn, "text", turn.text) is not None
+    # The dispatcher may have recorded it a moment ago (record_answer_in_passing) in this same turn.
+    if answered or (row is not None and answers.answered_at(turn.conn, turn.texter.id, turn.now)):
+        turn.say("relapse_checkin", peer=_peer(turn, row))
+        return
+    turn.say("relapse")
+
+
 def on_opt_out(turn: Turn) -> None:
     """STOP: end every enrollment of this texter and cancel whatever was queued (the peer sees it)."""
     enrollments.stop_contact(turn.conn, turn.texter.id, turn.now)
@@ -201,3 +223,5 @@ HANDLERS: dict[Intent, Callable[[Turn], None]] = {
     Intent.RESUME: resume,
     Intent.ANSWER: free_answer,
 }
+if hasattr(Intent, "RELAPSE"):  # the router learns the words in the same change (issue 8)
+    HANDLERS[Intent.RELAPSE] = relapse

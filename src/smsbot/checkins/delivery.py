@@ -1,6 +1,7 @@
 """Texts that could not go out: Twilio refused them, gave up, or reported them undelivered.
 A check-in that cannot reach its participant alerts the peer at once ("could not reach"); a peer
-alert that cannot reach the peer goes to the on-call peer; a carrier opt-out (21610) is a STOP.
+alert that cannot reach the peer goes to the on-call peer; a carrier opt-out (21610), on send or in
+a status callback, is an opt-out like STOP (never "could not reach").
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.checkins import alerts, enrollments
+from smsbot.checkins import alerts, optout
+from smsbot.checkins.states import WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
-from smsbot.models import Checkin, Enrollment
+from smsbot.models import Checkin, Contact, Enrollment, OutboxMessage
 from smsbot.outbound import outbox
 from smsbot.outbound.outbox import Claimed, StatusChange
 from smsbot.replies.wording import Wording
 
 log = logging.getLogger(__name__)
 checkin, enrollment = Checkin.__table__, Enrollment.__table__
+contact, outbox_table = Contact.__table__, OutboxMessage.__table__
 
 
 def mark_unreachable(
@@ -28,8 +31,8 @@ def mark_unreachable(
     """A check-in text could not be delivered: the peer hears now, and the no-reply path stops."""
     enrollment_id = conn.execute(
         update(checkin)
-        .where(checkin.c.id == checkin_id, checkin.c.status.in_(("waiting", "reminded")))
-        .values(status="unreachable", next_action_at=None)
+        .where(checkin.c.id == checkin_id, checkin.c.status.in_(WAITING))
+        .values(status=CheckinStatus.UNREACHABLE.value, next_action_at=None)
         .returning(checkin.c.enrollment_id)
     ).scalar()
     if enrollment_id is None:
@@ -53,7 +56,7 @@ def _invitation_unreachable(
         return
     enrollment_id = conn.execute(
         select(enrollment.c.id)
-        .where(enrollment.c.contact_id == contact_id, enrollment.c.status == "invited")
+        .where(enrollment.c.contact_id == contact_id, enrollment.c.status == EnrollmentStatus.INVITED.value)
         .order_by(enrollment.c.id.desc())
     ).scalar()
     if enrollment_id is not None:
@@ -75,15 +78,46 @@ class FailureHandler:
         self.ctx, self.wording = ctx, wording
 
     def on_send_failure(self, conn: Connection, row: Claimed, reason: str, now: datetime) -> None:
-        if reason == "opted_out" and row.contact_id is not None:
-            enrollments.stop_contact(conn, row.contact_id, now)  # the carrier says STOP: honour it
+        if reason == "opted_out":
+            self._carrier_opt_out(conn, row.contact_id, row.staff_id, now)
             return
         self._undeliverable(conn, row.purpose, row.checkin_id, row.alert_id, row.contact_id, now)
 
     def on_delivery_status(self, conn: Connection, change: StatusChange, now: datetime) -> None:
+        # Messaging Services report 21610 here, not on the REST call: an opt-out, not "could not reach".
+        if str(getattr(change, "error_code", None) or "") == optout.CARRIER_OPT_OUT_CODE:
+            staff_id = conn.execute(
+                select(outbox_table.c.staff_id).where(outbox_table.c.id == change.row_id)
+            ).scalar()
+            self._carrier_opt_out(conn, change.contact_id, staff_id, now)
+            return
         if change.status in outbox.UNDELIVERED:
             self._undeliverable(
                 conn, change.purpose, change.checkin_id, change.alert_id, change.contact_id, now
+            )
+
+    def _carrier_opt_out(
+        self, conn: Connection, contact_id: int | None, staff_id: int | None, now: datetime
+    ) -> None:
+        """The carrier says this number unsubscribed: the one opt-out, whoever the number belongs to."""
+        if contact_id is not None:
+            phone_index = conn.execute(
+                select(contact.c.phone_index).where(contact.c.id == contact_id)
+            ).scalar()
+            if phone_index is not None:
+                optout.opt_out(
+                    conn,
+                    phone_index=phone_index,
+                    contact_id=contact_id,
+                    source=optout.OptOutSource.CARRIER,
+                    now=now,
+                    wording=self.wording,
+                    ack_minutes=self.ctx.settings.alert_ack_minutes,
+                )
+        elif staff_id is not None:
+            # A peer's phone: suppress it and tell on-call; their participants' check-ins go on.
+            optout.opt_out_staff_phone(
+                conn, staff_id=staff_id, source=optout.OptOutSource.CARRIER, now=now, wording=self.wording
             )
 
     def _undeliverable(

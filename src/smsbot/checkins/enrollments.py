@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from smsbot.checkins import texts
 from smsbot.checkins.schedule import (
@@ -23,6 +24,7 @@ from smsbot.checkins.schedule import (
     parse_local_time,
     zone,
 )
+from smsbot.checkins.states import LIVE, OPEN, WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.models import (
     Alert,
     Checkin,
@@ -36,14 +38,15 @@ from smsbot.models import (
 from smsbot.outbound import outbox
 from smsbot.privacy import PhoneVault, last4
 from smsbot.replies.wording import Wording
+from smsbot.upsert import insert_ignore
 
 enrollment = Enrollment.__table__
 checkin = Checkin.__table__
 contact = Contact.__table__
 staff = Staff.__table__
-LIVE = ("invited", "active", "paused")
 INVITATION_TTL = timedelta(days=7)
-OPEN_CHECKIN = ("waiting", "reminded", "no_reply")
+OPEN_CHECKIN = OPEN  # kept for callers that import it from here
+ALREADY_LIVE = "this number already has a live enrollment"
 
 
 class EnrollmentError(ValueError):
@@ -111,6 +114,7 @@ def record_consent(
     wording_version: str | None,
     staff_id: int | None = None,
     message_sid_hash: str | None = None,
+    source: str | None = None,
 ) -> None:
     """Consent evidence, keyed hashes only: survives FORGET as the law requires."""
     conn.execute(
@@ -121,30 +125,27 @@ def record_consent(
             message_sid_hash=message_sid_hash,
             wording_version=wording_version,
             staff_id=staff_id,
+            source=source,
         )
     )
 
 
-def _contact_for_phone(conn: Connection, vault: PhoneVault, e164: str, language: str, now: datetime) -> int:
-    """The contact row for a number we will text first (created, or given its encrypted number)."""
+def contact_for_phone(conn: Connection, vault: PhoneVault, e164: str, language: str, now: datetime) -> int:
+    """The contact row for a number we will text first (created, or given its encrypted number).
+    Insert-or-nothing, then read: two requests racing on a new number both get the one row."""
     index = vault.index(e164)
+    conn.execute(
+        insert_ignore(conn, contact, ["phone_index"]).values(
+            phone_index=index,
+            phone_ciphertext=vault.encrypt(e164),
+            language=language,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     row = conn.execute(
         select(contact.c.id, contact.c.phone_ciphertext).where(contact.c.phone_index == index)
-    ).first()
-    if row is None:
-        return conn.execute(
-            contact.insert()
-            .values(
-                phone_index=index,
-                phone_ciphertext=vault.encrypt(e164),
-                language=language,
-                created_at=now,
-                last_seen_at=now,
-                rate_minute_count=0,
-                rate_day_count=0,
-            )
-            .returning(contact.c.id)
-        ).scalar_one()
+    ).one()
     if row.phone_ciphertext is None:
         conn.execute(
             update(contact).where(contact.c.id == row.id).values(phone_ciphertext=vault.encrypt(e164))
@@ -173,16 +174,12 @@ def invite(
         raise EnrollmentError(
             409, "this number has opted out (STOP); they must text START before a new invitation"
         )
-    contact_id = _contact_for_phone(conn, vault, e164, language, now)
-    live = conn.execute(
-        select(enrollment.c.id).where(enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE))
-    ).first()
-    if live is not None:
-        raise EnrollmentError(409, f"this number already has a live enrollment (id {live.id})")
+    contact_id = contact_for_phone(conn, vault, e164, language, now)
+    refuse_if_live(conn, contact_id)
     language = conn.execute(select(contact.c.language).where(contact.c.id == contact_id)).scalar_one()
-    enrollment_id = conn.execute(
-        enrollment.insert()
-        .values(
+    enrollment_id = insert_live(
+        conn,
+        dict(
             contact_id=contact_id,
             staff_id=staff_id,
             nickname=nickname,
@@ -191,13 +188,12 @@ def invite(
             days=plan.days,
             timezone=plan.timezone,
             reply_window_minutes=plan.reply_window_minutes,
-            status="invited",
+            status=EnrollmentStatus.INVITED.value,
             source="staff",
             created_at=now,
             invite_expires_at=now + INVITATION_TTL,
-        )
-        .returning(enrollment.c.id)
-    ).scalar_one()
+        ),
+    )
     peer_name = conn.execute(select(staff.c.name).where(staff.c.id == staff_id)).scalar()
     outbox.enqueue(
         conn,
@@ -211,6 +207,28 @@ def invite(
         conn, index, "checkins_invited", now, wording_version=wording.version(language), staff_id=staff_id
     )
     return enrollment_id
+
+
+def refuse_if_live(conn: Connection, contact_id: int, but: int | None = None) -> None:
+    """409 when the number already has a live enrollment (other than `but`)."""
+    query = select(enrollment.c.id).where(
+        enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE)
+    )
+    if but is not None:
+        query = query.where(enrollment.c.id != but)
+    live = conn.execute(query).first()
+    if live is not None:
+        raise EnrollmentError(409, f"{ALREADY_LIVE} (id {live.id})")
+
+
+def insert_live(conn: Connection, values: dict) -> int:
+    """Insert a live enrollment; a concurrent one for the same contact that won loses us a 409.
+    The unique index decides; the savepoint keeps the caller's transaction usable afterwards."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(enrollment.insert().values(**values).returning(enrollment.c.id)).scalar_one()
+    except IntegrityError:
+        raise EnrollmentError(409, ALREADY_LIVE) from None
 
 
 def live_enrollment(conn: Connection, contact_id: int | None):
@@ -229,7 +247,7 @@ def live_enrollment(conn: Connection, contact_id: int | None):
 def activate(conn: Connection, row, now: datetime) -> datetime:
     """invited|paused -> active, with the next check-in computed from now."""
     next_at = plan_of(row).next_after(now)
-    values = {"status": "active", "next_checkin_at": next_at, "invite_expires_at": None}
+    values = {"status": EnrollmentStatus.ACTIVE.value, "next_checkin_at": next_at, "invite_expires_at": None}
     if row.joined_at is None:
         values["joined_at"] = now
     conn.execute(update(enrollment).where(enrollment.c.id == row.id).values(**values))
@@ -258,9 +276,9 @@ def self_enroll(
         .limit(1)
     ).first()
     plan = Plan.of(local_time, None, timezone, reply_window_minutes)
-    enrollment_id = conn.execute(
-        enrollment.insert()
-        .values(
+    enrollment_id = insert_live(
+        conn,
+        dict(
             contact_id=contact_id,
             staff_id=on_call.id if on_call else None,
             nickname="Self-enrolled",
@@ -269,23 +287,24 @@ def self_enroll(
             days=format_days(EVERY_DAY),
             timezone=plan.timezone,
             reply_window_minutes=plan.reply_window_minutes,
-            status="active",
+            status=EnrollmentStatus.ACTIVE.value,
             source="self",
             created_at=now,
             joined_at=now,
             next_checkin_at=plan.next_after(now),
-        )
-        .returning(enrollment.c.id)
-    ).scalar_one()
+        ),
+    )
     return enrollment_id, on_call.name if on_call else None
 
 
-def close_open_checkins(conn: Connection, enrollment_ids: list[int], status: str = "closed") -> None:
+def close_open_checkins(
+    conn: Connection, enrollment_ids: list[int], status: str = CheckinStatus.CLOSED.value
+) -> None:
     if not enrollment_ids:
         return
     closed = conn.execute(
         update(checkin)
-        .where(checkin.c.enrollment_id.in_(enrollment_ids), checkin.c.status.in_(("waiting", "reminded")))
+        .where(checkin.c.enrollment_id.in_(enrollment_ids), checkin.c.status.in_(WAITING))
         .values(status=status, next_action_at=None)
         .returning(checkin.c.id)
     ).scalars()
@@ -298,7 +317,9 @@ def close_open_checkins(conn: Connection, enrollment_ids: list[int], status: str
 
 def pause(conn: Connection, row, now: datetime) -> None:
     conn.execute(
-        update(enrollment).where(enrollment.c.id == row.id).values(status="paused", next_checkin_at=None)
+        update(enrollment)
+        .where(enrollment.c.id == row.id)
+        .values(status=EnrollmentStatus.PAUSED.value, next_checkin_at=None)
     )
     close_open_checkins(conn, [row.id])
     outbox.cancel_queued(conn, contact_id=row.contact_id)
@@ -327,7 +348,7 @@ def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> Non
             )
         ).scalars()
     )
-    end(conn, ids, "stopped", now)
+    end(conn, ids, EnrollmentStatus.STOPPED.value, now)
     outbox.cancel_queued(conn, contact_id=contact_id)
     conn.execute(update(contact).where(contact.c.id == contact_id).values(open_checkin_id=None))
 
@@ -356,7 +377,7 @@ def forget_contact(conn: Connection, contact_id: int | None) -> None:
         conn.execute(delete(enrollment).where(enrollment.c.id.in_(ids)))
     conn.execute(
         delete(outbox_table).where(
-            outbox_table.c.contact_id == contact_id, outbox_table.c.status != "sending"
+            outbox_table.c.contact_id == contact_id, outbox_table.c.status != "attempting"
         )
     )
     # A row being sent this instant is left to its worker, unlinked: its recipient is gone, so the

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import time
 
 from smsbot.checkins.schedule import describe_days, describe_time, parse_days, parse_local_time
-from smsbot.replies.wording import Wording
+from smsbot.replies.wording import Wording, WordingError
 
 NO_PEER = {"en": "a peer", "es": "un compañero"}
 # Alert kind -> wording key of the SMS the peer gets.
@@ -19,6 +19,7 @@ ALERT_KEYS = {
     "distress": "checkin_alert_urgent",
     "emergency": "checkin_alert_urgent",
     "unreachable": "checkin_alert_unreachable",
+    "opted_out": "checkin_alert_opted_out",
 }
 STAFF_LANGUAGE = "en"
 
@@ -64,3 +65,12 @@ def alert_on_call(wording: Wording, nickname: str | None, ref: int) -> str:
 
 def alert_values(nickname: str | None, ref: int) -> dict[str, str]:
     return {"nickname": nickname or "A participant", "ref": str(ref)}
+
+
+def peer_opted_out(wording: Wording, peer_name: str | None, ref: int) -> str:
+    """To the on-call peer: a peer's own phone opted out of the line's texts (21610)."""
+    name = first_name(peer_name)
+    try:
+        return wording.render("checkin_alert_peer_opted_out", STAFF_LANGUAGE, **alert_values(name, ref))
+    except WordingError:  # a pack without the dedicated line: the on-call text, saying what happened
+        return alert_on_call(wording, f"peer {name}, whose phone opted out of texts", ref)

@@ -25,6 +25,10 @@ def upgrade() -> None:
     with op.batch_alter_table("consent_record", schema=None) as batch_op:
         # Which way an opt-out (or opt-in) came: sms | twilio_opt_out_type | carrier_21610 | staff.
         batch_op.add_column(sa.Column("source", sa.String(length=24), nullable=True))
+    with op.batch_alter_table("suppression", schema=None) as batch_op:
+        batch_op.alter_column(
+            "source", existing_type=sa.String(length=16), type_=sa.String(length=24), existing_nullable=False
+        )
     _end_duplicate_live_enrollments()
     op.create_index(
         "uq_enrollment_live_contact",
@@ -78,3 +82,9 @@ def downgrade() -> None:
     op.drop_index("uq_enrollment_live_contact", table_name="enrollment")
     with op.batch_alter_table("consent_record", schema=None) as batch_op:
         batch_op.drop_column("source")
+    # Sources longer than the old column are cut to fit (the entry itself must stay: it is the law).
+    op.execute("UPDATE suppression SET source = SUBSTR(source, 1, 16)")
+    with op.batch_alter_table("suppression", schema=None) as batch_op:
+        batch_op.alter_column(
+            "source", existing_type=sa.String(length=24), type_=sa.String(length=16), existing_nullable=False
+        )
