@@ -19,6 +19,7 @@ from smsbot.models import Alert, Checkin, Enrollment, OutboxMessage
 from smsbot.outbound.pacing import NoPacing
 from smsbot.outbound.senders import TwilioSender
 from smsbot.worker.tick import TickReport, Worker
+from tests.conftest import ACCOUNT_SID, PUBLIC_URL, sign
 from tests.fake_twilio import FakeTwilio
 
 PARTICIPANT = "+15555550123"
@@ -28,6 +29,7 @@ PROGRAM = "Harm Reduction Text Line"
 
 __all__ = [
     "Peer",
+    "callback",
     "enroll",
     "fake",
     "peer",
@@ -119,3 +121,13 @@ def rows(ctx: AppContext, model, *where) -> list:
 
 
 MODELS = {"alert": Alert, "checkin": Checkin, "enrollment": Enrollment, "outbox": OutboxMessage}
+
+
+def callback(client: TestClient, sid: str, status: str, **extra: str):
+    """A signed Twilio delivery status callback (ErrorCode=... in `extra`)."""
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, **extra}
+    return client.post(
+        "/twilio/status",
+        data=params,
+        headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/status", params)},
+    )

@@ -80,17 +80,23 @@ class FailureHandler:
     def on_send_failure(self, conn: Connection, row: Claimed, reason: str, now: datetime) -> None:
         if reason == "opted_out":
             self._carrier_opt_out(conn, row.contact_id, row.staff_id, now)
-            return
+            if row.contact_id is not None:
+                return  # ended and the peer told: never also "could not reach"
+        # A peer alert that could not go out (even to an opted-out peer phone) goes on-call.
         self._undeliverable(conn, row.purpose, row.checkin_id, row.alert_id, row.contact_id, now)
 
     def on_delivery_status(self, conn: Connection, change: StatusChange, now: datetime) -> None:
         # Messaging Services report 21610 here, not on the REST call: an opt-out, not "could not reach".
-        if str(getattr(change, "error_code", None) or "") == optout.CARRIER_OPT_OUT_CODE:
-            staff_id = conn.execute(
-                select(outbox_table.c.staff_id).where(outbox_table.c.id == change.row_id)
-            ).scalar()
-            self._carrier_opt_out(conn, change.contact_id, staff_id, now)
-            return
+        found = conn.execute(
+            select(outbox_table.c.staff_id, outbox_table.c.error_code).where(
+                outbox_table.c.id == change.row_id
+            )
+        ).first()
+        error_code = getattr(change, "error_code", None) or (found.error_code if found else None)
+        if str(error_code or "") == optout.CARRIER_OPT_OUT_CODE:
+            self._carrier_opt_out(conn, change.contact_id, found.staff_id if found else None, now)
+            if change.contact_id is not None:
+                return
         if change.status in outbox.UNDELIVERED:
             self._undeliverable(
                 conn, change.purpose, change.checkin_id, change.alert_id, change.contact_id, now

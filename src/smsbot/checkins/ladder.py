@@ -264,12 +264,16 @@ def _advance_one(
         conn.execute(
             update(checkin).where(checkin.c.id == row.id).values(status="no_reply", next_action_at=None)
         )
+        # A prompt never confirmed to have gone out (its attempt's outcome unknown, no callback
+        # since) is not "no answer": the peer hears what is known. (The reminder did go: a second,
+        # distinct text, never a resend of the prompt.)
+        kind = "unconfirmed" if outbox.prompt_unconfirmed(conn, row.id) else "no_reply"
         alerts.raise_alert(
             conn,
             wording,
             now,
-            kind="no_reply",
-            dedupe_key=f"checkin:{row.id}:no_reply",
+            kind=kind,
+            dedupe_key=f"checkin:{row.id}:{kind}",
             enrollment_id=row.enrollment_id,
             checkin_id=row.id,
             ack_minutes=ctx.settings.alert_ack_minutes,

@@ -14,14 +14,14 @@ from sqlalchemy.engine import Connection
 
 from smsbot.checkins import alerts, enrollments, texts
 from smsbot.checkins.states import LIVE
-from smsbot.models import Alert, Contact, Enrollment, Staff, Suppression
+from smsbot.models import Alert, ConsentRecord, Contact, Enrollment, Staff, Suppression
 from smsbot.outbound import outbox
 from smsbot.replies.wording import Wording
 from smsbot.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 contact, enrollment, staff = Contact.__table__, Enrollment.__table__, Staff.__table__
-suppression, alert = Suppression.__table__, Alert.__table__
+suppression, alert, consent = Suppression.__table__, Alert.__table__, ConsentRecord.__table__
 CARRIER_OPT_OUT_CODE = "21610"  # Twilio: "Attempt to send to unsubscribed recipient"
 
 
@@ -70,7 +70,7 @@ def opt_out(
         is not None
     )
     contact_id = _contact_id(conn, phone_index, contact_id)
-    if newly:
+    if newly or not _has_evidence(conn, phone_index):
         enrollments.record_consent(
             conn,
             phone_index,
@@ -108,6 +108,22 @@ def opt_out(
     if ended:
         log.info("opt-out (%s) ended %d enrollment(s)", source, len(ended))
     return newly
+
+
+def _has_evidence(conn: Connection, phone_index: str) -> bool:
+    """Whether the current suppression entry has its consent record (an entry written by some other
+    path, or before this module existed, gets one now rather than never)."""
+    since = (
+        select(suppression.c.opted_out_at).where(suppression.c.phone_index == phone_index).scalar_subquery()
+    )
+    found = conn.execute(
+        select(consent.c.id)
+        .where(
+            consent.c.phone_index == phone_index, consent.c.kind == "opt_out", consent.c.recorded_at >= since
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def opt_in(
@@ -181,11 +197,10 @@ def opt_out_staff_phone(
         ).first()
         is not None
     )
-    if not newly:
-        return False
-    enrollments.record_consent(
-        conn, row.phone_index, "opt_out", now, wording_version=None, staff_id=staff_id, source=str(source)
-    )
+    if newly or not _has_evidence(conn, row.phone_index):
+        enrollments.record_consent(
+            conn, row.phone_index, "opt_out", now, wording_version=None, staff_id=staff_id, source=str(source)
+        )
     targets = _staff_to_tell(conn, staff_id)
     alert_id = conn.execute(
         insert_ignore(conn, alert, ["dedupe_key"])
@@ -200,7 +215,7 @@ def opt_out_staff_phone(
         .returning(alert.c.id)
     ).scalar()
     if alert_id is None:
-        return True
+        return newly  # on-call were told when this number first opted out
     body = texts.peer_opted_out(wording, row.name, alert_id)
     for target in targets:
         outbox.enqueue(
@@ -214,7 +229,7 @@ def opt_out_staff_phone(
         )
     if not targets:
         log.error("staff %d's phone opted out and there is no on-call peer or admin to tell", staff_id)
-    return True
+    return newly
 
 
 def _staff_to_tell(conn: Connection, staff_id: int) -> list[int]:

@@ -20,6 +20,7 @@ ALERT_KEYS = {
     "emergency": "checkin_alert_urgent",
     "unreachable": "checkin_alert_unreachable",
     "opted_out": "checkin_alert_opted_out",
+    "unconfirmed": "checkin_alert_unconfirmed",
 }
 STAFF_LANGUAGE = "en"
 

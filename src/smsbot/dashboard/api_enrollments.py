@@ -1,6 +1,7 @@
 """`/api/enrollments`: a peer enrolls participants and sees (only) their own; admins see everyone's.
 Creating one queues the invitation in the same transaction; a PATCH takes effect at once (the
-next check-in is recomputed). Responses carry `phone_last4` at most, never a number or a hash.
+next check-in is recomputed; a new `phone` moves the enrollment and invites that number). Two
+requests racing for one number: one wins, the other gets 409. Responses carry `phone_last4` at most.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import answers, enrollments
+from smsbot.checkins import answers, enrollments, optout, phone_change
 from smsbot.checkins.schedule import ScheduleError, parse_days, parse_local_time, zone
 from smsbot.context import AppContext
 from smsbot.dashboard import audit
 from smsbot.dashboard.auth import app_context, current_staff
-from smsbot.models import Checkin, Enrollment, Staff
+from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import InvalidPhone, normalize_phone
 from smsbot.replies.wording import Wording
 
@@ -83,6 +85,9 @@ class EnrollmentPatch(BaseModel):
     timezone: str | None = Field(None, max_length=64)
     reply_window_minutes: int | None = Field(None, ge=MIN_WINDOW, le=MAX_WINDOW)
     status: Literal["active", "paused"] | None = Field(None, description="pause or resume check-ins")
+    phone: str | None = Field(
+        None, min_length=7, max_length=32, description="a new number: the enrollment moves there (JOIN again)"
+    )
 
     @field_validator("time")
     @classmethod
@@ -108,14 +113,21 @@ def _wording(ctx: AppContext) -> Wording:
     return Wording.from_settings(ctx.settings)
 
 
+def _e164(raw: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except InvalidPhone as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"phone: {exc}") from None
+
+
+LOST_RACE = "this number was just enrolled by another request"
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
     body: EnrollmentIn, staff: Staff = Depends(current_staff), ctx: AppContext = Depends(app_context)
 ) -> dict:
-    try:
-        e164 = normalize_phone(body.phone)
-    except InvalidPhone as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"phone: {exc}") from None
+    e164 = _e164(body.phone)
     owner = staff.id
     if body.staff_id is not None and body.staff_id != staff.id:
         if staff.role != "admin":
@@ -128,26 +140,33 @@ def create(
         body.timezone or settings.default_timezone,
         body.reply_window_minutes or settings.reply_window_minutes,
     )
-    with ctx.db.transaction() as conn:
-        if conn.execute(select(Staff.__table__.c.id).where(Staff.__table__.c.id == owner)).first() is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "staff_id: no such staff member")
-        try:
-            enrollment_id = enrollments.invite(
-                conn,
-                vault=ctx.vault,
-                wording=_wording(ctx),
-                now=ctx.clock.now(),
-                staff_id=owner,
-                e164=e164,
-                nickname=body.nickname,
-                plan=plan,
-                language=body.language or "en",
-            )
-        except enrollments.EnrollmentError as exc:
-            raise HTTPException(exc.status, exc.reason) from None
-        # Audited in the same transaction, whether the change came from the API or a dashboard page.
-        audit.record(conn, ctx.clock.now(), staff.id, "enrollment_created", "enrollment", enrollment_id)
-        row = conn.execute(select(enrollment).where(enrollment.c.id == enrollment_id)).one()
+    try:
+        with ctx.db.transaction() as conn:
+            if (
+                conn.execute(select(Staff.__table__.c.id).where(Staff.__table__.c.id == owner)).first()
+                is None
+            ):
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "staff_id: no such staff member")
+            try:
+                enrollment_id = enrollments.invite(
+                    conn,
+                    vault=ctx.vault,
+                    wording=_wording(ctx),
+                    now=ctx.clock.now(),
+                    staff_id=owner,
+                    e164=e164,
+                    nickname=body.nickname,
+                    plan=plan,
+                    language=body.language or "en",
+                )
+            except enrollments.EnrollmentError as exc:
+                raise HTTPException(exc.status, exc.reason) from None
+            # Audited in the same transaction, whether the change came from the API or a dashboard page.
+            audit.record(conn, ctx.clock.now(), staff.id, "enrollment_created", "enrollment", enrollment_id)
+            row = conn.execute(select(enrollment).where(enrollment.c.id == enrollment_id)).one()
+    except IntegrityError:
+        # A concurrent request for the same number committed first (the contact or the live index).
+        raise HTTPException(status.HTTP_409_CONFLICT, LOST_RACE) from None
     return enrollments.view(row)
 
 
@@ -182,6 +201,25 @@ def change(
     ctx: AppContext = Depends(app_context),
 ) -> dict:
     now = ctx.clock.now()
+    new_phone = _e164(body.phone) if body.phone else None
+    if new_phone is not None and body.status is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "a new phone starts with an invitation: leave status out"
+        )
+    try:
+        return _change(enrollment_id, body, new_phone, staff, ctx, now)
+    except IntegrityError:
+        raise HTTPException(status.HTTP_409_CONFLICT, LOST_RACE) from None
+
+
+def _change(
+    enrollment_id: int,
+    body: EnrollmentPatch,
+    new_phone: str | None,
+    staff: Staff,
+    ctx: AppContext,
+    now: datetime,
+) -> dict:
     with ctx.db.transaction() as conn:
         row = _load(conn, enrollment_id, staff)
         if row.status not in enrollments.LIVE:
@@ -212,6 +250,19 @@ def change(
         detail = {("active", "paused"): "paused", ("paused", "active"): "resumed"}.get(
             (row.status, new_status), "schedule changed"
         )
+        if new_phone is not None:
+            try:
+                phone_change.move_to_phone(
+                    conn,
+                    vault=ctx.vault,
+                    wording=_wording(ctx),
+                    now=now,
+                    enrollment_id=row.id,
+                    e164=new_phone,
+                )
+            except enrollments.EnrollmentError as exc:
+                raise HTTPException(exc.status, exc.reason) from None
+            detail = "moved to a new number; invitation sent"  # never the number itself
         audit.record(conn, now, staff.id, "enrollment_changed", "enrollment", row.id, detail)
         return enrollments.view(conn.execute(select(enrollment).where(enrollment.c.id == row.id)).one())
 
@@ -230,6 +281,33 @@ def remove(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post("/{enrollment_id}/opt-out")
+def staff_opt_out(
+    enrollment_id: int, staff: Staff = Depends(current_staff), ctx: AppContext = Depends(app_context)
+) -> dict:
+    """The participant told staff they want no more texts: the same opt-out as texting STOP."""
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        row = _load(conn, enrollment_id, staff)
+        phone_index = conn.execute(
+            select(Contact.__table__.c.phone_index).where(Contact.__table__.c.id == row.contact_id)
+        ).scalar()
+        if phone_index is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, "this participant's number is already deleted")
+        optout.opt_out(
+            conn,
+            phone_index=phone_index,
+            contact_id=row.contact_id,
+            source=optout.OptOutSource.STAFF,
+            now=now,
+            wording=_wording(ctx),
+            staff_id=staff.id,
+            ack_minutes=ctx.settings.alert_ack_minutes,
+        )
+        audit.record(conn, now, staff.id, "staff_opt_out", "enrollment", row.id)
+        return enrollments.view(conn.execute(select(enrollment).where(enrollment.c.id == row.id)).one())
+
+
 @router.get("/{enrollment_id}/checkins")
 def recent_checkins(
     enrollment_id: int,
@@ -238,6 +316,7 @@ def recent_checkins(
     ctx: AppContext = Depends(app_context),
 ) -> list[dict]:
     """Recent check-ins and answers (free-text answers readable until retention deletes them)."""
+    now = ctx.clock.now()
     with ctx.db.transaction() as conn:
         _load(conn, enrollment_id, staff)
         rows = conn.execute(
@@ -253,9 +332,11 @@ def recent_checkins(
             "status": row.status,
             "answer_kind": row.answer_kind,
             "answered_at": _iso(row.answered_at),
+            # Readable until its purge time, even if the clean-up has not run yet.
             "answer_text": answers.decrypt_answer(ctx.vault, row.id, row.answer_ciphertext)
-            if row.answer_ciphertext
+            if row.answer_ciphertext and row.answer_purge_at and row.answer_purge_at > now
             else None,
+            "answer_kept_until": _iso(row.answer_purge_at) if row.answer_ciphertext else None,
         }
         for row in rows
     ]

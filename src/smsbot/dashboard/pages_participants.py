@@ -1,5 +1,6 @@
 """The Participants pages: enroll, list, one participant's plan and recent answers, and the changes
-(pause, resume, change time, stop, opt-out entered by staff), plus an admin's audited phone reveal.
+(pause, resume, change time, a new phone, stop, opt-out entered by staff), plus an admin's audited
+phone reveal.
 
 Enrolling and changing go through the API's own functions (api_enrollments), so a form and a JSON
 call apply exactly the same rules; pages add the audit row and the human wording of errors.
@@ -50,6 +51,8 @@ DONE = {
     "schedule": "The new time is saved; the next check-in is worked out from it.",
     "stopped": "Check-ins are stopped for this participant.",
     "opted-out": "Opt-out recorded: this number gets no more texts from the line.",
+    "moved": "The new number is saved and gets an invitation now; check-ins start again when they "
+    "reply JOIN. The old number gets nothing more.",
 }
 
 
@@ -249,15 +252,28 @@ def opt_out(
     viewer: Viewer = Depends(signed_in),
     _: FormData = Depends(verified_form),
 ) -> Response:
-    row = _load(request, viewer, enrollment_id)
-    if row.contact_id is None:
-        raise PageError(409, "This participant's number is already deleted.")
-    ctx = request.app.state.ctx
-    now = ctx.clock.now()
-    with ctx.db.transaction() as conn:
-        queries.staff_opt_out(conn, row.contact_id, viewer.id, now)
-        audit.record(conn, now, viewer.id, "staff_opt_out", "enrollment", enrollment_id)
+    # The one opt-out (checkins/optout.py) through the API's function, which writes the audit row.
+    _api(api.staff_opt_out, enrollment_id, viewer.staff, request.app.state.ctx)
     return redirect("/participants?done=opted-out")
+
+
+@router.post("/participants/{enrollment_id:int}/phone")
+def new_phone(
+    enrollment_id: int,
+    request: Request,
+    viewer: Viewer = Depends(signed_in),
+    form: FormData = Depends(verified_form),
+) -> Response:
+    """They have a new phone: the enrollment moves to it (the number is never written back)."""
+    _load(request, viewer, enrollment_id)
+    try:
+        patch = api.EnrollmentPatch.model_validate({"phone": _text(form, "phone") or ""})
+        api.change(enrollment_id, patch, viewer.staff, request.app.state.ctx)
+    except ValidationError as exc:
+        return _detail(request, viewer, enrollment_id, error="; ".join(_errors(exc)), status_code=422)
+    except HTTPException as exc:
+        return _detail(request, viewer, enrollment_id, error=str(exc.detail), status_code=exc.status_code)
+    return _changed(enrollment_id, "moved")
 
 
 @router.get("/participants/{enrollment_id:int}/reveal")
