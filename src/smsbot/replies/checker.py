@@ -2,7 +2,8 @@
 
 Problems (fail): a part over its segment budget, a non-GSM character in English, an unknown or mismatched
 placeholder, a key in one language only, a missing required key or HELP phrase, a carrier-reserved word
-offered as an answer, a keyword offered that the router does not understand, a stigmatizing term.
+offered as an answer, a keyword offered that the router does not understand, a stigmatizing term; and the
+rules in rules.py (facts a reply must carry, sentence case, 911 first, Spanish calques, discreet check-ins).
 Notes (informational): encoding, length and segments per part, and an approximate English reading grade.
 """
 
@@ -11,9 +12,10 @@ from __future__ import annotations
 import re
 from string import Formatter
 
+from smsbot.replies import rules
 from smsbot.replies.readability import grade_level
 from smsbot.replies.segments import non_gsm_characters, segment_info
-from smsbot.replies.wording import Pack
+from smsbot.replies.wording import Pack, fill
 from smsbot.routing import Intent, RouteContext, route
 from smsbot.routing.normalize import fold
 
@@ -28,7 +30,7 @@ SAMPLE_VALUES = {
     "what": "Harm reduction sites",
     "n": "3",
     "place": "Riverside Harm Reduction, 1200 E Market St, Charlottesville",
-    "details": "(434) 555-0100. 12.5 mi. Today 9am-5pm. checked Mar 2026",
+    "details": "(434) 555-0100. 12.5 mi. Today 9am-5pm. Checked Mar 2026",
     "miles": "25",
     "hours": "9am-5pm",
     "month": "Mar 2026",
@@ -39,12 +41,17 @@ SAMPLE_VALUES = {
     "nickname": "Big J from Market St",
     "ref": "123456",
 }
+# Settings fill {program} and {help_contact} per language: Spanish values have accents (UCS-2 budgets).
+SAMPLE_VALUES_BY_LANGUAGE = {
+    "es": {"program": "Línea de Reducción de Daños", "help_contact": "escríbenos al (434) 555-0100"},
+}
 DEFAULT_SEGMENTS = {"en": 2, "es": 3}
 MAX_SEGMENTS = 3  # a list of services may ask for 3 (segments = 3); nothing may ask for more
 REQUIRED_KEYS = (
     "menu", "help", "opt_out_confirm", "opt_in_confirm", "forget_confirm", "lang_es", "lang_en",
     "emergency", "distress", "naloxone", "teststrips", "heart", "treatment", "sites_ask_zip",
-    "more_end", "more_none", "zip_invalid",
+    "more_end", "more_none", "zip_invalid", "not_understood", "help_opted_out", "wounds", "xylazine",
+    "mixing", "relapse", "relapse_checkin", "checkin_alert_opted_out", "checkin_alert_unconfirmed",
 )  # fmt: skip
 HELP_PHRASES = {
     "en": ("{program}", "{help_contact}", "Reply STOP to opt out", "Msg&data rates may apply",
@@ -97,8 +104,10 @@ def _placeholders(text: str) -> tuple[set[str], str | None]:
     return {re.split(r"[.\[]", name)[0] for name in names}, None
 
 
-def _render(text: str) -> str:
-    return text.format_map({**{n: "X" * 20 for n in _placeholders(text)[0]}, **SAMPLE_VALUES})
+def _render(text: str, language: str = "en") -> str:
+    """The text as a phone would show it, filled with realistic sample values the way Wording fills it."""
+    samples = {**SAMPLE_VALUES, **SAMPLE_VALUES_BY_LANGUAGE.get(language, {})}
+    return fill(text, {**{n: "X" * 20 for n in _placeholders(text)[0]}, **samples})
 
 
 def _reserved_offers(text: str) -> list[str]:
@@ -127,20 +136,22 @@ def _offered_keywords(text: str) -> set[str]:
 
 
 def _check_part(
-    language: str, label: str, text: str, budget: int, problems: list[str], notes: list[str]
-) -> None:
+    language: str, key: str, index: int, text: str, budget: int, problems: list[str], notes: list[str]
+) -> str | None:
+    """Problems and notes of one part; its rendered text, if it could be rendered."""
+    label = f"{language} {key}[{index}]"
     if not text.strip():
         problems.append(f"{label}: empty reply")
-        return
+        return None
     names, error = _placeholders(text)
     if error:
         problems.append(f"{label}: {error}")
-        return
+        return None
     for name in sorted(names - SAMPLE_VALUES.keys()):
         problems.append(
             f"{label}: unknown placeholder {{{name}}} (known: {', '.join(sorted(SAMPLE_VALUES))})"
         )
-    rendered = _render(text)
+    rendered = _render(text, language)
     info = segment_info(rendered)
     if language == "en":
         for ch in non_gsm_characters(rendered):
@@ -158,8 +169,10 @@ def _check_part(
             problems.append(f"{label}: offers {word!r}, which the router does not understand")
     for m in _STIGMA_RE.finditer(fold(text)):
         problems.append(f"{label}: stigmatizing term {m.group(0)!r} (use person-first language)")
+    problems.extend(rules.part_problems(language, key, index, label, rendered))
     grade = f", grade {grade_level(rendered)}" if language == "en" else ""
     notes.append(f"{label}: {info.encoding}, {info.units} units, {info.segments}/{budget} segments{grade}")
+    return rendered
 
 
 def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
@@ -186,8 +199,14 @@ def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
                 problems.append(
                     f"{language} {key}: segments = {budget} is over the maximum of {MAX_SEGMENTS}"
                 )
-            for index, text in enumerate(entry.parts):
-                _check_part(language, f"{language} {key}[{index}]", text, budget, problems, notes)
+            if key in rules.ONE_SEGMENT_KEYS:
+                budget = 1
+            rendered = [
+                _check_part(language, key, index, text, budget, problems, notes)
+                for index, text in enumerate(entry.parts)
+            ]
+            if None not in rendered:
+                problems.extend(rules.entry_problems(language, key, entry.parts, rendered))  # type: ignore[arg-type]
         if "help" in pack.entries:
             help_text = fold(" ".join(pack.entries["help"].parts))
             for required in HELP_PHRASES.get(language, ()):
