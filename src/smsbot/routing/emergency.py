@@ -1,38 +1,61 @@
-"""Emergency and distress words: someone may be overdosing or at risk of self-harm (988).
+"""Emergencies in people's words: someone may be overdosing right now (911 and the naloxone steps).
 
-Precedence: a *strong* emergency sign (overdosing, OD'd, not breathing, won't wake up, blue lips) beats
-distress words, because a body that is not breathing needs 911 and naloxone in the next minutes and the
-distress reply cannot give those steps. Distress beats the *weak* sign, the bare noun "overdose" /
-"sobredosis" ("I want to kill myself with an overdose" gets 988 first). The bare noun counts as an
-emergency unless the text reads as a question about overdose with nobody named ("signs of an overdose").
+Signs are recognised by meaning, clause by clause, from word families (signs.py): a state that is wrong
+("not breathing", "won't wake", "no respira", "breathing weird"), a colour on a body or a person
+("lips are blue", "se puso morado"), a person in the act ("OD'ing", "overdosed", "ODd"), a collapse or
+snoring/gurgling when drugs are mentioned, "took too much", naloxone given to someone. A negation in
+front of a sign that is itself bad ("not overdosing, just asking", "lips aren't blue") cancels it; a
+negation is what makes breathing or waking a sign. Precedence (see safety.py and router.py):
+strong sign > distress (988) > the bare noun "overdose"/"sobredosis"/"OD" > using alone.
+False alarms are cheap (the reply is 911 and naloxone steps), misses are not: when unsure, it fires.
 """
 
 from __future__ import annotations
 
 import re
 
-from smsbot.routing.intents import Intent, Routed
-from smsbot.routing.normalize import Normalized, PhraseIndex, word_set
+from smsbot.routing.language import language_of
+from smsbot.routing.normalize import Normalized, PhraseIndex, clauses, word_set
+from smsbot.routing.signs import language, tags
 
-_STRONG = PhraseIndex(
-    [
-        ("overdosing", "en"), ("overdosed", "en"), ("oding", "en"), ("od", None), ("ods", None),
-        ("not breathing", "en"), ("isn't breathing", "en"), ("stopped breathing", "en"),
-        ("no breathing", "en"), ("barely breathing", "en"),
-        ("can't breathe", "en"), ("cannot breathe", "en"), ("can not breathe", "en"),
-        ("won't wake up", "en"), ("wont wake up", "en"), ("will not wake up", "en"),
-        ("can't wake", "en"), ("cannot wake", "en"), ("not waking up", "en"),
-        ("unresponsive", "en"), ("not responding", "en"), ("won't respond", "en"),
-        ("turning blue", "en"), ("blue lips", "en"), ("lips are blue", "en"), ("lips turning blue", "en"),
-        ("no respira", "es"), ("no está respirando", "es"), ("dejó de respirar", "es"),
-        ("no puede respirar", "es"), ("no puedo respirar", "es"),
-        ("no despierta", "es"), ("no se despierta", "es"), ("no puedo despertar", "es"),
-        ("no reacciona", "es"), ("labios azules", "es"), ("poniendo azul", "es"), ("poniendo morado", "es"),
-        ("sobredosificando", "es"),
-    ]
+# A narrow negation: cancels a sign that is bad in itself ("not overdosing", "no está morado").
+_NOT = word_set("not isnt wasnt arent aint never no nunca ni dont didnt doesnt")
+# Breathing and waking are signs only with one of these in front ("stopped breathing", "can't wake").
+_STATE_NEG = {"NEG", "TROUBLE"}
+# Nouns a colour may describe that are not a body ("blue pills", "grey hair", "el cielo está gris").
+_THINGS = word_set(
+    "hair pelo cabello sky cielo shirt camisa car carro truck eyes ojos pills pill pastilla pastillas dope "
+    "powder polvo bag bolsa baggie light luz jeans jacket paint stamp stamps rock heroin fent fentanyl meth"
+)
+_NARCAN = word_set("narcan naloxone naloxona nalox kloxxado")
+_GIVE = word_set("gave give giving gives sprayed spray hit used use di dimos puse pusimos darle doy dale")
+_OBJECT = word_set("him her them le les lo la")
+_NEEDS = word_set("needs necesita needed")
+# Past tenses only: "I use too much" is a habit to talk about, "I took too much" is now.
+_TOOK = word_set(
+    "took taken did done used had shot snorted smoked hit tomo uso metio inyecto fumo consumio paso"
+)
+_TOO_MUCH = PhraseIndex(
+    [(w, None) for w in ("too much", "to much", "2 much", "too many", "to many", "demasiado", "demasiada")]
+)
+_COLLAPSE_PHRASES = PhraseIndex(
+    [(w, None) for w in ("passed out", "fell out", "knocked out", "blacked out", "out cold", "se desmayo",
+                         "se cayo redondo", "se cayo redonda")]
 )  # fmt: skip
-_WEAK = PhraseIndex([("overdose", "en"), ("overdoses", "en"), ("sobredosis", "es")])
-# Somebody named, or "now": the noun is about a real person.
+# Strong on their own: nobody says these about someone who is fine.
+_ALONE_STRONG = PhraseIndex(
+    [(w, None) for w in ("lost consciousness", "perdio el conocimiento", "perdio la conciencia", "not conscious",
+                         "foaming at the mouth", "espuma por la boca", "no tiene pulso", "no pulse",
+                         "narcanned", "narcaned", "narcand", "narcaneado", "narcaneada", "narcan him",
+                         "narcan her", "narcan them")]
+)  # fmt: skip
+# "he OD'd", "ODing", "she ODed", "O.D.'d": the case or the apostrophe tells it from "odd".
+_OD_RAW_RE = re.compile(r"\bO\.?D\.?(?:['\u2019]?e?d|['\u2019]?ing|['\u2019]?in)\b")
+_OD_PLAIN_RE = re.compile(r"\bo\.?d\.?['\u2019](?:e?d|ing|in)\b|\bo\.d\.?(?:e?d|ing)\b")
+_ODD_BEFORE = word_set("just almost nearly has had prob probably literally might may think thinks")
+_NOUN_OD_RE = re.compile(r"\bo\.d\b")
+
+# Somebody named, or "now": the noun "overdose" is about a real person.
 _NOW_MARKERS = word_set(
     "he she they him her them friend someone somebody guy girl man woman bf gf boyfriend girlfriend husband "
     "wife son daughter brother sister mom dad roommate help now 911 having had think "
@@ -44,46 +67,119 @@ _INFO_MARKERS = word_set(
     "what how signs sign symptoms prevent avoid reverse reversal about info information learn know kit "
     "training risk que como senales sintomas prevenir evitar revertir informacion sobre riesgo"
 )
-# "he od'd", "OD’ed": the apostrophe must be there, or "odd" would count.
-_OD_PAST_RE = re.compile(r"\bod['\u2019]?e?d\b")
-_OD_PAST_EXCLUDE = frozenset({"odd"})
-
-_DISTRESS = PhraseIndex(
-    [
-        ("kill myself", "en"), ("killing myself", "en"), ("suicide", "en"), ("suicidal", "en"),
-        ("end my life", "en"), ("ending my life", "en"), ("take my life", "en"), ("want to die", "en"),
-        ("wanna die", "en"), ("hurt myself", "en"), ("hurting myself", "en"), ("end it all", "en"),
-        ("better off dead", "en"), ("no reason to live", "en"),
-        ("matarme", "es"), ("suicidio", "es"), ("suicidarme", "es"), ("quiero morir", "es"),
-        ("quiero morirme", "es"), ("me quiero morir", "es"), ("hacerme daño", "es"),
-        ("quitarme la vida", "es"),
-    ]
-)  # fmt: skip
 
 
-def _od_past(plain: str) -> bool:
-    return any(m.group(0) not in _OD_PAST_EXCLUDE for m in _OD_PAST_RE.finditer(plain))
+def _has(tag_list: list[frozenset[str]], lo: int, hi: int, tag: str | set[str]) -> bool:
+    wanted = {tag} if isinstance(tag, str) else tag
+    return any(t & wanted for t in tag_list[max(lo, 0) : max(hi, 0)])
 
 
-def _first(index: PhraseIndex, text: Normalized) -> tuple[bool, str | None]:
-    for _, _, language in index.find(text.tokens):
-        return True, language  # type: ignore[return-value]
+def _negated(tokens: tuple[str, ...], i: int, span: int = 2) -> bool:
+    return any(t in _NOT for t in tokens[max(i - span, 0) : i])
+
+
+class _Scan:
+    """One clause with its tags, and what the whole text says (drugs, people)."""
+
+    def __init__(self, tokens: tuple[str, ...], drugs: bool) -> None:
+        self.tokens = tokens
+        self.tags = [tags(t) for t in tokens]
+        self.drugs = drugs
+        self.person = any("PERSON" in t for t in self.tags)
+
+    def sign(self) -> bool:
+        return any(self._at(i) for i in range(len(self.tokens))) or self._phrases()
+
+    def _at(self, i: int) -> bool:  # noqa: C901 - one small rule per family reads better than a table
+        tok, t, tg = self.tokens[i], self.tags[i], self.tags
+        if "OD" in t:
+            if tok == "odin" and not (i and tg[i - 1] & {"BE", "PERSON"}):
+                return False
+            return not _negated(self.tokens, i)
+        if "BREATH" in t:
+            before = _has(tg, i - 3, i, _STATE_NEG | {"CHECK"})
+            asking = i >= 2 and self.tokens[i - 2] in ("is", "esta") and "PERSON" in tg[i - 1]
+            return before or asking or _has(tg, i + 1, i + 4, "ABNORMAL")
+        if t & {"WAKE", "RESPOND", "MOVE"}:
+            if "MOVE" in t and not (self.person or self.drugs):
+                return False
+            if i + 1 < len(self.tokens) and self.tokens[i + 1] == "me":  # "don't wake me up"
+                return False
+            return _has(tg, i - 4, i, "NEG")
+        if t & {"UNRESP"}:
+            return not _negated(self.tokens, i)
+        if "COLOR" in t:
+            return self._colour(i)
+        if "SOUND" in t:
+            return not _negated(self.tokens, i) and (self.person or self.drugs or tok in ("foaming", "espuma"))
+        if t & {"SNORE", "COLLAPSE"}:
+            return self.drugs and not _negated(self.tokens, i)
+        if "SEIZURE" in t:
+            return (self.person or self.drugs) and not _negated(self.tokens, i)
+        if tok == "odd" and i:
+            j = i - 1
+            while j > 0 and self.tokens[j] in _ODD_BEFORE:
+                j -= 1
+            return "PERSON" in tg[j]
+        if tok in _NARCAN:
+            window = self.tokens[max(i - 4, 0) : i]
+            given = any(w in _GIVE for w in window) and any(w in _OBJECT for w in window)
+            return given or (i > 0 and self.tokens[i - 1] in _NEEDS and (self.person or i == 1))
+        return False
+
+    def _colour(self, i: int) -> bool:
+        tokens, tg = self.tokens, self.tags
+        if _negated(tokens, i) or any(w in _THINGS for w in tokens[max(i - 2, 0) : i + 3]):
+            return False
+        if any("BODY" in t for t in tg) or _has(tg, i - 3, i, "CHANGE"):
+            return True
+        spanish_be = any(w in ("esta", "estan", "ve") for w in tokens[max(i - 2, 0) : i])
+        return _has(tg, i - 2, i, "BE") and (self.person or self.drugs or spanish_be)
+
+    def _phrases(self) -> bool:
+        tokens = self.tokens
+        for _ in _ALONE_STRONG.find(tokens):
+            return True
+        for start, words, _ in _TOO_MUCH.find(tokens):
+            took = [j for j in range(max(start - 3, 0), start) if tokens[j] in _TOOK]
+            if took and not _negated(tokens, took[0]):
+                return True
+            if any("DRUG" in tags(w) for w in tokens[start + len(words) : start + len(words) + 2]):
+                return True
+        for start, _, _ in _COLLAPSE_PHRASES.find(tokens):
+            if self.drugs and not _negated(tokens, start):
+                return True
+        return False
+
+
+def _vote(tokens: tuple[str, ...]) -> str | None:
+    spanish = sum(language(t) == "es" for t in tokens)
+    english = sum(language(t) == "en" for t in tokens)
+    return "es" if spanish > english else "en" if english > spanish else None
+
+
+def strong_sign(text: Normalized) -> tuple[bool, str | None]:
+    """(found, language) for a sign that someone is overdosing or not breathing right now."""
+    if _OD_RAW_RE.search(text.raw) or ("od" in text.plain and _OD_PLAIN_RE.search(text.plain)):
+        return True, language_of(text)
+    drugs = any("DRUG" in tags(t) for t in text.tokens[:200])
+    for tokens in clauses(text):
+        if _Scan(tokens, drugs).sign():
+            return True, _vote(tokens) or language_of(text)
     return False, None
 
 
-def match_emergency(text: Normalized) -> Routed | None:
-    """EMERGENCY, DISTRESS, or None; see the module docstring for which wins."""
-    strong, language = _first(_STRONG, text)
-    if not strong and "od" in text.plain and _od_past(text.plain):
-        strong, language = True, "en"
-    if strong:
-        return Routed(Intent.EMERGENCY, language=language, matched_by="phrase")
-    distress, language = _first(_DISTRESS, text)
-    if distress:
-        return Routed(Intent.DISTRESS, language=language, matched_by="phrase")
-    weak, language = _first(_WEAK, text)
-    if weak:
-        words = set(text.tokens)
-        if words & _NOW_MARKERS or not (words & _INFO_MARKERS or "?" in text.plain):
-            return Routed(Intent.EMERGENCY, language=language, matched_by="phrase")
-    return None
+def weak_sign(text: Normalized) -> tuple[bool, str | None]:
+    """The noun ("overdose", "sobredosis", "OD") about a real person, not a question about overdose."""
+    nouns = [
+        i
+        for tokens in clauses(text)
+        for i, t in enumerate(tokens)
+        if "OD_NOUN" in tags(t) and not _negated(tokens, i)
+    ]
+    if not nouns and not _NOUN_OD_RE.search(text.plain):
+        return False, None
+    words = set(text.tokens)
+    if words & _NOW_MARKERS or not (words & _INFO_MARKERS or "?" in text.plain):
+        return True, _vote(text.tokens) or language_of(text)
+    return False, None

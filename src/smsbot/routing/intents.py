@@ -14,12 +14,17 @@ class Intent(StrEnum):
     # 2. emergencies
     EMERGENCY = "emergency"  # someone may be overdosing → 911 + naloxone steps
     DISTRESS = "distress"  # self-harm words → 988 first
+    USING_ALONE = "using_alone"  # using with nobody around, feeling fine → Never Use Alone line, naloxone
     # 4. keywords
     NALOXONE = "naloxone"
     TESTSTRIPS = "teststrips"
     SITES = "sites"
     HEART = "heart"
-    TREATMENT = "treatment"
+    TREATMENT = "treatment"  # also wanting to stop: "I can't stop using", "quiero dejarlo"
+    WOUNDS = "wounds"  # wound care, xylazine wounds, abscesses, self-injury wound care
+    XYLAZINE = "xylazine"  # "what is tranq", xilacina
+    MIXING = "mixing"  # benzos, alcohol and opioids, "is it safe to mix"
+    RELAPSE = "relapse"  # returning to use: "I used again", "volví a usar"
     MENU = "menu"
     MORE = "more"
     FORGET = "forget"

@@ -1,9 +1,12 @@
 """Keyword matching: whole message, first word, embedded phrases, then typo tolerance (rapidfuzz).
 
 Precedence inside a text: the whole message; a first-word instruction (FORGET, ESPAÑOL, JOIN, PAUSE...);
-the first information topic anywhere (NALOXONE, TESTSTRIPS, SITES, HEART, TREATMENT); any other first-word
-command (MORE, MENU); a multi-word command phrase anywhere ("please forget me"); a typo of a topic word;
-finally a greeting (hi / hola -> MENU). Check-in answers (OK, CALL) only count as the whole message.
+an information topic anywhere: the lowest rank first (WOUNDS, then MIXING, RELAPSE, wanting to stop →
+TREATMENT; see vocabulary.py), then the first one in the text (NALOXONE, TESTSTRIPS, SITES, HEART,
+TREATMENT, XYLAZINE); any other first-word command (MORE, MENU); a multi-word command phrase anywhere
+("please forget me"); a typo of a topic word; finally a greeting (hi / hola -> MENU). Check-in answers
+(OK, CALL) only count as the whole message. A topic marked negatable does not count after a negation
+("I don't want to quit", "no quiero dejar de usar").
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from smsbot.routing.intents import Intent, RouteContext, Routed
-from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, strip_edges
+from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, strip_edges, word_set
+from smsbot.routing.topics import match_mixing
 from smsbot.routing.vocabulary import CHECKIN_DIGITS, FUZZY_SPELLINGS, VOCABULARY, Kind, Term
 
 INDEX = PhraseIndex(VOCABULARY)
@@ -33,9 +37,11 @@ _FIRST_WORD_WINS = frozenset(
     {Intent.FORGET, Intent.LANG_ES, Intent.LANG_EN, Intent.JOIN, Intent.CHECKIN, Intent.PAUSE, Intent.RESUME}
 )
 _POLITE = fillers(
-    "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "now",
-    "por favor", "porfa", "porfavor", "gracias",
+    "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "now", "yeah", "yep", "yup", "lol", "haha",
+    "por favor", "porfa", "porfavor", "gracias", "si",
 )  # fmt: skip
+_NEGATIONS = word_set("dont not never no nunca didnt havent hasnt wont aint isnt arent ni without")
+_MIXING = Term(Intent.MIXING, None, Kind.TOPIC, rank=1)
 
 
 @lru_cache(maxsize=4096)
@@ -46,6 +52,10 @@ def fuzzy_term(token: str) -> Term | None:
     max_edits = 2 if len(token) >= FUZZY_LONG_WORD else 1
     best = process.extractOne(token, _FUZZY_CHOICES, scorer=OSA.distance, score_cutoff=max_edits)
     return FUZZY_SPELLINGS[best[0]] if best else None
+
+
+def _negated(tokens: tuple[str, ...], pos: int) -> bool:
+    return any(t in _NEGATIONS for t in tokens[max(pos - 3, 0) : pos])
 
 
 def _routed(term: Term, how: str) -> Routed:
@@ -66,9 +76,17 @@ def match_keyword(text: Normalized, ctx: RouteContext) -> Routed | None:
     first = hits[0] if hits and hits[0][0] == 0 else None
     if first and first[2].kind is Kind.COMMAND and first[2].intent in _FIRST_WORD_WINS:
         return _routed(first[2], "first_word")
-    for pos, words, term in hits:
-        if term.kind is Kind.TOPIC:
-            return _routed(term, "first_word" if pos == 0 else "phrase" if len(words) > 1 else "embedded")
+    topics = [
+        (term.rank, pos, len(words), term)
+        for pos, words, term in hits
+        if term.kind is Kind.TOPIC and not (term.negatable and _negated(core, pos))
+    ]
+    mixing = match_mixing(core)
+    if mixing is not None:
+        topics.append((_MIXING.rank, mixing[0], 2, Term(Intent.MIXING, mixing[1], Kind.TOPIC, _MIXING.rank)))
+    if topics:
+        _, pos, size, term = min(topics, key=lambda hit: (hit[0], hit[1]))
+        return _routed(term, "first_word" if pos == 0 else "phrase" if size > 1 else "embedded")
     if first and first[2].kind is Kind.COMMAND:
         return _routed(first[2], "first_word")
     for _, words, term in hits:

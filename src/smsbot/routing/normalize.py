@@ -26,6 +26,7 @@ class Normalized:
 
     plain: str  # casefolded, accents stripped, punctuation kept (for ZIP and time patterns)
     tokens: tuple[str, ...]  # words and numbers only
+    raw: str = ""  # the text as written (cut to MAX_CHARS): case and accents tell "ODd" and "usé"
 
     @property
     def joined(self) -> str:
@@ -51,7 +52,17 @@ def normalize(text: str) -> Normalized:
     if not text.isascii():
         text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
     plain = fold(text)
-    return Normalized(plain=plain, tokens=tokenize(plain))
+    return Normalized(plain=plain, tokens=tokenize(plain), raw=text)
+
+
+# Clause breaks: a negation or a sign in one sentence says nothing about the next one
+# ("not overdosing, just asking"; "he is fine. not sure about her").
+_CLAUSE_RE = re.compile(r"[.,;:!?¡¿\n]+|\s(?:but|pero|y|and|so)\s")
+
+
+def clauses(text: Normalized) -> list[tuple[str, ...]]:
+    """The text's tokens cut into clauses at punctuation and at "but/and/pero/y"."""
+    return [tokens for part in _CLAUSE_RE.split(text.plain) if (tokens := tokenize(part))]
 
 
 def phrase(words: str) -> tuple[str, ...]:

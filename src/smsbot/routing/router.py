@@ -1,9 +1,11 @@
 """route(): one text and what we know of the texter -> what they mean. Pure, no I/O, tables built at import.
 
-Order: opt-out / opt-in; emergency and distress; HELP; keywords (they win over an open question, so
+Order: opt-out / opt-in; a strong emergency sign (911), then distress (988), then the bare noun
+"overdose" about a person (911), then using alone; HELP; keywords (they win over an open question, so
 "naloxone" in answer to a ZIP question gets naloxone); the answer to an open question (ZIP, time);
 a bare ZIP; a check-in answer; UNKNOWN. HELP comes after emergencies so "help he is not breathing"
 gets 911 and the naloxone steps, and a topic after HELP wins ("info on narcan" -> NALOXONE).
+Routed.language is the language of the words whenever they tell, emergencies included.
 """
 
 from __future__ import annotations
@@ -12,36 +14,41 @@ from dataclasses import replace
 
 from smsbot.routing.answers import find_zip, is_only_zip, parse_time
 from smsbot.routing.compliance import help_word, match_opt_in, match_opt_out
-from smsbot.routing.emergency import match_emergency
+from smsbot.routing.emergency import strong_sign, weak_sign
 from smsbot.routing.intents import Intent, RouteContext, Routed
 from smsbot.routing.keywords import match_keyword
-from smsbot.routing.normalize import Normalized, normalize, word_set
+from smsbot.routing.language import language_hint
+from smsbot.routing.normalize import Normalized, normalize
+from smsbot.routing.safety import distress, using_alone
 
-# Words only Spanish uses: two of them in a text with no language of its own ("¿dónde consigo narcan?"
-# has one, "necesito ayuda con mi amigo" three) tell us to answer in Spanish.
-_SPANISH_HINTS = word_set(
-    "donde como que necesito quiero puedo tengo hay consigo conseguir usar uso sobre gracias estoy esta "
-    "mi amigo amiga porque cuando cual del los las una para por tiene favor hola buenas"
-)
-_ENGLISH_HINTS = word_set("where how what need want can get use about thanks the my friend is are do")
-
-
-def _language_hint(text: Normalized) -> str | None:
-    spanish = english = 0
-    for token in text.tokens[:80]:
-        spanish += token in _SPANISH_HINTS
-        english += token in _ENGLISH_HINTS
-    if spanish >= 2 and spanish > english:
-        return "es"
-    return None
+# Check-in answers and opt-out words tell no language of their own: "ok" from a Spanish texter is fine.
+_NO_HINT = (Intent.OK, Intent.CALL, Intent.OPT_OUT)
 
 
 def _with_hint(routed: Routed, text: Normalized) -> Routed:
-    if routed.language is None and routed.intent not in (Intent.OK, Intent.CALL, Intent.OPT_OUT):
-        hint = _language_hint(text)
+    if routed.language is None and routed.intent not in _NO_HINT:
+        hint = language_hint(text)
         if hint is not None:
             return replace(routed, language=hint)
     return routed
+
+
+def match_urgent(text: Normalized) -> Routed | None:
+    """EMERGENCY, DISTRESS, USING_ALONE or None, in that precedence (see emergency.py)."""
+    found, language = strong_sign(text)
+    if found:
+        return Routed(Intent.EMERGENCY, language=language, matched_by="phrase")
+    found, language = distress(text)
+    if found:
+        return Routed(Intent.DISTRESS, language=language, matched_by="phrase")
+    found, language = weak_sign(text)
+    if found:
+        return Routed(Intent.EMERGENCY, language=language, matched_by="phrase")
+    alone, feels_wrong, language = using_alone(text)
+    if alone:
+        intent = Intent.EMERGENCY if feels_wrong else Intent.USING_ALONE
+        return Routed(intent, language=language, matched_by="phrase")
+    return None
 
 
 def route(text: str, ctx: RouteContext) -> Routed:
@@ -50,7 +57,7 @@ def route(text: str, ctx: RouteContext) -> Routed:
     compliance = match_opt_out(norm) or match_opt_in(norm)
     if compliance is not None:
         return compliance
-    urgent = match_emergency(norm)
+    urgent = match_urgent(norm)
     if urgent is not None:
         return _with_hint(urgent, norm)
 

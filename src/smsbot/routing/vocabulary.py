@@ -1,8 +1,10 @@
 """The keyword vocabulary: every word or phrase a texter may use for each app keyword, in both languages.
 
-Each entry carries its intent, the language it tells (None = neutral, e.g. "narcan", "fts", "ok") and its
-kind, which decides where in a text it may match (see keywords.py). Written naturally (accents and
-apostrophes allowed); they are normalised the same way as texts.
+Each entry carries its intent, the language it tells (None = neutral, e.g. "narcan", "fts", "ok"), its
+kind, which decides where in a text it may match (see keywords.py), and its rank among topics: the
+topics that name a situation (WOUNDS 0, MIXING 1, RELAPSE 2, wanting to stop 3) outrank a drug name
+anywhere in the text ("i have a xylazine wound" is about the wound; "can't stop using meth" asks for
+treatment). Written naturally (accents and apostrophes allowed); normalised the same way as texts.
 """
 
 from __future__ import annotations
@@ -20,19 +22,27 @@ class Kind(Enum):
     ANSWER = "answer"  # OK / CALL check-in answers: only the whole message
 
 
+TOPIC_RANK = 5  # ordinary topics: the first one in the text wins
+
+
 @dataclass(frozen=True)
 class Term:
     intent: Intent
     language: str | None
     kind: Kind
+    rank: int = TOPIC_RANK  # lower wins over a topic found anywhere else in the text
+    negatable: bool = False  # "I don't want to quit", "no recaí": a negation in front cancels it
 
 
-def _terms(intent: Intent, kind: Kind, **by_language: str) -> list[tuple[str, Term]]:
+def _terms(
+    intent: Intent, kind: Kind, rank: int = TOPIC_RANK, negatable: bool = False, **by_language: str
+) -> list[tuple[str, Term]]:
     """by_language: en=, es=, any= (neutral) -> '|'-separated words or phrases."""
     out = []
     for key, words in by_language.items():
         language = None if key == "any" else key
-        out += [(w.strip(), Term(intent, language, kind)) for w in words.split("|") if w.strip()]
+        term = Term(intent, language, kind, rank, negatable)
+        out += [(w.strip(), term) for w in words.split("|") if w.strip()]
     return out
 
 
@@ -47,8 +57,47 @@ VOCABULARY: list[tuple[str, Term]] = [
     *_terms(I.TESTSTRIPS, T,
         any="fts|teststrips|teststrip",
         en="test strips|test strip|strips|fentanyl strips|fentanyl strip|fentanyl test|fentanyl testing"
-           "|test for fentanyl|drug checking|drug check|fentanyl|xylazine",
-        es="tiras|tira|tiras reactivas|tiras de fentanilo|prueba de fentanilo|fentanilo|xilacina"),
+           "|test for fentanyl|drug checking|drug check|fentanyl|fent|fetty|xylazine test strips|xylazine strips"
+           "|xylazine test strip|tranq strips|tranq test strips|xts|test my dope|test my drugs",
+        es="tiras|tira|tiras reactivas|tiras de fentanilo|prueba de fentanilo|fentanilo|tiras de xilacina"
+           "|probar la droga"),
+    *_terms(I.XYLAZINE, T,
+        any="tranq|tranqs|trank|tranq dope",
+        en="xylazine|horse tranquilizer|horse tranq|animal tranquilizer|zombie drug|what is tranq",
+        es="xilacina|xilazina|anestesia de caballo|tranquilizante de caballo|sedante de caballo|droga zombi"),
+    *_terms(I.WOUNDS, T, rank=0,
+        en="wound|wounds|wound care|abscess|abscesses|abcess|absess|sores|open sore|open sores|ulcer"
+           "|ulcers|skin infection|infected arm|infected leg|infected hand|infected foot|infected spot"
+           "|infected wound|infected site|infected injection site|cellulitis|pus|scab|scabs|bandage|bandages"
+           "|rotting|necrosis|dead skin|black skin|xylazine wound|xylazine wounds|tranq wound|tranq wounds"
+           "|tranq sore|tranq sores|cut myself|cutting myself|burned myself|wound supplies|my arm is rotting",
+        es="herida|heridas|llaga|llagas|absceso|abscesos|úlcera|úlceras|infección en la piel|piel infectada"
+           "|brazo infectado|pierna infectada|costra|costras|venda|vendas|vendaje|vendajes|cuidado de heridas"
+           "|me corté|me corto|necrosis|piel muerta|pudriendo|podrido|podrida|heridas de xilacina"),
+    *_terms(I.MIXING, T, rank=1,
+        any="xanax|xannies|xans|benzo|benzos|benzodope|benzo dope|klonopin|klonopins|valium|ativan|alprazolam"
+            "|clonazepam|speedball|speedballs|speedballing|goofball|goofballs",
+        es="benzodiacepinas|benzodiazepinas|pastillas para dormir|calmantes"),
+    *_terms(I.MIXING, C, rank=1, en="mixing|mix|mixes|combining|combos", es="mezclas|mezclar|mezcla|mezclando"),
+    *_terms(I.RELAPSE, T, rank=2, negatable=True,
+        en="relapse|relapsed|relapsing|i slipped|slipped up|had a slip|used again|using again"
+           "|started using again|picked up again|back to using|went back to using|fell off the wagon"
+           "|broke my sobriety|lost my sobriety|lost my clean time|lost my clean date|shot up again"
+           "|got high again|high again|return to use|returned to use|back on dope|back on fent|back on the needle",
+        es="recaí|recaida|recaída|recaer|recaigo|volví a usar|volví a consumir|volví a caer|volví a las drogas"
+           "|usé otra vez|usé de nuevo|consumí otra vez|consumí de nuevo|volví a inyectarme|volví a fumar"),
+    *_terms(I.TREATMENT, T, rank=3, negatable=True,
+        en="cant stop using|cant stop|cant quit|cannot stop|can not stop|cannot quit|how do i stop using"
+           "|how to stop using|stop using|quit using|quit drugs|stop doing drugs|want to quit|wanna quit"
+           "|want to stop|wanna stop|need to quit|need to stop|how do i quit|how to quit|help me quit"
+           "|help me stop|get clean|getting clean|be clean|get sober|getting sober|sobriety|get off dope"
+           "|get off fent|get off heroin|get off drugs|get off meth|get off pills|get off this stuff"
+           "|kick the habit|kick my habit|addiction|addicted|withdrawal|withdrawals|dope sick|dopesick"
+           "|sober living|stay sober|staying sober|quit for good|stop for good",
+        es="dejar de usar|dejar de consumir|dejar las drogas|dejar la droga|dejarlo|quiero dejar|no puedo parar"
+           "|no puedo dejar|dejar el vicio|salir de las drogas|salir de esto|ayuda para dejar|adicción|adicto"
+           "|adicta|desintoxicarme|rehabilitarme|recuperación|sobriedad|abstinencia|malilla|dejar la heroína"
+           "|dejar el fentanilo|dejar la coca|quiero parar|necesito parar|necesito dejar"),
     *_terms(I.SITES, T,
         any="ssp",
         en="sites|site|services|syringes|syringe|needles|needle|exchange|syringe program|syringe services"
@@ -76,9 +125,13 @@ VOCABULARY: list[tuple[str, Term]] = [
     *_terms(I.PAUSE, C, en="pause", es="pausa|pausar"),
     *_terms(I.RESUME, C, en="resume", es="reanudar|continuar"),
     *_terms(I.OK, A,
-        any="ok|okay|okey|1|thumbsup",
-        en="fine|good|i'm ok|im ok|i'm okay|i am ok|i'm fine|i'm good|all good|doing ok|doing good",
-        es="bien|estoy bien|todo bien"),
+        any="ok|okay|okey|1|thumbsup|k|kk",
+        en="fine|good|i'm ok|im ok|i'm okay|i am ok|i'm fine|i'm good|all good|doing ok|doing good|alright"
+           "|all right|im alright|doing alright|doing fine|doing well|doing okay|i am fine|i am good|i am okay"
+           "|im doing ok|im doing okay|im doing good|im doing fine|im doing well|still good|all good here"
+           "|im safe|i am safe|safe|good here|ok here|okay here|im okay",
+        es="bien|estoy bien|todo bien|bien gracias|todo tranquilo|estoy ok|estoy bien gracias|aqui bien|muy bien"
+           "|todo bien por aqui|sigo bien|estoy tranquilo|estoy tranquila"),
     *_terms(I.CALL, A,
         any="2", en="call|call me|please call|call me please", es="llámame|llamame|llamar|llámenme"),
 ]  # fmt: skip
@@ -98,5 +151,6 @@ FUZZY_SPELLINGS: dict[str, Term] = {
         "narcan", "naloxone", "naloxona", "kloxxado", "fentanyl", "fentanilo", "teststrips", "syringes",
         "syringe", "jeringas", "stimulants", "estimulantes", "cocaine", "methadone", "metadona", "suboxone",
         "buprenorphine", "buprenorfina", "treatment", "tratamiento", "xylazine", "xilacina", "servicios",
+        "abscess", "absceso", "abscesos", "heridas", "benzodiacepinas", "klonopin", "sobriety",
     }
 }  # fmt: skip
