@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -45,6 +46,9 @@ class FakeTwilio:
     rejected_429: int = 0
     rejected_at: list[float] = field(default_factory=list)
     requests: int = 0
+    # The rate limiter's clock (seconds). Tests that pace on an injected clock pass the same one,
+    # so enforcement never depends on how fast this machine is.
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -53,7 +57,7 @@ class FakeTwilio:
         self.release = threading.Event()
         self.hanging = threading.Event()  # set while a request is held by "hang"
         self._tokens = self._capacity
-        self._refilled = time.monotonic()
+        self._refilled = self.clock()
         self.server: ThreadingHTTPServer | None = None
 
     @property
@@ -82,7 +86,7 @@ class FakeTwilio:
         if not self.rate:
             return True
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             self._tokens = min(self._capacity, self._tokens + (now - self._refilled) * self.rate)
             self._refilled = now
             if self._tokens >= 1:
@@ -119,13 +123,21 @@ class FakeTwilio:
             "rejected_after_seconds": [round(t - min(times), 3) for t in self.rejected_at] if times else [],
         }
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+    def wait_for(self, count: int, timeout: float = 10.0, stop: Callable[[], bool] | None = None) -> bool:
+        """Until `count` messages were received (True), or `stop()` says to give up, or the timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count:
                 return True
-            time.sleep(0.01)
+            if stop is not None and stop():
+                return len(self.messages) >= count
+            time.sleep(0.005)
         return False
+
+    def sid_to(self, number: str) -> list[str]:
+        """SIDs of the messages sent to one number, in order."""
+        with self._lock:
+            return [m.sid for m in self.messages if m.to == number]
 
     # --- serving ----------------------------------------------------------------------------
 

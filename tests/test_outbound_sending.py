@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 
 from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage, Staff, Suppression
 from smsbot.outbound import outbox
 from smsbot.outbound.pacing import NoPacing, SharedPacer
 from smsbot.outbound.senders import ConsoleSender, TwilioSender
+from smsbot.outbound.states import OutboxStatus, can_move, from_twilio
 from smsbot.worker.tick import Worker
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import PARTICIPANT, PEER_PHONE, enroll, rows, run_tick, twilio_settings
@@ -64,13 +66,17 @@ def test_21610_means_opted_out_for_good(ctx, client, sms, fake, worker, clock, p
     run_tick(worker, clock, "2026-03-04T23:00:00Z")
     prompt = _prompt(ctx)
     assert prompt.status == "failed" and prompt.error_code == "21610" and prompt.attempts == 1
+    # The one opt-out (checkins/optout.py) did it, not the dispatcher: suppression naming the source.
     (suppressed,) = rows(ctx, Suppression)
-    assert suppressed.phone_index == ctx.vault.index(PARTICIPANT) and suppressed.source == "carrier"
+    assert suppressed.phone_index == ctx.vault.index(PARTICIPANT) and suppressed.source == "carrier_21610"
     assert rows(ctx, Contact)[0].opted_out_at is not None
     assert jamie.get("/api/enrollments").json()[0]["status"] == "stopped"
     for day in range(5, 8):
         run_tick(worker, clock, f"2026-03-0{day}T23:00:00Z")
-    assert fake.requests == 2  # the invitation and the one refused check-in; never retried
+    # Only the invitation got through; the refused check-in was never retried, nothing more was tried.
+    assert len(fake.to(PARTICIPANT)) == 1 and fake.requests == 2 + len(fake.to(PEER_PHONE))
+    (told,) = fake.to(PEER_PHONE)
+    assert "asked for no more texts" in told and "could not reach" not in told
 
 
 def test_invalid_numbers_fail_at_once(ctx, client, sms, fake, worker, clock, peer):
@@ -98,9 +104,7 @@ def test_connection_errors_are_retried(ctx, client, sms, fake, clock, peer):
     assert len(fake.to(PARTICIPANT)) == 1
 
 
-def test_a_crashed_send_is_resent_for_peers_but_never_for_participants(ctx, clock):
-    """Leases: rows left `sending` by a dead worker. Alerts go again; a check-in never twice."""
-    now = clock.now()
+def _contact_and_peer(ctx, now):
     with ctx.db.transaction() as conn:
         contact_id = conn.execute(
             Contact.__table__.insert()
@@ -119,18 +123,61 @@ def test_a_crashed_send_is_resent_for_peers_but_never_for_participants(ctx, cloc
             )
             .returning(Staff.__table__.c.id)
         ).scalar_one()
-        outbox.enqueue(conn, key="p", purpose="checkin", body="b", now=now, contact_id=contact_id)
-        outbox.enqueue(conn, key="a", purpose="alert", body="b", now=now, staff_id=staff_id)
-        claimed = outbox.claim(conn, now, 10, timedelta(seconds=60))
-    assert len(claimed) == 2
+    return contact_id, staff_id
+
+
+def test_recovery_requeues_what_was_never_tried_and_never_resends_an_unknown_participant_text(ctx, clock):
+    """A dead worker's rows: held-but-untried ones go back in order; tried ones are `unknown`;
+    only a peer alert is sent once more (a duplicate alert beats a lost one), and only once."""
+    now, lease = clock.now(), timedelta(seconds=60)
+    contact_id, staff_id = _contact_and_peer(ctx, now)
     with ctx.db.transaction() as conn:
-        assert outbox.claim(conn, now, 10, timedelta(seconds=60)) == []  # leased: nobody else takes them
-        assert outbox.recover_interrupted(conn, now + timedelta(seconds=30)) == ([], [])  # lease still on
-        requeued, closed = outbox.recover_interrupted(conn, now + timedelta(seconds=61))
-    assert len(requeued) == 1 and [row.purpose for row in closed] == ["checkin"]
+        for key, purpose in [("p1", "checkin"), ("a", "alert"), ("p2", "checkin"), ("p3", "reminder")]:
+            recipient = {"staff_id": staff_id} if purpose == "alert" else {"contact_id": contact_id}
+            outbox.enqueue(conn, key=key, purpose=purpose, body="b", now=now, **recipient)
+        held = outbox.claim(conn, now, 10, lease, "token-1")
+        assert [row.purpose for row in held] == ["checkin", "alert", "checkin", "reminder"]
+        assert outbox.claim(conn, now, 10, lease, "token-2") == []  # held: nobody else takes them
+        # The dead worker got as far as the HTTP call for the first two rows only.
+        assert outbox.mark_attempting(conn, held[0], now, lease) and outbox.mark_attempting(
+            conn, held[1], now, lease
+        )
+        assert outbox.recover_interrupted(conn, now + timedelta(seconds=30)).unknown == []  # lease still on
+        found = outbox.recover_interrupted(conn, now + timedelta(seconds=61))
+    assert found.released == 2 and [row.purpose for row in found.unknown] == ["checkin", "alert"]
+    assert found.requeued == [held[1].id] and found.gave_up == []
     by_key = {row.idempotency_key: row for row in rows(ctx, OutboxMessage)}
-    assert by_key["a"].status == "queued" and by_key["p"].status == "failed"
-    assert by_key["p"].error_code == "interrupted"
+    assert by_key["p1"].status == "unknown" and by_key["p1"].attempts == 1
+    assert by_key["a"].status == "queued" and by_key["a"].interrupted == 1
+    assert by_key["p2"].status == "queued" and by_key["p2"].attempts == 0  # never tried: not an attempt
+    assert by_key["p2"].next_attempt_at == now  # keeps its place in the queue
+    # The dead worker's token no longer works: it cannot send or record anything on these rows.
+    with ctx.db.transaction() as conn:
+        assert not outbox.mark_attempting(conn, held[2], now, lease)
+        assert not outbox.retry_later(conn, held[1], "x", now, now)
+        again = outbox.claim(conn, now + timedelta(seconds=61), 10, lease, "token-3")
+    assert [row.idempotency_key for row in rows(ctx, OutboxMessage, OB.c.id.in_([r.id for r in again]))] == [
+        "a",
+        "p2",
+        "p3",
+    ]
+    # The alert's second attempt is cut off too: not resent a third time, handed to the fallback.
+    alert_row = next(row for row in again if row.purpose == "alert")
+    later = now + timedelta(seconds=200)
+    with ctx.db.transaction() as conn:
+        assert outbox.mark_attempting(conn, alert_row, now + timedelta(seconds=61), lease)
+        found = outbox.recover_interrupted(conn, later)
+    assert found.requeued == [] and [row.purpose for row in found.gave_up] == ["alert"]
+    assert rows(ctx, OutboxMessage, OB.c.idempotency_key == "a")[0].status == "unknown"
+
+
+def test_the_states_module_allows_only_forward_moves():
+    assert (
+        can_move("queued", "claimed") and can_move("claimed", "queued") and can_move("attempting", "unknown")
+    )
+    assert not can_move("unknown", "attempting") and not can_move("sent", "queued")
+    assert not can_move("delivered", "sent") and not can_move("queued", "sent")
+    assert from_twilio("canceled") == OutboxStatus.CANCELLED and from_twilio("receiving") is None
 
 
 def test_the_same_idempotency_key_is_queued_once(ctx, clock):
@@ -174,8 +221,25 @@ def test_the_shared_pace_holds_across_workers(ctx):
     assert wall[0] - before >= 0.05 - 1e-9
 
 
+class VirtualWall:
+    """Seconds that pass only when someone sleeps: pacing on it is exact on any machine."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now, self._lock = start, threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += max(0.0, seconds)
+
+
 def test_sending_at_a_rate_never_trips_a_fake_that_enforces_it(ctx, clock):
-    fake = FakeTwilio(rate=50, burst=2).start()
+    """The pacer and the fake's limiter share one injected clock: the send schedule is asserted,
+    not raced (the old version failed under CPU load)."""
+    wall = VirtualWall()
+    fake = FakeTwilio(rate=50, burst=2, clock=wall).start()
     try:
         ctx.settings.send_rate = 50.0
         now = clock.now()
@@ -195,9 +259,14 @@ def test_sending_at_a_rate_never_trips_a_fake_that_enforces_it(ctx, clock):
                 outbox.enqueue(
                     conn, key=f"k{i}", purpose="invitation", body="hi", now=now, contact_id=contact_id
                 )
-        report = Worker(ctx, sender=TwilioSender(twilio_settings(ctx, fake))).tick()
+        pacer = SharedPacer(ctx.db, 50.0, wall=wall, sleep=wall.sleep)
+        worker = Worker(ctx, sender=TwilioSender(twilio_settings(ctx, fake)), pacer=pacer)
+        worker.dispatcher.threads = 1  # one sender: each send happens at the virtual time it slept to
+        report = worker.tick()
         assert report.dispatch.sent == 30
         assert fake.rejected_429 == 0 and len(fake.messages) == 30
+        # The schedule: 30 sends at 50/s take 29 intervals of 20 ms of (virtual) time, at least.
+        assert wall.now - 1000.0 >= 29 * 0.02 - 1e-9
     finally:
         fake.stop()
 

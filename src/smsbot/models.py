@@ -330,9 +330,13 @@ class OutboxMessage(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
     )
     body: str = Field(sa_column=Column(Text, nullable=False))
-    # queued | sending | sent | delivered | undelivered | failed | suppressed | cancelled
+    # smsbot.outbound.states.OutboxStatus: queued | claimed | attempting | sent | unknown | failed | ...
     status: str = Field(sa_column=Column(String(12), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Set by each claim; every later write by that worker requires it still matches (fencing).
+    claim_token: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    # Times an attempt's outcome became unknown (a peer alert is resent after the first only).
+    interrupted: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     next_attempt_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     lease_until: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     resend_if_interrupted: bool = Field(default=False)  # peer alerts yes, participant texts never
@@ -343,6 +347,19 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when(index=True))
     sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     status_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class OutboxPendingStatus(SQLModel, table=True):
+    """A delivery status callback that arrived before its SID was recorded: applied when it lands."""
+
+    __tablename__ = "outbox_pending_status"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sid: str = Field(sa_column=Column(String(40), nullable=False, index=True))
+    outbox_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    error_code: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    received_at: datetime = Field(sa_column=_when(index=True))
 
 
 class SendRateBucket(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """`POST /twilio/status`: Twilio's delivery status callbacks (signed, like /twilio/sms).
-A message's status only moves forward (a late "sent" never overwrites "delivered" or "failed").
-A check-in Twilio reports undelivered or failed alerts the peer at once ("could not reach").
+A message's status only moves forward (a late "sent" never overwrites "delivered" or "failed"); a
+report that beats its SID into the database is kept until the SID lands. An undelivered check-in
+alerts the peer at once ("could not reach"); ErrorCode 21610 is passed on as an opt-out.
 """
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ MAX_STATUS_LENGTH = 20
 
 
 def apply_callback(
-    ctx: AppContext, handler: FailureHandler, sid: str, status: str, error_code: str | None
+    ctx: AppContext,
+    handler: FailureHandler,
+    sid: str,
+    status: str,
+    error_code: str | None,
+    outbox_id: int | None = None,
 ) -> bool:
-    """Record one callback; True if it moved the message's status forward."""
+    """Record one callback; True if it moved the message's status forward. A callback for a SID
+    not recorded yet is kept and applied when it lands (never dropped)."""
     with ctx.db.transaction() as conn:
         now = ctx.clock.now()
-        change = outbox.apply_status(conn, sid, status, error_code, now)
+        change = outbox.apply_status(conn, sid, status, error_code, now, outbox_id)
         if change is None:
             return False
         handler.on_delivery_status(conn, change, now)
@@ -44,7 +51,10 @@ def routes(ctx: AppContext) -> list[Route]:
     async def twilio_status(request: Request) -> Response:
         try:
             form = await read_form(request)
-            if not signature_ok(ctx.settings, PATH, form, request.headers.get("x-twilio-signature")):
+            # Twilio signs the callback URL as we gave it, with its `?o=<outbox row>` query.
+            query = request.url.query
+            signed_path = f"{PATH}?{query}" if query else PATH
+            if not signature_ok(ctx.settings, signed_path, form, request.headers.get("x-twilio-signature")):
                 raise Refused(403, "invalid Twilio signature")
             sid = form.get("MessageSid") or form.get("SmsSid") or ""
             status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
@@ -53,9 +63,12 @@ def routes(ctx: AppContext) -> list[Route]:
         except Refused as refusal:
             INBOUND_REJECTED.labels(str(refusal.status)).inc()
             return PlainTextResponse(refusal.reason, status_code=refusal.status)
+        # ErrorCode travels with the change: 21610 here is an opt-out (the check-in side decides).
         error_code = (form.get("ErrorCode") or "")[:16] or None
+        ref = request.query_params.get("o", "")
+        outbox_id = int(ref) if ref.isdigit() and len(ref) < 12 else None
         try:
-            await run_in_threadpool(apply_callback, ctx, handler, sid, status, error_code)
+            await run_in_threadpool(apply_callback, ctx, handler, sid, status, error_code, outbox_id)
         except Exception as exc:  # database down: Twilio may retry; never leak anything
             log.error("status callback not recorded: %s", type(exc).__name__)
             return PlainTextResponse("temporarily unavailable", status_code=503, headers={"Retry-After": "5"})

@@ -1,80 +1,56 @@
-"""Sending the outbox: claim a batch, and for each row pace, check suppression, decrypt, send, record.
-The suppression list (and the participant's opt-out and the check-in still waiting) is read right
-before each send, after the pacing wait, so nothing reaches a number that opted out meanwhile.
+"""Sending the outbox: claim about one pacing window of rows, and for each: pace, check suppression,
+mark `attempting` (only while this worker's claim token is still on the row), send, record.
+The check and the mark share one transaction right before the HTTP call, after the pacing wait.
 """
-# Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once;
-# SIDs of sent rows in batches within 0.1 s, well before Twilio's first status callback for them.
+# Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once
+# by the thread; SIDs by the main thread: after every send when paced (a crash then leaves at most
+# the one text in flight `unknown`), in batches within 0.1 s when unpaced (throughput). A send that
+# raises records its own outcome; the SIDs gathered are always written (`finally`).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
-from smsbot.models import Checkin, Contact, Staff, Suppression
 from smsbot.observability import OUTBOUND_MESSAGES
 from smsbot.outbound import outbox
+from smsbot.outbound.callbacks import StatusChange
 from smsbot.outbound.outbox import MAX_ATTEMPTS, PARTICIPANT_PURPOSES, Claimed
-from smsbot.outbound.pacing import Pacer, SharedPacer, build_pacer
+from smsbot.outbound.pacing import NoPacing, Pacer, SharedPacer, build_pacer
+from smsbot.outbound.recipients import recipient
 from smsbot.outbound.senders import Sender, SendError
-from smsbot.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
-contact, staff, suppression, checkin = (
-    Contact.__table__,
-    Staff.__table__,
-    Suppression.__table__,
-    Checkin.__table__,
-)
-OPEN_CHECKIN_STATUSES = ("waiting", "reminded")
 # Sends in flight at once: rate x 0.1 s (4..32), enough for Twilio's ~100 ms answers at the full
 # SMSBOT_SEND_RATE; without a rate, 4 keep one CPU busy (more threads only contend for the GIL).
 MIN_THREADS, MAX_THREADS, UNPACED_THREADS = 4, 32, 4
-FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # how often sent rows get their SIDs written
+FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # unpaced: how often sent rows get their SIDs written
 MAX_REPACE = 5  # fresh slots a send held up by its check may take before it goes anyway
 PACED_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 makes paced sends up to 5 ms late
+CLAIM_AHEAD_SECONDS = 2.0  # claim what the rate sends in this long (next claim at half of it)
+UNPACED_BATCH = 500
+LEASE_MARGIN = timedelta(seconds=60)
+# An attempt holds its row this long: the HTTP call's two 15 s timeouts, and room to record it.
+ATTEMPT_LEASE = timedelta(seconds=60)
 
 # Called inside the transaction that records a final failure: (conn, row, reason, now), reason is
-# "failed" (gave up) or "opted_out" (the carrier says the number unsubscribed). The worker wires
-# the check-in side here (alerts, stopping enrollments), so this package never imports features.
+# "failed" (gave up) or "opted_out" (21610: the carrier says the number unsubscribed). The worker
+# wires the check-in side here (alerts, the one opt-out), so this package never imports features.
 FailureHook = Callable[[Connection, Claimed, str, datetime], None]
-
-_CONTACT_RECIPIENT = (
-    select(
-        contact.c.phone_index,
-        contact.c.phone_ciphertext,
-        contact.c.opted_out_at,
-        suppression.c.phone_index.label("suppressed"),
-        checkin.c.status.label("checkin_status"),
-    )
-    .select_from(
-        contact.outerjoin(suppression, suppression.c.phone_index == contact.c.phone_index).outerjoin(
-            checkin, checkin.c.id == bindparam("checkin_id")
-        )
-    )
-    .where(contact.c.id == bindparam("recipient_id"))
-)
-_STAFF_RECIPIENT = (
-    select(
-        staff.c.phone_index,
-        staff.c.phone_ciphertext,
-        staff.c.deactivated_at.label("opted_out_at"),
-        suppression.c.phone_index.label("suppressed"),
-        staff.c.is_active,
-    )
-    .select_from(staff.outerjoin(suppression, suppression.c.phone_index == staff.c.phone_index))
-    .where(staff.c.id == bindparam("recipient_id"))
-)
+# Called inside the transaction that moved a row forward on a delivery report kept until its SID
+# landed (the same hook /twilio/status calls).
+StatusHook = Callable[[Connection, StatusChange, datetime], None]
 
 
 @dataclass
@@ -94,29 +70,47 @@ class Dispatcher:
         sender: Sender,
         *,
         on_failure: FailureHook | None = None,
+        on_status: StatusHook | None = None,
         pacer: Pacer | None = None,
         threads: int | None = None,
     ) -> None:
-        self.ctx, self.sender, self.on_failure = ctx, sender, on_failure
+        self.ctx, self.sender = ctx, sender
+        self.on_failure, self.on_status = on_failure, on_status
         rate = ctx.settings.send_rate
         self.pacer = pacer or build_pacer(ctx.db, rate)
+        self.paced = not isinstance(self.pacer, NoPacing)
         self.threads = threads or (
             UNPACED_THREADS if rate <= 0 else max(MIN_THREADS, min(MAX_THREADS, math.ceil(rate * 0.1)))
         )
-        # Claim about five seconds of sending at the configured rate (500 rows without a limit).
-        self.batch = 500 if rate <= 0 else max(10, min(500, int(rate * 5)))
-        self.lease = timedelta(seconds=60 + (0 if rate <= 0 else 2 * self.batch / rate))
+        self.batch = (
+            UNPACED_BATCH if rate <= 0 else max(4, min(UNPACED_BATCH, math.ceil(rate * CLAIM_AHEAD_SECONDS)))
+        )
+        # Sized to what is held: a claim waits up to 1.5 batches at the rate; renewed while held.
+        self.lease = LEASE_MARGIN + timedelta(seconds=0 if rate <= 0 else 3 * self.batch / rate)
+        self.renew_every = self.lease.total_seconds() / 3
+        self._send_ref = "ref" in inspect.signature(sender.send).parameters
 
     def recover(self, report: DispatchReport) -> None:
         now = self.ctx.clock.now()
         with self.ctx.db.transaction() as conn:
-            requeued, closed = outbox.recover_interrupted(conn, now)
-            for row in closed:
-                if row.purpose not in PARTICIPANT_PURPOSES and self.on_failure:
+            found = outbox.recover_interrupted(conn, now)
+            for row in found.gave_up:
+                if self.on_failure:
                     self.on_failure(conn, row, "failed", now)
-        report.recovered += len(requeued) + len(closed)
-        if requeued or closed:
-            log.warning("outbox: %d interrupted sends requeued, %d closed unsent", len(requeued), len(closed))
+            self._apply_changes(conn, found.changes, now)
+        report.recovered += found.released + len(found.unknown)
+        if found.released or found.unknown:
+            log.warning(
+                "outbox: %d held rows back in the queue, %d attempts with unknown outcome (%d alerts resent)",
+                found.released,
+                len(found.unknown),
+                len(found.requeued),
+            )
+
+    def _apply_changes(self, conn: Connection, changes: list[StatusChange], now: datetime) -> None:
+        if self.on_status:
+            for change in changes:
+                self.on_status(conn, change, now)
 
     def run(self, max_batches: int | None = None) -> DispatchReport:
         """Send everything due now; returns counts by result."""
@@ -135,32 +129,58 @@ class Dispatcher:
         return report
 
     def _send_due(self, report: DispatchReport, max_batches: int | None) -> None:
-        """Keep the threads fed: the next batch is claimed while half of this one is still in flight,
-        so sending never drains and stalls at a batch boundary (which would cost paced slots)."""
+        """Keep the threads fed: the next batch is claimed while half of this one is in flight, so
+        sending never drains and stalls at a batch boundary (which would cost paced slots)."""
         batches, pending = 0, deque()
-        sent: list[tuple[int, str]] = []
-        flushed = time.monotonic()
+        sent: list[tuple[int, str, str]] = []
+        flushed = renewed = time.monotonic()
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="send", initializer=self._warm_thread)
-        with pool:
+        try:
             nothing_due = False  # after an empty claim, claim again only once the pipeline is empty
             while True:
                 room = len(pending) <= self.batch // 2 and (max_batches is None or batches < max_batches)
                 if room and not (nothing_due and pending):
+                    token = outbox.new_token()
                     with self.ctx.db.transaction() as conn:
-                        rows = outbox.claim(conn, self.ctx.clock.now(), self.batch, self.lease)
+                        rows = outbox.claim(conn, self.ctx.clock.now(), self.batch, self.lease, token)
                     batches += 1 if rows else 0
                     nothing_due = not rows
-                    pending.extend(pool.submit(self.send_one, row) for row in rows)
+                    pending.extend((row, pool.submit(self.send_one, row)) for row in rows)
                 if not pending:
                     break
-                result, row_id, sid = pending.popleft().result()
-                report.results[result] += 1
-                if sid is not None:
-                    sent.append((row_id, sid))
-                if len(sent) >= FLUSH_ROWS or (sent and time.monotonic() - flushed >= FLUSH_SECONDS):
+                row, future = pending.popleft()
+                self._collect(report, row, future, sent)
+                if sent and (
+                    self.paced or len(sent) >= FLUSH_ROWS or time.monotonic() - flushed >= FLUSH_SECONDS
+                ):
                     self._record_sent(sent)
                     sent, flushed = [], time.monotonic()
-        self._record_sent(sent)
+                if pending and time.monotonic() - renewed >= self.renew_every:
+                    self._renew(pending)
+                    renewed = time.monotonic()
+        finally:
+            # Whatever went wrong above, rows not started stay held (their lease returns them to the
+            # queue) and every SID already gathered is written.
+            for row, future in pending:
+                if not future.cancel():
+                    self._collect(report, row, future, sent)
+            pool.shutdown(wait=True)
+            self._record_sent(sent)
+
+    def _collect(self, report: DispatchReport, row: Claimed, future: Future, sent: list) -> None:
+        try:
+            result, sid = future.result()
+        except Exception as exc:  # send_one records its own failures; this is a last resort
+            log.error("outbox %d: send step failed (%s)", row.id, type(exc).__name__)
+            result, sid = "error", None
+        report.results[result] += 1
+        if sid is not None:
+            sent.append((row.id, row.token, sid))
+
+    def _renew(self, pending: deque) -> None:
+        tokens = sorted({row.token for row, _ in pending if row.token})
+        with self.ctx.db.transaction() as conn:
+            outbox.renew(conn, tokens, self.ctx.clock.now() + self.lease)
 
     def _warm_thread(self) -> None:
         """Before a thread's first paced send: its HTTP client and a database connection exist, and
@@ -171,98 +191,90 @@ class Dispatcher:
         with self.ctx.db.transaction():
             pass
 
-    def _record_sent(self, sent: list[tuple[int, str]]) -> None:
-        """Record Twilio SIDs in one transaction per ~100 sends (a row is `sending` until then)."""
+    def _record_sent(self, sent: list[tuple[int, str, str]]) -> None:
+        """Record Twilio SIDs, then apply any status report that arrived before its SID."""
         if sent:
             with self.ctx.db.transaction() as conn:
-                outbox.mark_sent_many(conn, sent, self.ctx.clock.now())
+                now = self.ctx.clock.now()
+                self._apply_changes(conn, outbox.mark_sent_many(conn, sent, now), now)
 
-    def _recipient(self, conn: Connection, row: Claimed) -> tuple[str | None, str]:
-        """(e164, "") when the row may go out now, else (None, why not)."""
-        if row.contact_id is not None:
-            found = conn.execute(
-                _CONTACT_RECIPIENT, {"recipient_id": row.contact_id, "checkin_id": row.checkin_id}
-            ).first()
-            if (
-                found is not None
-                and row.checkin_id is not None
-                and found.checkin_status not in OPEN_CHECKIN_STATUSES
-            ):
-                return None, "cancelled"  # answered, paused or stopped since it was queued
-        else:
-            found = conn.execute(_STAFF_RECIPIENT, {"recipient_id": row.staff_id}).first()
-            if found is not None and not found.is_active:
-                return None, "cancelled"
-        if found is None or found.phone_ciphertext is None:
-            return None, "cancelled"  # forgotten, or nobody to text
-        if found.suppressed is not None or found.opted_out_at is not None:
-            return None, "suppressed"
-        return self.ctx.vault.decrypt(found.phone_ciphertext, found.phone_index), ""
-
-    def send_one(self, row: Claimed) -> tuple[str, int, str | None]:
-        """Pace, check, send one row: (result, row id, Twilio SID when sent). The SID is recorded by
-        the caller in batches; everything else is recorded here at once."""
-        for _ in range(MAX_REPACE):
+    def _prepare(self, row: Claimed) -> tuple[str | None, str]:
+        """Pace, check, mark attempting: (e164, "") to send now, else (None, what happened)."""
+        for tries in range(MAX_REPACE):
             slot = self.pacer.next_slot()
             self.pacer.wait_for(slot)
             with self.ctx.db.transaction() as conn:
-                to, why_not = self._recipient(conn, row)
+                now = self.ctx.clock.now()
+                to, why_not = recipient(conn, self.ctx.vault, row)
                 if to is None:
-                    outbox.mark_final(conn, row.id, why_not, None, self.ctx.clock.now())
-            # The check waited on the database past the slot: take a fresh slot (and check again)
-            # rather than send late into the next sender's slot, which would be a burst.
-            if to is None or self.pacer.on_time(slot):
-                break
-        if to is None:
-            OUTBOUND_MESSAGES.labels(row.purpose, why_not).inc()
-            return why_not, row.id, None
+                    return None, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost"
+                # The check waited on the database past the slot: take a fresh slot (and check again)
+                # rather than send late into the next sender's slot, which would be a burst.
+                if tries == MAX_REPACE - 1 or self.pacer.on_time(slot):
+                    if not outbox.mark_attempting(conn, row, now, ATTEMPT_LEASE):
+                        return None, "lost"  # the lease ran out and another worker has the row
+                    return to, ""
+        raise AssertionError("unreachable")
+
+    def send_one(self, row: Claimed) -> tuple[str, str | None]:
+        """Pace, check, send and record one row: (result, Twilio SID when sent). The SID is
+        written by the caller; everything else here. Never raises."""
         try:
-            sid = self.sender.send(to, row.body)
+            to, why_not = self._prepare(row)
+            if to is None:
+                if why_not == "lost":
+                    log.warning("outbox %d: claim lost before sending (lease expired); not sent", row.id)
+                OUTBOUND_MESSAGES.labels(row.purpose, why_not).inc()
+                return why_not, None
+        except Exception as exc:  # the database, say: the row stays held and its lease returns it
+            log.error("outbox %d: could not prepare the send (%s)", row.id, type(exc).__name__)
+            return "error", None
+        try:
+            sid = (
+                self.sender.send(to, row.body, ref=str(row.id))
+                if self._send_ref
+                else self.sender.send(to, row.body)
+            )
         except SendError as error:
-            return self._failed(row, error), row.id, None
-        except Exception as exc:  # a bug or an unexpected transport error: retry, say what kind
+            return self._failed_safely(row, error), None
+        except Exception as exc:  # a bug or an unexpected transport error: it may have gone out
             log.error("outbox %d: unexpected send error %s", row.id, type(exc).__name__)
-            return self._failed(row, SendError("retry", type(exc).__name__[:16])), row.id, None
+            return self._failed_safely(row, SendError("unknown", type(exc).__name__[:16])), None
         OUTBOUND_MESSAGES.labels(row.purpose, "sent").inc()
-        return "sent", row.id, sid
+        return "sent", sid
+
+    def _failed_safely(self, row: Claimed, error: SendError) -> str:
+        try:
+            return self._failed(row, error)
+        except Exception as exc:  # not recorded: the row stays `attempting`, and becomes `unknown`
+            log.error("outbox %d: failure not recorded (%s)", row.id, type(exc).__name__)
+            return "error"
 
     def _failed(self, row: Claimed, error: SendError) -> str:
-        now = self.ctx.clock.now()
+        now, attempt = self.ctx.clock.now(), row.attempts + 1
         action = error.action
-        if action == "unknown":
-            # It may have gone out: resend only where a duplicate is safe.
-            action = "fail" if row.purpose in PARTICIPANT_PURPOSES else "retry"
-        if action == "retry" and row.attempts < MAX_ATTEMPTS:
-            with self.ctx.db.transaction() as conn:
-                outbox.retry_later(conn, row.id, error.code, now + outbox.backoff(row.attempts), now)
-            log.warning("outbox %d: attempt %d failed (%s), will retry", row.id, row.attempts, error.code)
-            OUTBOUND_MESSAGES.labels(row.purpose, "retry").inc()
-            return "retry"
-        reason = "opted_out" if action == "opted_out" else "failed"
         with self.ctx.db.transaction() as conn:
-            outbox.mark_final(conn, row.id, "failed", error.code, now)
-            if reason == "opted_out":
-                self._suppress(conn, row, now)
+            if action == "unknown" and (row.purpose in PARTICIPANT_PURPOSES or row.interrupted >= 1):
+                # It may have gone out: a participant text is never resent; a peer alert only once.
+                if not outbox.mark_unknown(conn, row, error.code, now):
+                    return "lost"
+                if row.purpose not in PARTICIPANT_PURPOSES and self.on_failure:
+                    self.on_failure(conn, row, "failed", now)
+                log.warning("outbox %d: outcome unknown (%s)", row.id, error.code)
+                OUTBOUND_MESSAGES.labels(row.purpose, "unknown").inc()
+                return "unknown"
+            if action == "unknown" or (action == "retry" and attempt < MAX_ATTEMPTS):
+                at = now + outbox.backoff(attempt)
+                if not outbox.retry_later(conn, row, error.code, at, now, interrupted=action == "unknown"):
+                    return "lost"
+                log.warning("outbox %d: attempt %d failed (%s), will retry", row.id, attempt, error.code)
+                OUTBOUND_MESSAGES.labels(row.purpose, "retry").inc()
+                return "retry"
+            reason = "opted_out" if action == "opted_out" else "failed"
+            if not outbox.mark_failed(conn, row, error.code, now):
+                return "lost"
             if self.on_failure:
                 self.on_failure(conn, row, reason, now)
-        log.warning("outbox %d: %s after %d attempts (%s)", row.id, reason, row.attempts, error.code)
+        log.warning("outbox %d: %s after %d attempts (%s)", row.id, reason, attempt, error.code)
         OUTBOUND_MESSAGES.labels(row.purpose, reason).inc()
         return reason
-
-    def _suppress(self, conn: Connection, row: Claimed, now: datetime) -> None:
-        """The carrier says this number unsubscribed (21610): never text it again."""
-        if row.contact_id is not None:
-            index = conn.execute(select(contact.c.phone_index).where(contact.c.id == row.contact_id)).scalar()
-            conn.execute(
-                update(contact)
-                .where(and_(contact.c.id == row.contact_id, contact.c.opted_out_at.is_(None)))
-                .values(opted_out_at=now)
-            )
-        else:
-            index = conn.execute(select(staff.c.phone_index).where(staff.c.id == row.staff_id)).scalar()
-        if index:
-            conn.execute(
-                insert_ignore(conn, suppression, ["phone_index"]).values(
-                    phone_index=index, opted_out_at=now, source="carrier"
-                )
-            )

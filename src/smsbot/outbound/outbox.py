@@ -1,42 +1,40 @@
 """The outbox: proactive texts as rows, queued in the transaction of the change that caused them.
-A row is claimed under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a
-time), sent, and its result recorded. Statuses only move forward.
+A worker claims rows with a fencing token and a lease; every later write needs that token still on
+the row. States and their allowed moves are in `outbound/states.py`.
 """
-# A row a crash left `sending` is resent only when a duplicate is safe (peer alerts), never for
-# participant texts.
+# Recovery after a crash: `claimed` rows were never tried and go back to the queue in their order;
+# `attempting` rows may have left, so they become `unknown` (never resent to a participant; a peer
+# alert goes once more, as a duplicate alert beats a lost one).
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.models import OutboxMessage
+from smsbot.outbound.callbacks import StatusChange, apply_pending, apply_status, sweep_pending
+from smsbot.outbound.states import FINAL, NOT_CONFIRMED, PARTICIPANT_PURPOSES, UNDELIVERED
+from smsbot.outbound.states import OutboxStatus as S
 from smsbot.upsert import insert_ignore
 
+__all__ = [
+    "FINAL_STATUSES",
+    "MAX_ATTEMPTS",
+    "PARTICIPANT_PURPOSES",
+    "UNDELIVERED",
+    "Claimed",
+    "StatusChange",
+    "apply_status",
+]
 outbox = OutboxMessage.__table__
 
 MAX_ATTEMPTS = 3
-# Our status ranks: a Twilio callback may only move a row to a higher rank (never back).
-STATUS_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "accepted": 2,
-    "scheduled": 2,
-    "sent": 3,
-    "delivered": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-    "read": 5,
-}
-FINAL_STATUSES = ("sent", "delivered", "undelivered", "failed", "suppressed", "cancelled", "read")
-UNDELIVERED = ("undelivered", "failed")
-# Purposes whose text goes to a participant (a duplicate is never safe) vs. to staff.
-PARTICIPANT_PURPOSES = ("invitation", "checkin", "reminder")
+FINAL_STATUSES = FINAL
 
 
 @dataclass(frozen=True)
@@ -48,9 +46,11 @@ class Claimed:
     contact_id: int | None
     staff_id: int | None
     body: str
-    attempts: int
+    attempts: int  # attempts made before this claim
     checkin_id: int | None
     alert_id: int | None
+    token: str | None = None  # this claim's fencing token
+    interrupted: int = 0  # times an attempt's outcome became unknown
 
 
 _CLAIMED_COLUMNS = (
@@ -62,7 +62,13 @@ _CLAIMED_COLUMNS = (
     outbox.c.attempts,
     outbox.c.checkin_id,
     outbox.c.alert_id,
+    outbox.c.claim_token,
+    outbox.c.interrupted,
 )
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
 
 
 def enqueue(
@@ -88,8 +94,9 @@ def enqueue(
             contact_id=contact_id,
             staff_id=staff_id,
             body=body,
-            status="queued",
+            status=S.QUEUED,
             attempts=0,
+            interrupted=0,
             next_attempt_at=now,
             resend_if_interrupted=purpose not in PARTICIPANT_PURPOSES,
             checkin_id=checkin_id,
@@ -106,30 +113,25 @@ def enqueue_many(conn: Connection, rows: list[dict], now: datetime) -> None:
     """Bulk-queue participant or staff texts (the scheduler's fast path); keys must be new."""
     if not rows:
         return
+    defaults = {"attempts": 0, "interrupted": 0, "status": S.QUEUED.value, "next_attempt_at": now}
+    defaults |= {"created_at": now, "status_at": now, "staff_id": None, "alert_id": None}
     conn.execute(
         outbox.insert(),
         [
-            {
-                "attempts": 0,
-                "status": "queued",
-                "next_attempt_at": now,
-                "created_at": now,
-                "status_at": now,
-                "staff_id": None,
-                "alert_id": None,
-                **row,
-                "resend_if_interrupted": row["purpose"] not in PARTICIPANT_PURPOSES,
-            }
+            {**defaults, **row, "resend_if_interrupted": row["purpose"] not in PARTICIPANT_PURPOSES}
             for row in rows
         ],
     )
 
 
-def claim(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `limit` due rows for this worker: status `sending` until `lease` runs out."""
+def claim(conn: Connection, now: datetime, limit: int, lease: timedelta, token: str) -> list[Claimed]:
+    """Hold up to `limit` due rows for this worker under `token` until `lease` runs out.
+
+    `next_attempt_at` is kept, so rows handed back after a crash keep their place in the queue.
+    """
     due = (
         select(outbox.c.id)
-        .where(outbox.c.next_attempt_at <= now)
+        .where(outbox.c.next_attempt_at <= now, outbox.c.status == S.QUEUED)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
@@ -137,14 +139,8 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list
         due = due.with_for_update(skip_locked=True)
     rows = conn.execute(
         update(outbox)
-        .where(outbox.c.id.in_(due.scalar_subquery()))
-        .values(
-            status="sending",
-            attempts=outbox.c.attempts + 1,
-            next_attempt_at=None,
-            lease_until=now + lease,
-            status_at=now,
-        )
+        .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == S.QUEUED)
+        .values(status=S.CLAIMED, claim_token=token, lease_until=now + lease, status_at=now)
         .returning(*_CLAIMED_COLUMNS)
     ).all()
     claimed = [Claimed(*row) for row in rows]
@@ -152,27 +148,67 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list
     return claimed
 
 
-_MARK_SENT_MANY = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("b_id"), outbox.c.status == "sending")
-    .values(status="sent", twilio_sid=bindparam("b_sid"), sent_at=bindparam("b_now"), lease_until=None)
-)
-
-
-def mark_sent_many(conn: Connection, sent: list[tuple[int, str]], now: datetime) -> None:
-    conn.execute(
-        _MARK_SENT_MANY.values(status_at=bindparam("b_now")),
-        [{"b_id": row_id, "b_sid": sid, "b_now": now} for row_id, sid in sent],
-    )
-
-
-def mark_final(conn: Connection, row_id: int, status: str, error_code: str | None, now: datetime) -> None:
-    """failed | suppressed | cancelled: the row is done and will not be sent."""
-    conn.execute(
+def renew(conn: Connection, tokens: list[str], until: datetime) -> int:
+    """Extend the lease on rows still held (claimed, not yet tried) under these tokens."""
+    if not tokens:
+        return 0
+    return conn.execute(
         update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status=status, error_code=error_code, lease_until=None, next_attempt_at=None, status_at=now)
+        .where(outbox.c.claim_token.in_(tokens), outbox.c.status == S.CLAIMED)
+        .values(lease_until=until)
+    ).rowcount
+
+
+def _fenced(row: Claimed, status: S):
+    return and_(outbox.c.id == row.id, outbox.c.status == status, outbox.c.claim_token == row.token)
+
+
+def mark_attempting(conn: Connection, row: Claimed, now: datetime, lease: timedelta) -> bool:
+    """Right before the HTTP call; False when this worker no longer holds the row (do not send)."""
+    found = conn.execute(
+        update(outbox)
+        .where(_fenced(row, S.CLAIMED))
+        .values(
+            status=S.ATTEMPTING,
+            attempts=outbox.c.attempts + 1,
+            next_attempt_at=None,
+            lease_until=now + lease,
+            status_at=now,
+        )
+        .returning(outbox.c.id)
+    ).first()
+    return found is not None
+
+
+def settle_unsendable(conn: Connection, row: Claimed, status: str, now: datetime) -> bool:
+    """suppressed | cancelled, found by the check before the attempt."""
+    return _move(conn, _fenced(row, S.CLAIMED), now, status=status, next_attempt_at=None)
+
+
+def _move(conn: Connection, where, now: datetime, **values) -> bool:
+    values = {"lease_until": None, "status_at": now, **values}
+    return (
+        conn.execute(update(outbox).where(where).values(**values).returning(outbox.c.id)).first() is not None
     )
+
+
+def mark_failed(conn: Connection, row: Claimed, error_code: str | None, now: datetime) -> bool:
+    return _move(conn, _fenced(row, S.ATTEMPTING), now, status=S.FAILED, error_code=error_code)
+
+
+def mark_unknown(conn: Connection, row: Claimed, error_code: str, now: datetime) -> bool:
+    """The attempt may or may not have reached Twilio (no answer in time)."""
+    values = {"status": S.UNKNOWN, "error_code": error_code, "interrupted": outbox.c.interrupted + 1}
+    return _move(conn, _fenced(row, S.ATTEMPTING), now, **values)
+
+
+def retry_later(
+    conn: Connection, row: Claimed, error_code: str, at: datetime, now: datetime, *, interrupted: bool = False
+) -> bool:
+    values = {"status": S.QUEUED, "error_code": error_code, "next_attempt_at": at, "claim_token": None}
+    if interrupted:
+        values["interrupted"] = outbox.c.interrupted + 1
+    return _move(conn, _fenced(row, S.ATTEMPTING), now, **values)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -181,75 +217,101 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base / 2 + (rng or random).uniform(0, base / 2))
 
 
-def retry_later(conn: Connection, row_id: int, error_code: str, at: datetime, now: datetime) -> None:
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status="queued", error_code=error_code, lease_until=None, next_attempt_at=at, status_at=now)
+_MARK_SENT_MANY = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("b_id"),
+        outbox.c.claim_token == bindparam("b_token"),
+        # A row recovered as `unknown` under us still takes its SID: then we know it went out.
+        or_(
+            outbox.c.status == S.ATTEMPTING,
+            and_(outbox.c.status == S.UNKNOWN, outbox.c.twilio_sid.is_(None)),
+        ),
     )
+    .values(
+        status=S.SENT,
+        twilio_sid=bindparam("b_sid"),
+        sent_at=bindparam("b_now"),
+        status_at=bindparam("b_now"),
+        lease_until=None,
+    )
+)
 
 
-def recover_interrupted(conn: Connection, now: datetime) -> tuple[list[int], list[Claimed]]:
-    """Rows a dead worker left `sending` past their lease: requeue peer alerts, close participant texts.
+def mark_sent_many(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> list[StatusChange]:
+    """Record (row id, claim token, SID) for sent rows, then any status callbacks that came first."""
+    if not sent:
+        return []
+    conn.execute(
+        _MARK_SENT_MANY, [{"b_id": i, "b_token": t, "b_sid": sid, "b_now": now} for i, t, sid in sent]
+    )
+    return apply_pending(conn, now, sids=[sid for _, _, sid in sent])
 
-    A participant text may already have reached the phone (the crash could follow the send), and a
-    second check-in is not safe; its missing answer escalates like any other. Returns the requeued ids
-    and the rows closed as failed (a peer alert out of attempts still needs its fallback).
-    """
-    expired = and_(outbox.c.status == "sending", outbox.c.lease_until < now)
-    requeued = conn.execute(
+
+@dataclass
+class Recovery:
+    released: int = 0  # claimed, never tried: back in the queue
+    requeued: list[int] = field(default_factory=list)  # peer alerts sent once more
+    unknown: list[Claimed] = field(default_factory=list)  # attempts whose outcome is unknown
+    gave_up: list[Claimed] = field(default_factory=list)  # peer alerts unknown twice: fall back
+    changes: list[StatusChange] = field(default_factory=list)  # callbacks that now found their row
+
+
+def recover_interrupted(conn: Connection, now: datetime) -> Recovery:
+    """Settle rows whose worker's lease ran out (it died or stalled)."""
+    result = Recovery()
+    result.released = conn.execute(
         update(outbox)
-        .where(expired, outbox.c.resend_if_interrupted, outbox.c.attempts < MAX_ATTEMPTS)
+        .where(outbox.c.status == S.CLAIMED, outbox.c.lease_until < now)
+        .values(status=S.QUEUED, claim_token=None, lease_until=None, status_at=now)
+    ).rowcount
+    unknown = conn.execute(
+        update(outbox)
+        .where(outbox.c.status == S.ATTEMPTING, outbox.c.lease_until < now)
         .values(
-            status="queued", next_attempt_at=now, lease_until=None, error_code="interrupted", status_at=now
+            status=S.UNKNOWN,
+            interrupted=outbox.c.interrupted + 1,
+            error_code="interrupted",
+            lease_until=None,
+            status_at=now,
         )
-        .returning(outbox.c.id)
-    ).scalars()
-    requeued_ids = list(requeued)
-    closed = conn.execute(
-        update(outbox)
-        .where(expired)
-        .values(status="failed", lease_until=None, error_code="interrupted", status_at=now)
         .returning(*_CLAIMED_COLUMNS)
     ).all()
-    return requeued_ids, [Claimed(*row) for row in closed]
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    row_id: int
-    purpose: str
-    status: str
-    checkin_id: int | None
-    alert_id: int | None
-    contact_id: int | None
-
-
-def apply_status(
-    conn: Connection, sid: str, status: str, error_code: str | None, now: datetime
-) -> StatusChange | None:
-    """Move the row with Twilio `sid` forward to `status`; None when unknown or not forward."""
-    rank = STATUS_RANK.get(status)
-    if rank is None:
-        return None
-    lower = [name for name, r in STATUS_RANK.items() if r < rank]
-    row = conn.execute(
-        update(outbox)
-        .where(outbox.c.twilio_sid == sid, outbox.c.status.in_(lower))
-        .values(status=status, error_code=error_code, status_at=now)
-        .returning(outbox.c.id, outbox.c.purpose, outbox.c.checkin_id, outbox.c.alert_id, outbox.c.contact_id)
-    ).first()
-    if row is None:
-        return None
-    return StatusChange(row.id, row.purpose, status, row.checkin_id, row.alert_id, row.contact_id)
+    result.unknown = [Claimed(*row) for row in unknown]
+    # A callback that told us the outcome (it names the row) settles it before any resend.
+    result.changes = apply_pending(conn, now, outbox_ids=[row.id for row in result.unknown])
+    result.changes += sweep_pending(conn, now)
+    settled = {change.row_id for change in result.changes}
+    for row in result.unknown:
+        if row.id in settled or row.purpose in PARTICIPANT_PURPOSES:
+            continue
+        if row.interrupted <= 1:
+            still_unknown = and_(outbox.c.id == row.id, outbox.c.status == S.UNKNOWN)
+            if _move(conn, still_unknown, now, status=S.QUEUED, next_attempt_at=now, claim_token=None):
+                result.requeued.append(row.id)
+        else:
+            result.gave_up.append(row)
+    return result
 
 
 def cancel_queued(conn: Connection, *, contact_id: int | None = None, checkin_id: int | None = None) -> int:
-    """Cancel rows not yet claimed (STOP, PAUSE, an answer that makes a reminder pointless)."""
-    conditions = [outbox.c.status == "queued"]
+    """Cancel rows not yet tried (STOP, PAUSE, an answer that makes a reminder pointless). A row a
+    worker holds but has not tried is cancelled too: its fenced attempt then finds it gone."""
+    conditions = [outbox.c.status.in_((S.QUEUED, S.CLAIMED))]
     if contact_id is not None:
         conditions.append(outbox.c.contact_id == contact_id)
     if checkin_id is not None:
         conditions.append(outbox.c.checkin_id == checkin_id)
-    result = conn.execute(update(outbox).where(*conditions).values(status="cancelled", next_attempt_at=None))
+    result = conn.execute(
+        update(outbox).where(*conditions).values(status=S.CANCELLED, next_attempt_at=None, lease_until=None)
+    )
     return result.rowcount
+
+
+def prompt_unconfirmed(conn: Connection, checkin_id: int) -> bool:
+    """True when this check-in's prompt is not known to have gone out (still queued or held, or its
+    attempt's outcome unknown) and no status callback has said otherwise."""
+    status = conn.execute(
+        select(outbox.c.status).where(outbox.c.checkin_id == checkin_id, outbox.c.purpose == "checkin")
+    ).scalar()
+    return status in NOT_CONFIRMED

@@ -44,8 +44,9 @@ class SendError(Exception):
 class Sender(Protocol):
     name: str
 
-    def send(self, to: str, body: str) -> str:
-        """Send one text; return the provider's message id or raise SendError."""
+    def send(self, to: str, body: str, ref: str | None = None) -> str:
+        """Send one text; return the provider's message id or raise SendError. `ref` names the
+        outbox row in the status callback URL (a sender may leave `ref` out of its signature)."""
         ...
 
 
@@ -62,7 +63,7 @@ class ConsoleSender:
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, ref: str | None = None) -> str:
         with self._lock:
             print(f"[sms to {mask(to)}] {body}", file=self.stream, flush=True)
         return "CONSOLE" + uuid.uuid4().hex
@@ -98,14 +99,15 @@ class TwilioSender:
         first paced sends, the import lock would hold them all and release them as a burst."""
         self._client().messages  # noqa: B018
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, ref: str | None = None) -> str:
         options: dict[str, str] = {"to": to, "body": body}
         if self.settings.twilio_messaging_service_sid:
             options["messaging_service_sid"] = self.settings.twilio_messaging_service_sid
         else:
             options["from_"] = self.settings.twilio_from_number or ""
         if self.status_callback:
-            options["status_callback"] = self.status_callback
+            # The row id (no personal data) lets a report settle a row whose SID we never recorded.
+            options["status_callback"] = f"{self.status_callback}?o={ref}" if ref else self.status_callback
         try:
             message = self._client().messages.create(**options)
         except TwilioRestException as exc:

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, DailyCount, InboundMessage, OutboxMessage
-from smsbot.outbound.outbox import FINAL_STATUSES
+from smsbot.outbound.callbacks import purge_pending
+from smsbot.outbound.states import FINAL
 
 inbound = InboundMessage.__table__
 daily = DailyCount.__table__
@@ -22,6 +23,9 @@ checkin = Checkin.__table__
 contact = Contact.__table__
 outbox = OutboxMessage.__table__
 BATCH = 5000
+# A delivery report whose SID never landed (the send's worker died first, or the SID is not ours)
+# is kept this long; SIDs land within seconds and Twilio's reports come within hours.
+PENDING_STATUS_KEPT = timedelta(days=2)
 
 
 @dataclass
@@ -30,6 +34,7 @@ class RetentionReport:
     answers_purged: int = 0
     conversations_cleared: int = 0
     outbox_deleted: int = 0
+    pending_statuses_deleted: int = 0
 
 
 def _add_counts(conn: Connection, counts: list[tuple[str, str, int]]) -> None:
@@ -87,11 +92,12 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
         ).rowcount
         old_ids = (
             select(outbox.c.id)
-            .where(outbox.c.created_at < cutoff, outbox.c.status.in_(FINAL_STATUSES))
+            .where(outbox.c.created_at < cutoff, outbox.c.status.in_(FINAL))
             .limit(BATCH)
             .scalar_subquery()
         )
         report.outbox_deleted = conn.execute(delete(outbox).where(outbox.c.id.in_(old_ids))).rowcount
+        report.pending_statuses_deleted = purge_pending(conn, now - PENDING_STATUS_KEPT)
     return report
 
 

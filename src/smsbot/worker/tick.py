@@ -60,7 +60,11 @@ class Worker:
         self.wording = wording or Wording.from_settings(ctx.settings)
         self.failures = delivery.FailureHandler(ctx, self.wording)
         self.dispatcher = Dispatcher(
-            ctx, sender or build_sender(ctx.settings), on_failure=self.failures.on_send_failure, pacer=pacer
+            ctx,
+            sender or build_sender(ctx.settings),
+            on_failure=self.failures.on_send_failure,
+            on_status=self.failures.on_delivery_status,
+            pacer=pacer,
         )
 
     def tick(self, *, send: bool = True, retention: bool = True) -> TickReport:
