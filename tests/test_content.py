@@ -295,6 +295,8 @@ def test_every_keyword_a_menu_offers_is_understood_in_its_language():
                          "considerations regarding substance utilization. Organizational responsibilities "
                          "necessitate documentation."), "reading grade"),
         (lambda: _without("es", "relapse_checkin"), "missing in the es pack"),
+        (lambda: _edited("es", "using_alone", "No uses a solas. Ten naloxona. Llama al 911."),
+         "must say Never Use Alone"),
         (lambda: _without("en", "not_understood"), "en not_understood: required reply missing"),
         (lambda: _edited("es", "relapse_checkin", "Gracias. Responde LLAMAR y te llamaremos."),
          "differ from en"),

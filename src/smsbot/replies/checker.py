@@ -51,7 +51,8 @@ REQUIRED_KEYS = (
     "menu", "help", "opt_out_confirm", "opt_in_confirm", "forget_confirm", "lang_es", "lang_en",
     "emergency", "distress", "naloxone", "teststrips", "heart", "treatment", "sites_ask_zip",
     "more_end", "more_none", "zip_invalid", "not_understood", "help_opted_out", "wounds", "xylazine",
-    "mixing", "relapse", "relapse_checkin", "checkin_alert_opted_out", "checkin_alert_unconfirmed",
+    "mixing", "relapse", "relapse_checkin", "using_alone", "checkin_alert_opted_out",
+    "checkin_alert_unconfirmed",
 )  # fmt: skip
 HELP_PHRASES = {
     "en": ("{program}", "{help_contact}", "Reply STOP to opt out", "Msg&data rates may apply",

@@ -77,6 +77,10 @@ REQUIRED_FACTS: Facts = {
         "es": [(r"\bno es un fracaso\b", "not a failure"), (r"\bnaloxona\b", "naloxone"),
                (r"\btratamiento\b", "TRATAMIENTO")],
     }},
+    "using_alone": {0: {
+        "en": [(r"1-800-484-3731", "Never Use Alone"), (r"\bnaloxone\b", "naloxone"), (r"\b911\b", "911")],
+        "es": [(r"1-800-484-3731", "Never Use Alone"), (r"\bnaloxona\b", "naloxone"), (r"\b911\b", "911")],
+    }},
     "relapse_checkin": {0: {
         "en": [(r"\{peer\}", "{peer}"), (r"\bcall\b", "CALL")],
         "es": [(r"\{peer\}", "{peer}"), (r"\bllamar\b", "LLAMAR")],
