@@ -22,10 +22,15 @@ from smsbot.routing.signs import language, tags
 _NOT = word_set("not isnt wasnt arent aint never no nunca ni dont didnt doesnt")
 # Breathing and waking are signs only with one of these in front ("stopped breathing", "can't wake").
 _STATE_NEG = {"NEG", "TROUBLE"}
-# Nouns a colour may describe that are not a body ("blue pills", "grey hair", "el cielo está gris").
+# Things a colour may describe in the same clause that are not a person ("grey hair", "el cielo está gris"),
+# and drugs right next to it ("blue pills", "the dope is grey").
 _THINGS = word_set(
-    "hair pelo cabello sky cielo shirt camisa car carro truck eyes ojos pills pill pastilla pastillas dope "
-    "powder polvo bag bolsa baggie light luz jeans jacket paint stamp stamps rock heroin fent fentanyl meth"
+    "hair pelo cabello sky cielo shirt camisa car carro truck eyes ojos jeans jacket paint house casa "
+    "color colour favorite favorito"
+)
+_DRUG_THINGS = word_set(
+    "pills pill pastilla pastillas dope powder polvo bag bolsa baggie stamp stamps rock heroin fent fentanyl "
+    "meth blues bars"
 )
 _NARCAN = word_set("narcan naloxone naloxona nalox kloxxado")
 _GIVE = word_set("gave give giving gives sprayed spray hit used use di dimos puse pusimos darle doy dale")
@@ -129,9 +134,13 @@ class _Scan:
 
     def _colour(self, i: int) -> bool:
         tokens, tg = self.tokens, self.tags
-        if _negated(tokens, i) or any(w in _THINGS for w in tokens[max(i - 2, 0) : i + 3]):
+        if _negated(tokens, i) or any(w in _DRUG_THINGS for w in tokens[max(i - 2, 0) : i + 3]):
             return False
-        if any("BODY" in t for t in tg) or _has(tg, i - 3, i, "CHANGE"):
+        if any("BODY" in t for t in tg):
+            return True
+        if any(w in _THINGS for w in tokens):
+            return False
+        if _has(tg, i - 3, i, "CHANGE"):
             return True
         spanish_be = any(w in ("esta", "estan", "ve") for w in tokens[max(i - 2, 0) : i])
         return _has(tg, i - 2, i, "BE") and (self.person or self.drugs or spanish_be)
@@ -141,7 +150,7 @@ class _Scan:
         for _ in _ALONE_STRONG.find(tokens):
             return True
         for start, words, _ in _TOO_MUCH.find(tokens):
-            took = [j for j in range(max(start - 3, 0), start) if tokens[j] in _TOOK]
+            took = [j for j in range(max(start - 2, 0), start) if tokens[j] in _TOOK]
             if took and not _negated(tokens, took[0]):
                 return True
             if any("DRUG" in tags(w) for w in tokens[start + len(words) : start + len(words) + 2]):

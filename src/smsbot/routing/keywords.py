@@ -40,6 +40,8 @@ _POLITE = fillers(
     "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "now", "yeah", "yep", "yup", "lol", "haha",
     "por favor", "porfa", "porfavor", "gracias", "si",
 )  # fmt: skip
+# Whole messages that start like a command but are not one ("más o menos" is "so-so", not MORE).
+_NOT_COMMANDS = fillers("mas o menos", "more or less", "so so", "mas bien", "next time", "next week")
 _NEGATIONS = word_set("dont not never no nunca didnt havent hasnt wont aint isnt arent ni without")
 _MIXING = Term(Intent.MIXING, None, Kind.TOPIC, rank=1)
 
@@ -64,7 +66,7 @@ def _routed(term: Term, how: str) -> Routed:
 
 def match_keyword(text: Normalized, ctx: RouteContext) -> Routed | None:
     core = strip_edges(text.tokens, _POLITE)
-    if not core:
+    if not core or core in _NOT_COMMANDS:
         return None
     whole = INDEX.whole(core)
     if isinstance(whole, Term):

@@ -20,7 +20,8 @@ SPANISH_WORDS = word_set(
     "hola buenas gracias favor porfa amigo amiga novio novia esposo esposa hijo hija hermano hermana "
     "mama papa alguien nadie nada algo sobre ayuda solo sola otra otro vez hoy ayer noche manana "
     "despierta respira reacciona morado morada azul labios cara sobredosis droga drogas "
-    "estaba estuvo fue voy vas va vamos hace hacer dime digame donde cerca mucho poco demasiado y o"
+    "estaba estuvo fue voy vas va vamos hace hacer dime digame donde cerca mucho poco demasiado y o "
+    "de la al un en entiendo entendi soy eres somos puedes pueden sabes se cuanto cuesta numero sigue"
 )
 # Words that are English and not Spanish ("me", "no", "a", "solo" are both and count for neither).
 ENGLISH_WORDS = word_set(
@@ -30,13 +31,24 @@ ENGLISH_WORDS = word_set(
     "here some any know he's breathing wake up out too much"
 )
 _SPANISH_MARKS_RE = re.compile("[ñÑ¿¡áéíóúÁÉÍÓÚ]")
+# Endings only Spanish words have (enclitic pronouns, gerunds, -ción, -mente): "escribirme", "entiendo".
+_SPANISH_ENDINGS = ("arme", "erme", "irme", "arla", "arlo", "erla", "erlo", "irla", "irlo", "ando", "iendo",
+                    "cion", "mente")  # fmt: skip
+
+
+def _spanish(token: str) -> bool:
+    return token in SPANISH_WORDS or (len(token) >= 6 and token.endswith(_SPANISH_ENDINGS))
 
 
 def spanish_score(text: Normalized) -> tuple[int, int]:
     """(Spanish, English) evidence in the first 80 words; accents and ¿ ¡ count once for Spanish."""
     spanish = english = 0
-    for token in text.tokens[:80]:
-        spanish += token in SPANISH_WORDS
+    tokens = text.tokens[:80]
+    for i, token in enumerate(tokens):
+        if token == "no":  # both languages: Spanish when a Spanish word follows ("no entiendo")
+            spanish += i + 1 < len(tokens) and _spanish(tokens[i + 1])
+            continue
+        spanish += _spanish(token)
         english += token in ENGLISH_WORDS
     if text.raw and not text.raw.isascii() and _SPANISH_MARKS_RE.search(text.raw[:400]):
         spanish += 1

@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from smsbot.routing.language import language_of
-from smsbot.routing.normalize import Normalized, PhraseIndex, phrase, word_set
+from smsbot.routing.normalize import Normalized, PhraseIndex, clauses, phrase, word_set
 from smsbot.routing.signs import tags
 
 _DISTRESS = PhraseIndex(
@@ -47,7 +47,7 @@ _CARE = word_set(
     "clean care heal healing infected infection bandage bandages wipes stitches wound scar bleeding "
     "limpiar limpio curar cuidar cuidado vendar venda vendas infectada infectado herida cicatriz sangra"
 )
-_NOT = word_set("not im isnt never no nunca ni")
+_NOT = word_set("not isnt never no nunca ni")
 _FUZZY = ("suicide", "suicidal", "suicidio", "suicida")
 
 _ALONE = PhraseIndex(
@@ -60,6 +60,7 @@ _ALONE = PhraseIndex(
                                ("solita", "es"))]
 )  # fmt: skip
 _ALONE_AFTER_USE = word_set("solo sola")  # "usé sola", "voy a usar solo"
+_ONLY_BEFORE = word_set("quiero necesito tengo para es un una me le lo uso la el")  # "solo quiero": only
 _USE = word_set(
     "use used using shoot shot shooting smoke smoked smoking snort snorted high fix "
     "usar uso usando consumir consumi consumiendo inyecte inyectar inyectando fumar fume fumando"
@@ -72,6 +73,14 @@ _FEEL_WRONG = PhraseIndex(
                          "me siento mal", "me siento rara", "me siento raro", "me siento mareado",
                          "me siento mareada", "me voy a desmayar", "me estoy desmayando", "me falta el aire")]
 )  # fmt: skip
+
+
+def _alone_after_use(tokens: tuple[str, ...]) -> bool:
+    for i, t in enumerate(tokens):
+        if t in _ALONE_AFTER_USE and i and tokens[i - 1] in _USE:
+            if i + 1 == len(tokens) or tokens[i + 1] not in _ONLY_BEFORE:
+                return True
+    return False
 
 
 @lru_cache(maxsize=4096)
@@ -95,7 +104,7 @@ def distress(text: Normalized) -> tuple[bool, str | None]:
         if found and set(tokens) & _CARE:
             found = False  # a wound-care question about self-injury: WOUNDS answers it
     if not found:
-        typo = next((i for i, t in enumerate(tokens[:60]) if t[:3] == "sui" and _suicide_typo(t)), None)
+        typo = next((i for i, t in enumerate(tokens[:60]) if t[:2] == "su" and _suicide_typo(t)), None)
         if typo is not None and not any(t in _NOT for t in tokens[max(typo - 2, 0) : typo]):
             found, lang = True, None
     if not found:
@@ -108,8 +117,7 @@ def using_alone(text: Normalized) -> tuple[bool, bool, str | None]:
     tokens = text.tokens
     alone, lang = _first_unnegated(_ALONE, tokens)
     if not alone:
-        after_use = [i for i, t in enumerate(tokens) if t in _ALONE_AFTER_USE and i and tokens[i - 1] in _USE]
-        alone, lang = bool(after_use), "es"
+        alone, lang = any(_alone_after_use(clause) for clause in clauses(text)), "es"
     if not alone:
         return False, False, None
     uses = any(t in _USE or ("DRUG" in tags(t) and t not in _NOT_DRUGS) for t in tokens)

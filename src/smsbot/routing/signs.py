@@ -54,7 +54,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "coke crack drugs drug used using shot shooting snorted smoked took high narcan drunk alcohol "
         "drinking nodding nod",
         "fentanilo heroina droga drogas pastillas uso usando inyecto fumo tomo metio coca cristal perico "
-        "borracho borracha consumio consumiendo",
+        "borracho borracha consumio consumiendo usar consumir inyectarse inyectarme inyectandose inyectando fumar "
+        "usado drogado drogada endrogado",
     ),
     # a negation of the state that follows ("not", "won't", "no", "casi no", "apenas")
     "NEG": (
@@ -94,7 +95,8 @@ for _tag, (_en, _es) in _FAMILIES.items():
     for _lang, _words in (("en", _en), ("es", _es)):
         for _word in phrase(_words):
             _TAGS.setdefault(_word, set()).add(_tag)
-            _LANG.setdefault(_word, _lang)
+            if _tag != "DRUG":  # drug names travel between languages ("narcan", "fent", "perico")
+                _LANG.setdefault(_word, _lang)
 # Words both languages use tell neither ("no", "od", "narcan" are neutral).
 for _word in phrase("no od ods gris coca perc percs tranq"):
     _LANG.pop(_word, None)

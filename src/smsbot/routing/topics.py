@@ -34,6 +34,10 @@ _MIX_VERBS = word_set(
 _SAFETY_WORDS = word_set("safe ok okay bad dangerous risky seguro peligroso malo")
 _JOINERS = word_set("and with w plus on n y con")
 _WATER = word_set("water agua")
+_ENGLISH = word_set(
+    "mix mixing mixed mixes combine combining combined together and with plus safe okay bad dangerous risky "
+    "drinking drink drinks beer liquor booze is it can i"
+)
 _SPANISH = word_set(
     "fentanilo heroina metadona morfina benzodiacepinas cerveza licor trago tragos bebiendo beber borracho "
     "borracha cocaina cristal perico coca xilacina mota mezclar mezclo mezcla mezclando mezcle combinar "
@@ -54,4 +58,5 @@ def match_mixing(tokens: tuple[str, ...]) -> tuple[int, str | None] | None:
     if found is None:
         return None
     spanish = sum(t in _SPANISH for t in tokens)
-    return found, "es" if spanish else None
+    english = sum(t in _ENGLISH for t in tokens)
+    return found, "es" if spanish > english else "en" if english > spanish else None

@@ -58,7 +58,8 @@ VOCABULARY: list[tuple[str, Term]] = [
         any="fts|teststrips|teststrip",
         en="test strips|test strip|strips|fentanyl strips|fentanyl strip|fentanyl test|fentanyl testing"
            "|test for fentanyl|drug checking|drug check|fentanyl|fent|fetty|xylazine test strips|xylazine strips"
-           "|xylazine test strip|tranq strips|tranq test strips|xts|test my dope|test my drugs",
+           "|xylazine test strip|tranq strips|tranq test strips|xts|test my dope|test my drugs|strip|one line"
+           "|two lines|1 line|2 lines",
         es="tiras|tira|tiras reactivas|tiras de fentanilo|prueba de fentanilo|fentanilo|tiras de xilacina"
            "|probar la droga"),
     *_terms(I.XYLAZINE, T,
@@ -87,7 +88,9 @@ VOCABULARY: list[tuple[str, Term]] = [
         es="recaí|recaida|recaída|recaer|recaigo|volví a usar|volví a consumir|volví a caer|volví a las drogas"
            "|usé otra vez|usé de nuevo|consumí otra vez|consumí de nuevo|volví a inyectarme|volví a fumar"),
     *_terms(I.TREATMENT, T, rank=3, negatable=True,
-        en="cant stop using|cant stop|cant quit|cannot stop|can not stop|cannot quit|how do i stop using"
+        en="cant stop using|cant stop doing|cant stop shooting|cant stop smoking|cant stop getting high"
+           "|cant quit using|cant quit dope|cant quit fent|cant quit meth|cant quit drugs|cannot stop using"
+           "|how do i stop using"
            "|how to stop using|stop using|quit using|quit drugs|stop doing drugs|want to quit|wanna quit"
            "|want to stop|wanna stop|need to quit|need to stop|how do i quit|how to quit|help me quit"
            "|help me stop|get clean|getting clean|be clean|get sober|getting sober|sobriety|get off dope"
@@ -104,6 +107,11 @@ VOCABULARY: list[tuple[str, Term]] = [
            "|needle exchange|supplies|drop in|dropin|harm reduction",
         es="sitios|sitio|servicios|jeringas|jeringa|agujas|aguja|intercambio de jeringas|suministros"
            "|reducción de daños"),
+    # Supplies said with "clean" are SITES, ahead of "get clean" (treatment) in the same text.
+    *_terms(I.SITES, T, rank=2,
+        en="clean needles|clean syringes|clean works|clean rigs|clean supplies|clean gear|clean pipes"
+           "|clean pipe|clean cookers",
+        es="agujas limpias|jeringas limpias|material limpio"),
     *_terms(I.HEART, T,
         any="meth|coke|crack|speed",
         en="heart|chest|chest pain|stimulant|stimulants|cocaine|uppers|blood pressure",
@@ -112,6 +120,8 @@ VOCABULARY: list[tuple[str, Term]] = [
         any="suboxone|bupe|sublocade|vivitrol",
         en="treatment|detox|rehab|methadone|buprenorphine|naltrexone|recovery program",
         es="tratamiento|desintoxicación|desintox|rehabilitación|metadona|buprenorfina|naltrexona"),
+    # Wanting to stop, said on its own: only the whole message ("I can't stop texting him" is not).
+    *_terms(I.TREATMENT, A, en="i cant stop|cant stop|i cant quit|cant quit|i cannot stop|i can not stop"),
     *_terms(I.MENU, C, any="menu", en="start over|options|main menu", es="opciones|empezar de nuevo"),
     *_terms(I.MENU, G, en="hi|hello|hey|hiya", es="hola|buenas|buenos días|buenas tardes|buenas noches"),
     *_terms(I.MORE, C, en="more|next|tell me more|more info|send more", es="más|siguiente|dime más"),
