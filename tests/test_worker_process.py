@@ -88,17 +88,21 @@ def test_a_worker_killed_between_claim_and_send_never_doubles_a_check_in(
         process.wait(10)
     fake.release.set()
     statuses = {row.purpose: row.status for row in rows(ctx, OutboxMessage)}
-    assert statuses["checkin"] == "sending" and statuses["alert"] == "sending"
+    assert statuses["checkin"] == "attempting" and statuses["alert"] == "attempting"
 
     restart = smsbot(fake, "tick", "--now", "2026-03-04T23:02:00Z")  # after the 60 s lease
     assert restart.returncode == 0, restart.stderr
     assert len(fake.to(PARTICIPANT)) == 2  # invitation + the one check-in: not sent twice
     assert len(fake.to(PEER_PHONE)) == 2  # the alert went again: a duplicate alert is safe
     prompt = rows(ctx, OutboxMessage, OutboxMessage.__table__.c.purpose == "checkin")[0]
-    assert prompt.status == "failed" and prompt.error_code == "interrupted"
-    # The missing answer then escalates as usual: a reminder after the reply window.
+    assert prompt.status == "unknown" and prompt.error_code == "interrupted"
+    # It waits as if it went out: a reminder (a second, distinct text) after the reply window...
     smsbot(fake, "tick", "--now", "2026-03-05T00:00:00Z")
     assert len(fake.to(PARTICIPANT)) == 3 and "Hi again" in fake.to(PARTICIPANT)[-1]
+    # ...and with no answer after the second window, the peer hears what is known, not "no answer".
+    smsbot(fake, "tick", "--now", "2026-03-05T01:00:00Z")
+    assert "could not confirm" in fake.to(PEER_PHONE)[-1]
+    assert not any("did not answer" in text for text in fake.to(PEER_PHONE))
 
 
 def _bulk_due(ctx, count: int, due: datetime) -> None:
@@ -114,8 +118,6 @@ def _bulk_due(ctx, count: int, due: datetime) -> None:
                     "language": "en",
                     "created_at": due,
                     "last_seen_at": due,
-                    "rate_minute_count": 0,
-                    "rate_day_count": 0,
                 }
             )
         ids = conn.execute(
@@ -222,7 +224,8 @@ def test_staff_on_call_from_the_command_line(ctx, fake):
 def test_smsbot_worker_loops_until_sigterm(ctx, client, fake, peer):
     enroll(peer())  # an invitation waits in the outbox
     process = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "worker", "--interval", "0.2"],
+        # --now: the loop's clock starts at the test's frozen instant, whatever today's date is.
+        [sys.executable, "-m", "smsbot", "worker", "--interval", "0.2", "--now", "2026-03-04T15:00:05Z"],
         env=_env(fake),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
