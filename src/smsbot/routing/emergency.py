@@ -52,13 +52,17 @@ _ALONE_STRONG = PhraseIndex(
     [(w, None) for w in ("lost consciousness", "perdio el conocimiento", "perdio la conciencia", "not conscious",
                          "foaming at the mouth", "espuma por la boca", "no tiene pulso", "no pulse",
                          "narcanned", "narcaned", "narcand", "narcaneado", "narcaneada", "narcan him",
-                         "narcan her", "narcan them")]
+                         "narcan her", "narcan them", "narcan isnt working", "narcan is not working",
+                         "narcan not working", "narcan didnt work", "narcan did not work", "narcan no funciona",
+                         "narcan no funciono", "naloxona no funciona", "still out", "sigue sin despertar",
+                         "over dosing", "over dosed", "over dosin")]
 )  # fmt: skip
 # "he OD'd", "ODing", "she ODed", "O.D.'d": the case or the apostrophe tells it from "odd".
 _OD_RAW_RE = re.compile(r"\bO\.?D\.?(?:['\u2019]?e?d|['\u2019]?ing|['\u2019]?in)\b")
 _OD_PLAIN_RE = re.compile(r"\bo\.?d\.?['\u2019](?:e?d|ing|in)\b|\bo\.d\.?(?:e?d|ing)\b")
 _ODD_BEFORE = word_set("just almost nearly has had prob probably literally might may think thinks")
 _NOUN_OD_RE = re.compile(r"\bo\.d\b")
+_SPLIT_NOUN_RE = re.compile(r"\b(?:over|sobre)[ -]dos(?:e|is)\b")
 
 # Somebody named, or "now": the noun "overdose" is about a real person.
 _NOW_MARKERS = word_set(
@@ -86,11 +90,11 @@ def _negated(tokens: tuple[str, ...], i: int, span: int = 2) -> bool:
 class _Scan:
     """One clause with its tags, and what the whole text says (drugs, people)."""
 
-    def __init__(self, tokens: tuple[str, ...], drugs: bool) -> None:
+    def __init__(self, tokens: tuple[str, ...], drugs: bool, person: bool) -> None:
         self.tokens = tokens
         self.tags = [tags(t) for t in tokens]
         self.drugs = drugs
-        self.person = any("PERSON" in t for t in self.tags)
+        self.person = person
 
     def sign(self) -> bool:
         return any(self._at(i) for i in range(len(self.tokens))) or self._phrases()
@@ -128,7 +132,8 @@ class _Scan:
             return "PERSON" in tg[j]
         if tok in _NARCAN:
             window = self.tokens[max(i - 4, 0) : i]
-            given = any(w in _GIVE for w in window) and any(w in _OBJECT for w in window)
+            after = self.tokens[i + 1 : i + 4]  # "used narcan on him", "gave narcan to her"
+            given = any(w in _GIVE for w in window) and any(w in _OBJECT for w in window + after)
             return given or (i > 0 and self.tokens[i - 1] in _NEEDS and (self.person or i == 1))
         return False
 
@@ -172,8 +177,9 @@ def strong_sign(text: Normalized) -> tuple[bool, str | None]:
     if _OD_RAW_RE.search(text.raw) or ("od" in text.plain and _OD_PLAIN_RE.search(text.plain)):
         return True, language_of(text)
     drugs = any("DRUG" in tags(t) for t in text.tokens[:200])
+    person = any("PERSON" in tags(t) for t in text.tokens[:200])
     for tokens in clauses(text):
-        if _Scan(tokens, drugs).sign():
+        if _Scan(tokens, drugs, person).sign():
             return True, _vote(tokens) or language_of(text)
     return False, None
 
@@ -186,7 +192,7 @@ def weak_sign(text: Normalized) -> tuple[bool, str | None]:
         for i, t in enumerate(tokens)
         if "OD_NOUN" in tags(t) and not _negated(tokens, i)
     ]
-    if not nouns and not _NOUN_OD_RE.search(text.plain):
+    if not nouns and not _NOUN_OD_RE.search(text.plain) and not _SPLIT_NOUN_RE.search(text.plain):
         return False, None
     words = set(text.tokens)
     if words & _NOW_MARKERS or not (words & _INFO_MARKERS or "?" in text.plain):

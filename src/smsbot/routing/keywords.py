@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from smsbot.routing.intents import Intent, RouteContext, Routed
 from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, strip_edges, word_set
-from smsbot.routing.topics import match_mixing
+from smsbot.routing.topics import match_mixing, match_quitting, match_return_to_use
 from smsbot.routing.vocabulary import CHECKIN_DIGITS, FUZZY_SPELLINGS, VOCABULARY, Kind, Term
 
 INDEX = PhraseIndex(VOCABULARY)
@@ -43,7 +43,8 @@ _POLITE = fillers(
 # Whole messages that start like a command but are not one ("más o menos" is "so-so", not MORE).
 _NOT_COMMANDS = fillers("mas o menos", "more or less", "so so", "mas bien", "next time", "next week")
 _NEGATIONS = word_set("dont not never no nunca didnt havent hasnt wont aint isnt arent ni without")
-_MIXING = Term(Intent.MIXING, None, Kind.TOPIC, rank=1)
+# Topics found by rules (topics.py), with the rank of their vocabulary peers.
+_RULES = ((match_mixing, Intent.MIXING, 1), (match_return_to_use, Intent.RELAPSE, 2), (match_quitting, Intent.TREATMENT, 3))
 
 
 @lru_cache(maxsize=4096)
@@ -83,9 +84,10 @@ def match_keyword(text: Normalized, ctx: RouteContext) -> Routed | None:
         for pos, words, term in hits
         if term.kind is Kind.TOPIC and not (term.negatable and _negated(core, pos))
     ]
-    mixing = match_mixing(core)
-    if mixing is not None:
-        topics.append((_MIXING.rank, mixing[0], 2, Term(Intent.MIXING, mixing[1], Kind.TOPIC, _MIXING.rank)))
+    for rule, intent, rank in _RULES:
+        found = rule(core)
+        if found is not None:
+            topics.append((rank, found[0], 2, Term(intent, found[1], Kind.TOPIC, rank)))
     if topics:
         _, pos, size, term = min(topics, key=lambda hit: (hit[0], hit[1]))
         return _routed(term, "first_word" if pos == 0 else "phrase" if size > 1 else "embedded")

@@ -28,7 +28,8 @@ ENGLISH_WORDS = word_set(
     "the and is are was were i im my he she his her they them it its to of in on at with for not "
     "dont cant wont isnt what where how when who why do does did can could would should get got have "
     "has had just help need want friend use used using about thanks thank you your this that there "
-    "here some any know he's breathing wake up out too much"
+    "here some any know he's breathing wake up out too much took did done think like really will be been so "
+    "if all an up now please pls u r ive thats whats go going one after last night just still over"
 )
 _SPANISH_MARKS_RE = re.compile("[ñÑ¿¡áéíóúÁÉÍÓÚ]")
 # Endings only Spanish words have (enclitic pronouns, gerunds, -ción, -mente): "escribirme", "entiendo".

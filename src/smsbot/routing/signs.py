@@ -52,10 +52,10 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "DRUG": (
         "fent fentanyl fetty dope heroin pills pill percs perc blues oxy oxys xanax bars benzos tranq meth "
         "coke crack drugs drug used using shot shooting snorted smoked took high narcan drunk alcohol "
-        "drinking nodding nod",
+        "drinking nodding nod pipe hitting rig needle smoking snorting sniffing shooting injecting",
         "fentanilo heroina droga drogas pastillas uso usando inyecto fumo tomo metio coca cristal perico "
         "borracho borracha consumio consumiendo usar consumir inyectarse inyectarme inyectandose inyectando fumar "
-        "usado drogado drogada endrogado",
+        "usado drogado drogada endrogado pipa jeringa",
     ),
     # a negation of the state that follows ("not", "won't", "no", "casi no", "apenas")
     "NEG": (

@@ -59,7 +59,8 @@ VOCABULARY: list[tuple[str, Term]] = [
         en="test strips|test strip|strips|fentanyl strips|fentanyl strip|fentanyl test|fentanyl testing"
            "|test for fentanyl|drug checking|drug check|fentanyl|fent|fetty|xylazine test strips|xylazine strips"
            "|xylazine test strip|tranq strips|tranq test strips|xts|test my dope|test my drugs|strip|one line"
-           "|two lines|1 line|2 lines",
+           "|two lines|1 line|2 lines|how many lines|means positive|positive or negative|negative or positive"
+           "|faint line|second line",
         es="tiras|tira|tiras reactivas|tiras de fentanilo|prueba de fentanilo|fentanilo|tiras de xilacina"
            "|probar la droga"),
     *_terms(I.XYLAZINE, T,
