@@ -113,8 +113,6 @@ def bulk_enroll(ctx: AppContext, count: int, due_count: int, encrypt: bool = Tru
                     "language": "en",
                     "created_at": ENROLLED_AT,
                     "last_seen_at": ENROLLED_AT,
-                    "rate_minute_count": 0,
-                    "rate_day_count": 0,
                 }
             )
         with ctx.db.transaction() as conn:

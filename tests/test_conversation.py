@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from smsbot.models import Contact, InboundMessage, Suppression
+from smsbot.models import Checkin, Contact, InboundMessage, Suppression
 from smsbot.replies.segments import segment_info
+from tests.checkins_fixtures import *  # noqa: F403
+from tests.checkins_fixtures import PEER_PHONE, enroll, rows, run_tick
 
 ENGLISH_KEYWORDS = ["naloxone", "teststrips", "heart", "treatment", "menu", "help", "sites"]
 SPANISH_KEYWORDS = ["naloxona", "tiras", "corazon", "tratamiento", "ayuda", "sitios"]
@@ -72,7 +74,8 @@ def test_stop_opts_out_of_everything_and_start_opts_back_in(sms, ctx):
     confirmation = sms("STOP")
     assert confirmation and "START" in confirmation
     assert sms("narcan") is None
-    assert sms("HELP") is None
+    help_reply = sms("HELP")  # carriers expect HELP answered always: it says how to come back
+    assert help_reply and "START" in help_reply and "911" in help_reply
     assert sms("STOP") is None  # one confirmation is enough
     assert _rows(ctx, Suppression) == 1
     assert sms("START")
@@ -121,10 +124,14 @@ def test_more_forgets_after_thirty_minutes(sms, clock):
     assert continued != fresh_start
 
 
-def test_unrecognised_text_gets_the_menu_once_a_day(sms, clock):
+def test_unrecognised_text_gets_the_menu_once_a_day_then_a_short_line_never_silence(sms, clock):
     menu = sms("menu")
     assert sms("asdfgh qwerty") == menu
-    assert sms("zzzz yyyy") is None
+    short = sms("zzzz yyyy")
+    assert short and short != menu
+    assert segment_info(short).segments == 1
+    assert "MENU" in short and "911" in short
+    assert sms("qqq rrr") == short
     clock.advance(days=1)
     assert sms("zzzz yyyy") == menu
 
@@ -167,3 +174,115 @@ def test_forget_after_stop_keeps_only_the_suppression_entry(sms, ctx):
 def test_sites_asks_for_a_zip(sms):
     reply = sms("sites")
     assert "ZIP" in reply
+
+
+@pytest.fixture
+def words(settings):
+    """The wording packs as shipped, to compare replies with what each language says."""
+    from smsbot.replies.wording import Wording
+
+    return Wording.from_settings(settings)
+
+
+SPANISH_OPT_OUT_WORDS = [
+    "PARAR",
+    "PARA",
+    "DETENER",
+    "NO MÁS",
+    "NO MAS",
+    "FIN",
+    "BASTA",
+    "SALIR",
+    "CANCELAR",
+    "BAJA",
+]
+
+
+@pytest.mark.parametrize("word", SPANISH_OPT_OUT_WORDS)
+def test_each_spanish_opt_out_word_opts_out_and_only_help_and_start_answer(sms, ctx, word):
+    assert sms("naloxona")
+    assert sms(word)  # the one confirmation
+    assert _rows(ctx, Suppression) == 1
+    for later in ("naloxona", "hola", "menu", "tiras 22902", word):
+        assert sms(later) is None
+    help_reply = sms("AYUDA")
+    assert help_reply and "START" in help_reply and "911" in help_reply
+    assert sms("START")
+    assert sms("naloxona")
+
+
+def test_a_chosen_language_sticks_until_english(sms, words):
+    sms("ESPAÑOL")
+    assert sms("HEART") == words.render("heart", "es")
+    assert sms("naloxone") == words.render("naloxone", "es")
+    assert sms("MENU") == words.render("menu", "es")
+    sms("ENGLISH")
+    assert sms("HEART") == words.render("heart", "en")
+
+
+def test_a_spanish_keyword_switches_an_english_texter(sms, words):
+    assert sms("naloxone") == words.render("naloxone", "en")
+    assert sms("corazon") == words.render("heart", "es")
+    assert sms("teststrips") == words.render("teststrips", "es")
+
+
+def test_an_english_emergency_from_a_spanish_texter_is_answered_in_english_once(sms, words):
+    sms("ESPAÑOL")
+    reply = sms("my friend is not breathing")
+    assert reply == words.render("emergency", "en")
+    assert sms("menu") == words.render("menu", "es")  # the choice stays
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "language"),
+    [
+        ("WOUNDS", "wounds", "en"),
+        ("HERIDAS", "wounds", "es"),
+        ("what is tranq", "xylazine", "en"),
+        ("que es la xilacina", "xylazine", "es"),
+        ("is it safe to mix xanax and dope", "mixing", "en"),
+        ("I used again", "relapse", "en"),
+        ("volví a usar", "relapse", "es"),
+    ],
+)
+def test_the_new_topics_answer_in_both_languages(sms, words, text, key, language):
+    assert sms(text) == words.render(key, language)
+
+
+def test_wounds_walks_through_its_parts_then_asks_for_a_zip(sms, words):
+    assert sms("wounds") == words.render("wounds", "en")
+    assert sms("MORE") == words.render("wounds", "en", 1)
+    last = sms("MORE")
+    assert last == words.render("wounds", "en", 2) and "ZIP" in last
+
+
+def test_treatment_seeking_words_get_the_treatment_reply(sms, words):
+    for text in ("I can't stop using", "how do I quit", "quiero dejar de usar"):
+        assert sms(text) in (words.render("treatment", "en"), words.render("treatment", "es"))
+
+
+def _participant_with_a_check_in_waiting(sms, worker, clock, peer) -> None:
+    enroll(peer())
+    run_tick(worker, clock)
+    assert "You're in" in sms("JOIN")
+    run_tick(worker, clock, "2026-03-04T23:00:00Z")  # 18:00 in New York: the check-in goes out
+
+
+def test_a_check_in_answered_in_passing_also_gets_the_topic(
+    ctx, client, sms, fake, worker, clock, peer, words
+):
+    _participant_with_a_check_in_waiting(sms, worker, clock, peer)
+    assert sms("rough night but im ok. out of strips tho") == words.render("teststrips", "en")
+    (checkin,) = rows(ctx, Checkin)
+    assert checkin.answer_kind == "text"
+    run_tick(worker, clock, "2026-03-05T03:00:00Z")
+    assert fake.to(PEER_PHONE) == []  # answered: no false "no answer" alert
+
+
+def test_used_again_while_a_check_in_waits_is_its_answer_and_offers_a_call(
+    ctx, client, sms, fake, worker, clock, peer, words
+):
+    _participant_with_a_check_in_waiting(sms, worker, clock, peer)
+    reply = sms("I used again")
+    assert reply == words.render("relapse_checkin", "en", peer="Jamie")
+    assert rows(ctx, Checkin)[0].answer_kind is not None

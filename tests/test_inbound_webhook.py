@@ -173,11 +173,12 @@ def test_short_codes_alphanumeric_and_our_own_number_get_no_reply(sms, ctx):
     assert _count(ctx, Contact) == 0
 
 
-def test_flooding_number_stops_getting_replies_but_stop_is_honoured(sms, clock, settings):
+def test_flooding_number_stops_getting_information_but_stop_is_honoured(sms, clock, settings):
     limit = settings.rate_limit_per_minute
     answered = [sms("naloxone") is not None for _ in range(limit + 2)]
     assert answered[:limit] == [True] * limit
     assert answered[limit:] == [False, False]
+    assert sms("zzzz qqqq") is None  # unrecognised is information too
     assert sms("STOP") is not None  # opt-out always goes through and is confirmed
     clock.advance(minutes=2)
     assert sms("naloxone") is None  # opted out now: no replies at all
@@ -239,3 +240,33 @@ def test_metrics_carry_no_personal_data(sms, client: TestClient):
         and "22902" not in body
         and "narcan" not in body.lower().replace("naloxone", "")
     )
+
+
+def test_message_sid_longer_than_the_column_is_422_with_a_reason(client: TestClient, ctx):
+    form = _form(sid="SM" + "a" * 200)
+    response = client.post(
+        "/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", form)}
+    )
+    assert response.status_code == 422
+    assert "MessageSid" in response.text
+    assert _count(ctx, InboundMessage) == 0
+
+
+def test_whatsapp_sender_is_answered_as_its_own_texter(sms, ctx):
+    whatsapp = "whatsapp:" + TEXTER
+    assert sms("naloxone", from_=whatsapp)
+    assert sms("STOP", from_=whatsapp)
+    assert sms("naloxone", from_=whatsapp) is None
+    assert sms("naloxone")  # the same phone on SMS did not opt out
+    with ctx.db.transaction() as conn:
+        indexes = set(conn.execute(select(Contact.__table__.c.phone_index)).scalars())
+    assert indexes == {ctx.vault.index(whatsapp), ctx.vault.index(TEXTER)}
+
+
+def test_other_channels_are_answered_and_unknown_ones_recorded(sms, ctx):
+    assert sms("menu", from_="messenger:1234567890123")
+    assert sms("menu", from_="rcs:" + TEXTER)
+    assert sms("menu", from_="carrierpigeon:+15555550124") is None
+    assert sms("menu", from_="whatsapp:" + OUR_NUMBER) is None  # never ourselves
+    assert _count(ctx, InboundMessage) == 4
+    assert _count(ctx, Contact) == 2

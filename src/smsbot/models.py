@@ -54,11 +54,7 @@ class Contact(SQLModel, table=True):
     open_checkin_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     # Day (YYYY-MM-DD, UTC) the menu last went out for an unrecognised text: at most once a day.
     menu_sent_on: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
-    # Per-number flood limit, kept on the row so every web process shares it.
-    rate_minute_start: datetime | None = Field(default=None, sa_column=_when(nullable=True))
-    rate_minute_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    rate_day: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
-    rate_day_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # The per-number flood counters live in `inbound_counter` (they must outlive FORGET for the day).
 
 
 class Suppression(SQLModel, table=True):
@@ -112,6 +108,18 @@ class DailyCount(SQLModel, table=True):
     day: str = Field(sa_column=Column(String(10), primary_key=True))
     name: str = Field(sa_column=Column(String(48), primary_key=True))
     count: int = Field(default=0)
+
+
+class InboundCounter(SQLModel, table=True):
+    """Per-number flood counters, one row per number and window (minute, day, hour of a compliance
+    word). Keyed by the number's keyed index so they survive FORGET; deleted once `expires_at` passes."""
+
+    __tablename__ = "inbound_counter"
+
+    phone_index: str = Field(sa_column=Column(String(64), primary_key=True))
+    bucket: str = Field(sa_column=Column(String(32), primary_key=True))  # e.g. "m:2026-03-04T15:01"
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+    expires_at: datetime = Field(sa_column=_when())
 
 
 # No index on inbound_message.contact_id on purpose: every text writes this table, and each index is

@@ -56,14 +56,17 @@ class Turn:
     text: str = ""
     reply: str | None = None
     conversation_changed: bool = False
+    # This turn's answer language when it differs from the texter's choice (an emergency written in
+    # English by someone who chose Spanish is answered in English; the choice stays).
+    reply_language: str | None = None
 
     @property
     def language(self) -> str:
-        return self.texter.language
+        return self.reply_language or self.texter.language
 
     def say(self, key: str, part: int = 0, **values: str) -> None:
-        """Set the one reply of this turn from the wording packs, in the texter's language."""
-        self.reply = self.wording.render(key, self.texter.language, part, **values)
+        """Set the one reply of this turn from the wording packs, in this turn's language."""
+        self.reply = self.wording.render(key, self.language, part, **values)
 
     def remember(self, **state: Any) -> None:
         """Replace the conversation state (expires 30 minutes from now)."""

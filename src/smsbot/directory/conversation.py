@@ -27,6 +27,7 @@ CATEGORIES_FOR_INTENT: dict[Intent, list[str]] = {
     Intent.SITES: SITES_CATEGORIES,
     Intent.HEART: ["health_clinic"],
     Intent.TREATMENT: ["treatment"],
+    Intent.WOUNDS: ["health_clinic", "syringe_services"],  # wound care, and where supplies are
 }
 PROVIDER = "directory"
 

@@ -14,6 +14,8 @@ from smsbot.replies.wording import Wording
 SILENCES = {
     "opted_out": "this number opted out; text START to opt back in",
     "flood": "past the per-number limit of texts a minute or a day",
+    "loop": "past the ceiling for urgent texts: looks like a machine loop",
+    "limited": "this word was already answered this hour (its effect still happened)",
 }
 
 

@@ -1,7 +1,8 @@
 """What the line does for each intent: compliance, emergencies, topics, MORE, FORGET, language.
 
 Feature packages add their own handlers (directory: SITES and ZIP answers; check-ins: JOIN, OK,
-CALL...). Every handler sets at most one reply on the turn.
+CALL...). Every handler sets at most one reply on the turn. Opt-out and opt-in go through
+`checkins.optout`, the one path every source (SMS word, Twilio's OptOutType, 21610, staff) shares.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from collections.abc import Callable
 from sqlalchemy import delete, update
 
 from smsbot.checkins import conversation as checkins
+from smsbot.checkins import optout
+from smsbot.checkins.optout import OptOutSource
 from smsbot.directory import conversation as directory
-from smsbot.models import ConsentRecord, Contact, InboundMessage, Suppression
+from smsbot.models import Contact, InboundMessage
+from smsbot.replies.wording import WordingError
 from smsbot.routing import Intent
 from smsbot.turn import Turn
-from smsbot.upsert import insert_ignore
 
 Handler = Callable[[Turn], None]
 
@@ -25,49 +28,107 @@ TOPIC_KEYS = {
     Intent.TESTSTRIPS: "teststrips",
     Intent.HEART: "heart",
     Intent.TREATMENT: "treatment",
+    Intent.WOUNDS: "wounds",
 }
+# Topics that only say their wording (MORE walks through the parts when the pack has several).
+SAY_KEYS = {Intent.XYLAZINE: "xylazine", Intent.MIXING: "mixing"}
+# Intents that are not a check-in's answer in passing: compliance, urgent words (their own hooks tell
+# the peer) and the check-in words, which have their own handlers.
+NOT_AN_ANSWER_IN_PASSING = frozenset(
+    {
+        Intent.OPT_OUT,
+        Intent.OPT_IN,
+        Intent.FORGET,
+        Intent.EMERGENCY,
+        Intent.DISTRESS,
+        Intent.HELP,
+        Intent.OK,
+        Intent.CALL,
+        Intent.PAUSE,
+        Intent.RESUME,
+        Intent.JOIN,
+        Intent.CHECKIN,
+        Intent.ANSWER,
+        Intent.RELAPSE,
+    }
+)
+# Written in another language than the texter chose, these are answered in the text's language
+# this once: whoever holds the phone in an emergency may not be the person who chose.
+ANSWERED_IN_THE_TEXTS_LANGUAGE = frozenset({Intent.EMERGENCY, Intent.DISTRESS, Intent.USING_ALONE})
 
 
-def _record_consent(turn: Turn, kind: str) -> None:
-    turn.conn.execute(
-        ConsentRecord.__table__.insert().values(
-            phone_index=turn.texter.phone_index,
-            kind=kind,
-            recorded_at=turn.now,
-            message_sid_hash=turn.ctx.vault.keyed_hash(turn.message_sid, "message_sid"),
-            wording_version=turn.wording.version(turn.language),
-        )
+def _sid_hash(turn: Turn) -> str:
+    return turn.ctx.vault.keyed_hash(turn.message_sid, "message_sid")
+
+
+def _now_opted_out(turn: Turn) -> None:
+    turn.texter.opted_out_at = turn.texter.opted_out_at or turn.now
+    turn.texter.open_checkin_id = None  # optout ended every enrollment and closed its check-ins
+    turn.forget_conversation()
+
+
+def record_opt_out(turn: Turn, source: OptOutSource) -> bool:
+    """The one opt-out (suppression, consent naming the source, enrollments ended, peer told)."""
+    newly = optout.opt_out(
+        turn.conn,
+        phone_index=turn.texter.phone_index,
+        contact_id=turn.texter.id,
+        source=source,
+        now=turn.now,
+        wording=turn.wording,
+        message_sid_hash=_sid_hash(turn),
+        ack_minutes=turn.ctx.settings.alert_ack_minutes,
     )
+    _now_opted_out(turn)
+    return newly
+
+
+def record_opt_in(turn: Turn, source: OptOutSource) -> bool:
+    was_out = optout.opt_in(
+        turn.conn,
+        phone_index=turn.texter.phone_index,
+        contact_id=turn.texter.id,
+        source=source,
+        now=turn.now,
+        message_sid_hash=_sid_hash(turn),
+        wording=turn.wording,
+    )
+    turn.texter.opted_out_at = None
+    return was_out
 
 
 def opt_out(turn: Turn) -> None:
-    if turn.texter.opted_out:
-        return  # already out: one confirmation is enough
-    turn.conn.execute(
-        insert_ignore(turn.conn, Suppression.__table__, ["phone_index"]).values(
-            phone_index=turn.texter.phone_index, opted_out_at=turn.now, source="sms"
-        )
-    )
-    _record_consent(turn, "opt_out")
-    turn.texter.opted_out_at = turn.now
-    turn.forget_conversation()
-    checkins.on_opt_out(turn)
-    turn.say("opt_out_confirm")
+    if record_opt_out(turn, OptOutSource.SMS):
+        turn.say("opt_out_confirm")  # already out: one confirmation was enough
 
 
 def opt_in(turn: Turn) -> None:
-    if turn.texter.opted_out:
-        turn.conn.execute(
-            delete(Suppression.__table__).where(
-                Suppression.__table__.c.phone_index == turn.texter.phone_index
-            )
-        )
-        _record_consent(turn, "opt_in")
-        turn.texter.opted_out_at = None
+    record_opt_in(turn, OptOutSource.SMS)
     turn.say("opt_in_confirm")
 
 
+def twilio_opt_out_type(turn: Turn, kind: str) -> None:
+    """Twilio's Advanced Opt-Out acted on this text (and answered it): record the same effect, say nothing."""
+    if kind == "STOP":
+        record_opt_out(turn, OptOutSource.TWILIO)
+    elif kind == "START":
+        record_opt_in(turn, OptOutSource.TWILIO)
+    else:
+        optout.record_help(
+            turn.conn,
+            phone_index=turn.texter.phone_index,
+            source=OptOutSource.TWILIO,
+            now=turn.now,
+            message_sid_hash=_sid_hash(turn),
+            wording=turn.wording,
+        )
+    turn.reply = None
+
+
 def help_(turn: Turn) -> None:
+    if turn.texter.opted_out:
+        turn.say("help_opted_out")  # carriers expect HELP answered always; it says how to START again
+        return
     turn.say("help")
     if turn.texter.open_checkin_id is not None:
         checkins.on_urgent(turn, "help")
@@ -75,15 +136,13 @@ def help_(turn: Turn) -> None:
 
 def emergency(turn: Turn) -> None:
     _start_topic(turn, "emergency")
-    if turn.texter.open_checkin_id is not None:
-        checkins.on_urgent(turn, "emergency")
+    checkins.on_urgent(turn, "emergency")  # a participant's peer hears now, check-in open or not
 
 
 def distress(turn: Turn) -> None:
     turn.forget_conversation()
     turn.say("distress")
-    if turn.texter.open_checkin_id is not None:
-        checkins.on_urgent(turn, "distress")
+    checkins.on_urgent(turn, "distress")
 
 
 def topic(turn: Turn) -> None:
@@ -93,6 +152,36 @@ def topic(turn: Turn) -> None:
         directory.answer_near(turn, categories, turn.routed.zip_code)
         return
     _start_topic(turn, TOPIC_KEYS[intent], categories)
+
+
+def using_alone(turn: Turn) -> None:
+    """Using with nobody around, feeling fine: the Never Use Alone line, naloxone in reach."""
+    turn.forget_conversation()
+    try:
+        _start_topic(turn, "using_alone")
+    except WordingError:
+        # A pack without this entry (an older edited copy): `mixing` carries the same safety line.
+        _start_topic(turn, "mixing")
+
+
+def say_topic(turn: Turn) -> None:
+    turn.forget_conversation()
+    _start_topic(turn, SAY_KEYS[turn.routed.intent])
+
+
+def relapse(turn: Turn) -> None:
+    """Returning to use: a kind line; while a check-in waits, it is also the answer (check-ins say so)."""
+    if turn.texter.open_checkin_id is not None:
+        CHECKIN_RELAPSE(turn)
+        return
+    turn.forget_conversation()
+    _start_topic(turn, "relapse")
+
+
+def _relapse_as_checkin_answer(turn: Turn) -> None:
+    checkins.record_answer_in_passing(turn)
+    turn.forget_conversation()
+    _start_topic(turn, "relapse")
 
 
 def _start_topic(turn: Turn, key: str, categories: list[str] | None = None) -> None:
@@ -135,9 +224,11 @@ def menu(turn: Turn) -> None:
 
 
 def unknown(turn: Turn) -> None:
-    """Anything unrecognised gets the menu, at most once a day; never the texter's words back."""
+    """Anything unrecognised gets the menu once a day, then a one-segment "didn't catch that" (MENU,
+    911): never silence, never the texter's words back."""
     today = turn.now.date().isoformat()
     if turn.texter.menu_sent_on == today:
+        turn.say("not_understood")
         return
     turn.texter.menu_sent_on = today
     turn.say("menu")
@@ -166,10 +257,15 @@ CORE_HANDLERS: dict[Intent, Handler] = {
     Intent.HELP: help_,
     Intent.EMERGENCY: emergency,
     Intent.DISTRESS: distress,
+    Intent.USING_ALONE: using_alone,
     Intent.NALOXONE: topic,
     Intent.TESTSTRIPS: topic,
     Intent.HEART: topic,
     Intent.TREATMENT: topic,
+    Intent.WOUNDS: topic,
+    Intent.XYLAZINE: say_topic,
+    Intent.MIXING: say_topic,
+    Intent.RELAPSE: relapse,
     Intent.MORE: more,
     Intent.MENU: menu,
     Intent.UNKNOWN: unknown,
@@ -177,11 +273,32 @@ CORE_HANDLERS: dict[Intent, Handler] = {
     Intent.LANG_EN: switch_language,
     Intent.FORGET: forget,
 }
-HANDLERS: dict[Intent, Handler] = {**CORE_HANDLERS, **directory.HANDLERS, **checkins.HANDLERS}
+# RELAPSE while a check-in waits is the check-ins' (answer + `relapse_checkin`); otherwise it is ours.
+CHECKIN_RELAPSE: Handler = checkins.HANDLERS.get(Intent.RELAPSE, _relapse_as_checkin_answer)
+HANDLERS: dict[Intent, Handler] = {
+    **CORE_HANDLERS,
+    **directory.HANDLERS,
+    **{intent: handler for intent, handler in checkins.HANDLERS.items() if intent is not Intent.RELAPSE},
+}
+
+
+def _choose_language(turn: Turn) -> None:
+    """A chosen language sticks: Spanish words switch to Spanish; English ones never switch back
+    (only ENGLISH does). An emergency in the other language is answered in it, the choice kept."""
+    spoken, intent = turn.routed.language, turn.routed.intent
+    if spoken is None or intent in (Intent.LANG_ES, Intent.LANG_EN) or spoken == turn.texter.language:
+        return
+    if spoken == "es":
+        turn.texter.language = "es"
+    elif intent in ANSWERED_IN_THE_TEXTS_LANGUAGE:
+        turn.reply_language = spoken
 
 
 def dispatch(turn: Turn) -> None:
-    """Run the handler for the turn's intent; a keyword in Spanish answers in Spanish from now on."""
-    if turn.routed.language and turn.routed.intent not in (Intent.LANG_ES, Intent.LANG_EN):
-        turn.texter.language = turn.routed.language
-    HANDLERS.get(turn.routed.intent, unknown)(turn)
+    """Run the handler for the turn's intent. While a check-in waits, a text that is not a compliance,
+    urgent or check-in word is recorded as its answer first, then answered as what it asks."""
+    _choose_language(turn)
+    intent = turn.routed.intent
+    if turn.texter.open_checkin_id is not None and intent not in NOT_AN_ANSWER_IN_PASSING:
+        checkins.record_answer_in_passing(turn)
+    HANDLERS.get(intent, unknown)(turn)

@@ -1,4 +1,4 @@
-"""One inbound text, start to finish: sender checks, idempotency, routing, the handler, storage.
+"""One inbound text, start to finish: sender checks, idempotency, counting, routing, the handler, storage.
 
 Everything a text changes is written in one transaction with its MessageSid row, so the same
 message delivered ten times has one effect. Only the intent is stored, never the body.
@@ -7,33 +7,33 @@ message delivered ten times has one effect. Only the intent is stored, never the
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
 
 from smsbot.context import AppContext
 from smsbot.db import Prepared
-from smsbot.inbound.handlers import dispatch
+from smsbot.inbound import flood
+from smsbot.inbound.flood import TextClass
+from smsbot.inbound.handlers import dispatch, twilio_opt_out_type
+from smsbot.inbound.senders import sender_address
 from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
 from smsbot.models import InboundMessage
 from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
-from smsbot.privacy import InvalidPhone, is_long_number, normalize_phone
 from smsbot.replies.wording import Wording
-from smsbot.routing import Intent, RouteContext, route
+from smsbot.routing import Intent, RouteContext, Routed, route
 from smsbot.turn import Turn
 from smsbot.upsert import insert_ignore, insert_ignore_for
 
 log = logging.getLogger(__name__)
 inbound_message = InboundMessage.__table__
 
-E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is cut before routing
-# What a flooding number still gets handled: STOP and START (carrier rules) and FORGET (data rights).
-ALWAYS_HONOURED = {Intent.OPT_OUT, Intent.OPT_IN, Intent.FORGET}
-ANSWERED_WHEN_OPTED_OUT = {Intent.OPT_IN, Intent.OPT_OUT}
-# FORGET is carried out for an opted-out number too, silently: it asked us to stop texting.
-SILENT_WHEN_OPTED_OUT = {Intent.FORGET}
+# An opted-out number gets nothing but HELP (how to START again) and START; STOP and FORGET are
+# carried out for it, silently: it asked us to stop texting.
+HANDLED_WHEN_OPTED_OUT = {Intent.HELP, Intent.OPT_IN, Intent.OPT_OUT, Intent.FORGET}
+# Twilio's Advanced Opt-Out field: it already acted on (and answered) these.
+OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
 
 
 # The idempotency record: inserted with the text's effects, or nothing when the MessageSid is known.
@@ -53,6 +53,7 @@ class InboundText:
     from_number: str
     to_number: str
     body: str
+    opt_out_type: str | None = None  # Twilio's OptOutType (STOP | START | HELP) when it acted
 
 
 @dataclass(frozen=True)
@@ -60,27 +61,22 @@ class Outcome:
     reply: str | None
     intent: str
     duplicate: bool = False
-    # Why the line stayed silent, when it did: duplicate | ignored_sender | opted_out | flood | None
+    # Why the line stayed silent, when it did: duplicate | ignored_sender | opted_out | flood | loop |
+    # limited (a compliance reply past its hourly limit) | twilio (Twilio answered it) | None
     silence: str | None = None
 
 
 def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outcome:
     now = ctx.clock.now()
-    settings = ctx.settings
-    if not is_long_number(message.from_number) or message.from_number == settings.twilio_from_number:
-        # Short codes, alphanumeric senders and our own number: never auto-reply (loops, spam).
+    sender = sender_address(message.from_number, ctx.settings.twilio_from_number)
+    if sender is None:
+        # Short codes, alphanumeric senders, unknown channels and our own number: never auto-reply.
         return _record_only(ctx, message, "ignored_sender")
-    # Twilio sends long-code senders in E.164 already; anything else is normalised (or refused).
-    e164 = message.from_number if E164.fullmatch(message.from_number) else None
-    if e164 is None:
-        try:
-            e164 = normalize_phone(message.from_number)
-        except InvalidPhone:
-            return _record_only(ctx, message, "ignored_sender")
     body = message.body[:MAX_BODY_CHARS]
+    opt_out_type = (message.opt_out_type or "").strip().upper()
 
     with ctx.db.transaction() as conn:
-        texter, rate = load_texter(conn, ctx.vault.index(e164), now)
+        texter = load_texter(conn, ctx.vault.index(sender), now)
         routed = route(
             body,
             RouteContext(
@@ -89,10 +85,14 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
                 checkin_open=texter.open_checkin_id is not None,
             ),
         )
+        if opt_out_type in OPT_OUT_TYPES:
+            routed = Routed(OPT_OUT_TYPES[opt_out_type], language=routed.language, matched_by="twilio")
         if texter.id is None:
             texter.id = create_contact(conn, texter, now)
-        stored = _STORE_MESSAGE.run(
+        kind = flood.classify(routed.intent, checkin_open=texter.open_checkin_id is not None)
+        counts = flood.store_and_count(
             conn,
+            _STORE_MESSAGE,
             {
                 "message_sid": message.message_sid,
                 "contact_id": texter.id,
@@ -100,12 +100,15 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
                 "intent": routed.intent.value,
                 "language": routed.language or texter.language,
             },
-        ).fetchone()
-        if stored is None:
+            phone_index=texter.phone_index,
+            kind=kind,
+            intent=routed.intent,
+            now=now,
+        )
+        if counts is None:
             INBOUND_DUPLICATES.inc()
             return Outcome(reply=None, intent=routed.intent.value, duplicate=True, silence="duplicate")
 
-        rate.count(now)
         turn = Turn(
             ctx=ctx,
             conn=conn,
@@ -114,24 +117,42 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             routed=routed,
             now=now,
             message_sid=message.message_sid,
-            phone_e164=e164,
+            phone_e164=sender,
             text=body,
         )
-        flooding = rate.exceeded(settings.rate_limit_per_minute, settings.rate_limit_per_day)
-        silence = None
-        if texter.opted_out and routed.intent in SILENT_WHEN_OPTED_OUT:
-            dispatch(turn)
-            turn.reply, silence = None, "opted_out"
-        elif texter.opted_out and routed.intent not in ANSWERED_WHEN_OPTED_OUT:
-            silence = "opted_out"  # an opted-out number gets no replies
-        elif flooding and routed.intent not in ALWAYS_HONOURED:
-            silence = "flood"  # past the per-number limit: stay silent (still 200, still stored)
+        if opt_out_type in OPT_OUT_TYPES:
+            twilio_opt_out_type(turn, opt_out_type)
+            silence: str | None = "twilio"
         else:
-            dispatch(turn)
+            silence = _answer(turn, kind, counts)
         if not texter.forgotten:
-            save_texter(conn, texter, rate, now, conversation_changed=turn.conversation_changed)
+            save_texter(conn, texter, now, conversation_changed=turn.conversation_changed)
     INBOUND_TEXTS.labels(routed.intent.value).inc()
     return Outcome(reply=turn.reply, intent=routed.intent.value, silence=silence)
+
+
+def _answer(turn: Turn, kind: TextClass, counts: flood.Counts) -> str | None:
+    """Carry the text out and answer it, within the limits of its class; returns why it stayed silent."""
+    texter, intent, settings = turn.texter, turn.routed.intent, turn.ctx.settings
+    if kind is TextClass.URGENT and counts.looping():
+        return "loop"  # past a ceiling no person reaches: a machine is talking to us
+    was_opted_out = texter.opted_out
+    if was_opted_out and intent not in HANDLED_WHEN_OPTED_OUT:
+        return "opted_out"
+    if kind is TextClass.INFO and counts.flooding(
+        settings.rate_limit_per_minute, settings.rate_limit_per_day
+    ):
+        return "flood"  # information replies only; still 200, still stored
+    dispatch(turn)
+    if kind is TextClass.COMPLIANCE:
+        if was_opted_out and intent is Intent.FORGET:
+            turn.reply = None
+        elif not counts.compliance_reply_allowed(changed_state=was_opted_out != texter.opted_out):
+            turn.reply = None
+            return "limited"
+    if turn.reply is None and texter.opted_out:
+        return "opted_out"
+    return None
 
 
 def _record_only(ctx: AppContext, message: InboundText, intent: str) -> Outcome:

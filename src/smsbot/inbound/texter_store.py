@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -24,10 +24,6 @@ _LOAD_STATEMENT = select(
     contact.c.conversation_expires_at,
     contact.c.menu_sent_on,
     contact.c.open_checkin_id,
-    contact.c.rate_minute_start,
-    contact.c.rate_minute_count,
-    contact.c.rate_day,
-    contact.c.rate_day_count,
 ).where(contact.c.phone_index == bindparam("phone_index"))
 # The statements a text needs are compiled once and run on the driver (see db.Prepared).
 _LOAD = Prepared(lambda _: _LOAD_STATEMENT)
@@ -39,10 +35,6 @@ _SAVED_FIELDS = (
     "opted_out_at",
     "last_seen_at",
     "menu_sent_on",
-    "rate_minute_start",
-    "rate_minute_count",
-    "rate_day",
-    "rate_day_count",
 )
 _CONVERSATION_FIELDS = ("conversation", "conversation_expires_at")
 
@@ -60,37 +52,13 @@ _SAVE = Prepared(lambda _: _save_statement(_SAVED_FIELDS))
 _SAVE_WITH_CONVERSATION = Prepared(lambda _: _save_statement(_SAVED_FIELDS + _CONVERSATION_FIELDS))
 
 
-class RateWindow:
-    """Per-number counters (a minute and a day), stored on the contact row so all processes share them."""
-
-    def __init__(
-        self, minute_start: datetime | None, minute_count: int, day: str | None, day_count: int
-    ) -> None:
-        self.minute_start, self.minute_count = minute_start, minute_count
-        self.day, self.day_count = day, day_count
-
-    def count(self, now: datetime) -> None:
-        if self.minute_start is None or now - self.minute_start >= timedelta(minutes=1):
-            self.minute_start, self.minute_count = now, 0
-        self.minute_count += 1
-        today = now.date().isoformat()
-        if self.day != today:
-            self.day, self.day_count = today, 0
-        self.day_count += 1
-
-    def exceeded(self, per_minute: int, per_day: int) -> bool:
-        return self.minute_count > per_minute or self.day_count > per_day
-
-
-def load_texter(conn: Connection, phone_index: str, now: datetime) -> tuple[Texter, RateWindow]:
+def load_texter(conn: Connection, phone_index: str, now: datetime) -> Texter:
     row = _LOAD.run(conn, {"phone_index": phone_index}).fetchone()
     if row is None:
         # Someone who opted out and then used FORGET is remembered only here, as a keyed hash.
         suppressed = _SUPPRESSED_AT.run(conn, {"phone_index": phone_index}).fetchone()
         suppressed_at = utc_value(suppressed[0]) if suppressed else None
-        return Texter(id=None, phone_index=phone_index, opted_out_at=suppressed_at), RateWindow(
-            None, 0, None, 0
-        )
+        return Texter(id=None, phone_index=phone_index, opted_out_at=suppressed_at)
     (
         contact_id,
         language,
@@ -99,16 +67,12 @@ def load_texter(conn: Connection, phone_index: str, now: datetime) -> tuple[Text
         conversation_expires_at,
         menu_sent_on,
         open_checkin_id,
-        rate_minute_start,
-        rate_minute_count,
-        rate_day,
-        rate_day_count,
     ) = row
     conversation = {}
     expires_at = utc_value(conversation_expires_at)
     if conversation_json and expires_at and expires_at > now:
         conversation = json.loads(conversation_json)
-    texter = Texter(
+    return Texter(
         id=contact_id,
         phone_index=phone_index,
         language=language,
@@ -117,7 +81,6 @@ def load_texter(conn: Connection, phone_index: str, now: datetime) -> tuple[Text
         menu_sent_on=menu_sent_on,
         open_checkin_id=open_checkin_id,
     )
-    return texter, RateWindow(utc_value(rate_minute_start), rate_minute_count, rate_day, rate_day_count)
 
 
 def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
@@ -128,8 +91,6 @@ def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
         "opted_out_at": texter.opted_out_at,
         "created_at": now,
         "last_seen_at": now,
-        "rate_minute_count": 0,
-        "rate_day_count": 0,
     }
     conn.execute(insert_ignore(conn, contact, ["phone_index"]).values(**values))
     return conn.execute(select(contact.c.id).where(contact.c.phone_index == texter.phone_index)).scalar_one()
@@ -138,7 +99,6 @@ def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
 def save_texter(
     conn: Connection,
     texter: Texter,
-    rate: RateWindow,
     now: datetime,
     *,
     conversation_changed: bool,
@@ -149,10 +109,6 @@ def save_texter(
         "b_opted_out_at": texter.opted_out_at,
         "b_last_seen_at": now,
         "b_menu_sent_on": texter.menu_sent_on,
-        "b_rate_minute_start": rate.minute_start,
-        "b_rate_minute_count": rate.minute_count,
-        "b_rate_day": rate.day,
-        "b_rate_day_count": rate.day_count,
     }
     if not conversation_changed:
         _SAVE.run(conn, values)

@@ -20,6 +20,7 @@ from smsbot.context import AppContext
 from smsbot.inbound.service import InboundText, handle_text
 from smsbot.inbound.signature import signature_ok
 from smsbot.inbound.twiml import twiml_response
+from smsbot.models import InboundMessage
 from smsbot.observability import INBOUND_REJECTED, INBOUND_SECONDS
 from smsbot.replies.wording import Wording
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Twilio's SIDs are 34 characters; one longer than the column is refused with a reason (422), never
+# left to fail in the database (a 5xx makes Twilio retry it forever).
+MAX_SID_CHARS = InboundMessage.__table__.c.message_sid.type.length
 
 
 class TwilioForm(ImmutableMultiDict):
@@ -85,12 +89,19 @@ def routes(ctx: AppContext) -> list[Route]:
             sid, sender = form.get("MessageSid", ""), form.get("From", "")
             if not sid or not sender:
                 raise Refused(422, "MessageSid and From are required")
+            if len(sid) > MAX_SID_CHARS:
+                raise Refused(422, f"MessageSid longer than {MAX_SID_CHARS} characters")
         except Refused as refusal:
             INBOUND_REJECTED.labels(str(refusal.status)).inc()
             return PlainTextResponse(refusal.reason, status_code=refusal.status)
         # Media (MediaUrl0...) is never fetched: only the text is read.
         message = InboundText(
-            message_sid=sid, from_number=sender, to_number=form.get("To", ""), body=form.get("Body", "")
+            message_sid=sid,
+            from_number=sender,
+            to_number=form.get("To", ""),
+            body=form.get("Body", ""),
+            # Present when Twilio's Advanced Opt-Out acted on the text (and answered it itself).
+            opt_out_type=form.get("OptOutType") or None,
         )
         try:
             if inline:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
-from smsbot.models import Checkin, Contact, DailyCount, InboundMessage, OutboxMessage
+from smsbot.models import Checkin, Contact, DailyCount, InboundCounter, InboundMessage, OutboxMessage
 from smsbot.outbound.callbacks import purge_pending
 from smsbot.outbound.states import FINAL
 
@@ -98,6 +98,8 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
         )
         report.outbox_deleted = conn.execute(delete(outbox).where(outbox.c.id.in_(old_ids))).rowcount
         report.pending_statuses_deleted = purge_pending(conn, now - PENDING_STATUS_KEPT)
+        # Flood counters (inbound/flood.py) go once their window ends; a day's outlive FORGET until then.
+        conn.execute(delete(InboundCounter.__table__).where(InboundCounter.__table__.c.expires_at <= now))
     return report
 
 
