@@ -32,13 +32,17 @@ _DRUG_THINGS = word_set(
     "pills pill pastilla pastillas dope powder polvo bag bolsa baggie stamp stamps rock heroin fent fentanyl "
     "meth blues bars"
 )
+_MOOD = word_set("feeling feel feels felt")
+# "a new blue phone", "the blue one", "mi camisa azul": a colour describing a thing, not a person's state.
+_DETERMINERS = word_set("a an the my your new some this that these those un una el la mi tu")
+_MYSELF = word_set("i we yo nosotros")
 _NARCAN = word_set("narcan naloxone naloxona nalox kloxxado")
 _GIVE = word_set("gave give giving gives sprayed spray hit used use di dimos puse pusimos darle doy dale")
 _OBJECT = word_set("him her them le les lo la")
 _NEEDS = word_set("needs necesita needed")
 # Past tenses only: "I use too much" is a habit to talk about, "I took too much" is now.
 _TOOK = word_set(
-    "took taken did done used had shot snorted smoked hit tomo uso metio inyecto fumo consumio paso"
+    "took taken did done used shot snorted smoked hit tomo uso metio inyecto fumo consumio paso"
 )
 _TOO_MUCH = PhraseIndex(
     [(w, None) for w in ("too much", "to much", "2 much", "too many", "to many", "demasiado", "demasiada")]
@@ -114,7 +118,8 @@ class _Scan:
                 return False
             if i + 1 < len(self.tokens) and self.tokens[i + 1] == "me":  # "don't wake me up"
                 return False
-            return _has(tg, i - 4, i, "NEG")
+            negs = [j for j in range(max(i - 4, 0), i) if "NEG" in tg[j]]
+            return bool(negs) and not self._about_myself(negs[0], i)
         if t & {"UNRESP"}:
             return not _negated(self.tokens, i)
         if "COLOR" in t:
@@ -137,13 +142,22 @@ class _Scan:
             return given or (i > 0 and self.tokens[i - 1] in _NEEDS and (self.person or i == 1))
         return False
 
+    def _about_myself(self, neg: int, verb: int) -> bool:
+        """ "I didn't respond", "I couldn't wake up": the texter about themselves, nobody else named."""
+        if neg == 0 or self.tokens[neg - 1] not in _MYSELF:
+            return False
+        around = self.tags[neg + 1 : verb] + self.tags[verb + 1 : verb + 4]
+        return not any("PERSON" in t for t in around)
+
     def _colour(self, i: int) -> bool:
         tokens, tg = self.tokens, self.tags
         if _negated(tokens, i) or any(w in _DRUG_THINGS for w in tokens[max(i - 2, 0) : i + 3]):
             return False
+        if any(w in _MOOD for w in tokens[max(i - 2, 0) : i]):  # "feeling blue"
+            return False
         if any("BODY" in t for t in tg):
             return True
-        if any(w in _THINGS for w in tokens):
+        if any(w in _THINGS for w in tokens) or any(w in _DETERMINERS for w in tokens[max(i - 2, 0) : i]):
             return False
         if _has(tg, i - 3, i, "CHANGE"):
             return True

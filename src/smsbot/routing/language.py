@@ -21,7 +21,9 @@ SPANISH_WORDS = word_set(
     "mama papa alguien nadie nada algo sobre ayuda solo sola otra otro vez hoy ayer noche manana "
     "despierta respira reacciona morado morada azul labios cara sobredosis droga drogas "
     "estaba estuvo fue voy vas va vamos hace hacer dime digame donde cerca mucho poco demasiado y o "
-    "de la al un en entiendo entendi soy eres somos puedes pueden sabes se cuanto cuesta numero sigue"
+    "de la al un en entiendo entendi soy eres somos puedes pueden sabes se cuanto cuesta numero sigue "
+    "salir ir ver dar hablar tomar comer dormir trabajar llamar saber mandar enviar recibir ayudar buscar "
+    "encontrar vivir caminar"
 )
 # Words that are English and not Spanish ("me", "no", "a", "solo" are both and count for neither).
 ENGLISH_WORDS = word_set(

@@ -14,8 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from smsbot.routing.language import language_of
-from smsbot.routing.normalize import Normalized, PhraseIndex, clauses, phrase, word_set
-from smsbot.routing.signs import tags
+from smsbot.routing.normalize import Normalized, PhraseIndex, clauses, word_set
 
 _DISTRESS = PhraseIndex(
     [
@@ -120,11 +119,8 @@ def using_alone(text: Normalized) -> tuple[bool, bool, str | None]:
         alone, lang = any(_alone_after_use(clause) for clause in clauses(text)), "es"
     if not alone:
         return False, False, None
-    uses = any(t in _USE or ("DRUG" in tags(t) and t not in _NOT_DRUGS) for t in tokens)
-    if not uses:
+    if not any(t in _USE for t in tokens):  # a verb of use: "I live alone, any narcan?" is not using alone
         return False, False, None
     wrong = next(iter(_FEEL_WRONG.find(tokens)), None) is not None
     return True, wrong, language_of(text) or lang
 
-
-_NOT_DRUGS = frozenset(phrase("narcan"))

@@ -80,7 +80,8 @@ VOCABULARY: list[tuple[str, Term]] = [
         any="xanax|xannies|xans|benzo|benzos|benzodope|benzo dope|klonopin|klonopins|valium|ativan|alprazolam"
             "|clonazepam|speedball|speedballs|speedballing|goofball|goofballs",
         es="benzodiacepinas|benzodiazepinas|pastillas para dormir|calmantes"),
-    *_terms(I.MIXING, C, rank=1, en="mixing|mix|mixes|combining|combos", es="mezclas|mezclar|mezcla|mezclando"),
+    *_terms(I.MIXING, C, rank=1, en="mixing|mixes|combining|combos", es="mezclas|mezclar|mezclando"),
+    *_terms(I.MIXING, A, rank=1, en="mix", es="mezcla"),  # only alone: "mix tape", "mezcla de colores"
     *_terms(I.RELAPSE, T, rank=2, negatable=True,
         en="relapse|relapsed|relapsing|i slipped|slipped up|had a slip|used again|using again"
            "|started using again|picked up again|back to using|went back to using|fell off the wagon"
