@@ -37,7 +37,9 @@ _EN_STOP = word_set("stop quit cease")
 _ES_STOP_DE = word_set("para pare paren parale deja deje dejen dejes dejar basta parar")  # "... de escribirme"
 _ES_STOP = word_set("parar detener detengan detenga deten cancelar cancela cancelen cancele suspender suspendan")
 _NO_MORE = PhraseIndex([(w, None) for w in ("no more", "no mas", "ningun", "ninguno", "nada mas de")])
-_DONT_WANT = PhraseIndex([(w, None) for w in ("dont want", "do not want", "no quiero", "no queremos")])
+_DONT_WANT = PhraseIndex(
+    [(w, None) for w in ("dont want", "do not want", "want out", "get me out", "no quiero", "no queremos")]
+)
 _EN_NEG = word_set("dont not never cant cannot wont couldnt wouldnt shouldnt")
 _ES_NEG = word_set("no nunca ni")
 _EN_DONT = PhraseIndex([(w, None) for w in ("dont", "do not", "never", "please dont")])

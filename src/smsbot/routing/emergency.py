@@ -48,7 +48,7 @@ _TOO_MUCH = PhraseIndex(
     [(w, None) for w in ("too much", "to much", "2 much", "too many", "to many", "demasiado", "demasiada")]
 )
 _COLLAPSE_PHRASES = PhraseIndex(
-    [(w, None) for w in ("passed out", "fell out", "knocked out", "blacked out", "out cold", "se desmayo",
+    [(w, None) for w in ("passed out", "fell out", "fell over", "knocked out", "blacked out", "out cold", "se desmayo",
                          "se cayo redondo", "se cayo redonda")]
 )  # fmt: skip
 # Strong on their own: nobody says these about someone who is fine.
@@ -62,8 +62,11 @@ _ALONE_STRONG = PhraseIndex(
                          "over dosing", "over dosed", "over dosin")]
 )  # fmt: skip
 # "he OD'd", "ODing", "she ODed", "O.D.'d": the case or the apostrophe tells it from "odd".
-_OD_RAW_RE = re.compile(r"\bO\.?D\.?(?:['\u2019]?e?d|['\u2019]?ing|['\u2019]?in)\b")
-_OD_PLAIN_RE = re.compile(r"\bo\.?d\.?['\u2019](?:e?d|ing|in)\b|\bo\.d\.?(?:e?d|ing)\b")
+_OD_RAW_RE = re.compile(r"\bO\.?D\.?(?:['\u2019]?e?d|['\u2019]?ing|['\u2019]?in|['\u2019]?n)\b")
+_OD_PLAIN_RE = re.compile(r"\bo\.?d\.?['\u2019](?:e?d|ing|in|n)\b|\bo\.d\.?(?:e?d|ing)\b")
+# "won't open her eyes", "no abre los ojos"
+_EYES_RE = re.compile(r"\b(?:wont|not|isnt|cant|doesnt|didnt|no|never)\b(?: \w+){0,3} (?:open|opening|abre|abrir)"
+                      r"(?: \w+){0,2} (?:eyes|ojos)\b")
 _ODD_BEFORE = word_set("just almost nearly has had prob probably literally might may think thinks")
 _NOUN_OD_RE = re.compile(r"\bo\.d\b")
 _SPLIT_NOUN_RE = re.compile(r"\b(?:over|sobre)[ -]dos(?:e|is)\b")
@@ -189,6 +192,8 @@ def _vote(tokens: tuple[str, ...]) -> str | None:
 def strong_sign(text: Normalized) -> tuple[bool, str | None]:
     """(found, language) for a sign that someone is overdosing or not breathing right now."""
     if _OD_RAW_RE.search(text.raw) or ("od" in text.plain and _OD_PLAIN_RE.search(text.plain)):
+        return True, language_of(text)
+    if _EYES_RE.search(text.joined):
         return True, language_of(text)
     drugs = any("DRUG" in tags(t) for t in text.tokens[:200])
     person = any("PERSON" in tags(t) for t in text.tokens[:200])
