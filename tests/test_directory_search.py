@@ -236,7 +236,7 @@ def test_a_list_item_has_name_address_phone_distance_today_and_checked(ctx, word
     assert text == (
         "Naloxone near you:\n"
         "1) Rivanna Hub, 410 E Market St, Charlottesville. 434-555-0141. 0.3 mi. Open now, today 9am-5pm."
-        " checked Jan 2026"
+        " Checked Jan 2026"
     )
 
 

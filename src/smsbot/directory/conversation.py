@@ -44,6 +44,8 @@ def what_label(categories: Sequence[str], wording: Wording, language: str) -> st
     cats = list(categories)
     if sorted(cats) == sorted(SITES_CATEGORIES):
         key = "sites"
+    elif sorted(cats) == ["health_clinic", "syringe_services"]:
+        key = "wounds"  # the WOUNDS topic's places: care and supplies
     elif len(cats) == 1 and cats[0] in ("naloxone", "test_strips", "health_clinic", "treatment"):
         key = cats[0]
     else:
