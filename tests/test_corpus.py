@@ -86,7 +86,9 @@ def report(rows: list[Row] = ROWS) -> str:
         right[row.intent] += is_right(row)
     lines = ["| intent | texts | right | share |", "|---|---:|---:|---:|"]
     for intent in sorted(total, key=lambda i: (-total[i], i.value)):
-        lines.append(f"| {intent.value} | {total[intent]} | {right[intent]} | {right[intent] / total[intent]:.0%} |")
+        lines.append(
+            f"| {intent.value} | {total[intent]} | {right[intent]} | {right[intent] / total[intent]:.0%} |"
+        )
     n, r = sum(total.values()), sum(right.values())
     lines.append(f"| **all** | **{n}** | **{r}** | **{r / n:.1%}** |")
     return "\n".join(lines)
@@ -113,10 +115,14 @@ def test_no_other_text_is_taken_for_an_opt_out(row: Row):
 
 
 def test_the_corpus_is_at_least_95_percent_right():
-    wrong = [(row.line, row.text, row.intent.value, route(row.text, row.ctx)) for row in ROWS if not is_right(row)]
+    wrong = [
+        (row.line, row.text, row.intent.value, route(row.text, row.ctx)) for row in ROWS if not is_right(row)
+    ]
     share = 1 - len(wrong) / len(ROWS)
     print("\n" + report())
-    assert share >= TARGET_SHARE, "\n".join(f"{line}: {text!r} want {want}, got {got}" for line, text, want, got in wrong)
+    assert share >= TARGET_SHARE, "\n".join(
+        f"{line}: {text!r} want {want}, got {got}" for line, text, want, got in wrong
+    )
 
 
 if __name__ == "__main__":  # python -m tests.test_corpus [--misses]

@@ -17,10 +17,12 @@ from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, phrase, s
 _OPT_OUT_WHOLE = PhraseIndex(
     [
         ("stop", None), ("stopall", None), ("stop all", "en"), ("unsubscribe", "en"), ("cancel", "en"),
-        ("end", "en"), ("quit", "en"), ("revoke", "en"), ("optout", "en"), ("opt out", "en"), ("remove", "en"),
+        ("end", "en"), ("quit", "en"), ("revoke", "en"), ("optout", "en"), ("opt out", "en"),
+        ("remove", "en"),
         ("stop texting", "en"), ("stop sending", "en"), ("stop messaging", "en"), ("stop texts", "en"),
         ("stop messages", "en"), ("no more", "en"),
-        ("parar", "es"), ("para", "es"), ("pare", "es"), ("paren", "es"), ("detener", "es"), ("detente", "es"),
+        ("parar", "es"), ("para", "es"), ("pare", "es"), ("paren", "es"), ("detener", "es"),
+        ("detente", "es"),
         ("detengan", "es"), ("no mas", "es"), ("fin", "es"), ("basta", "es"), ("salir", "es"),
         ("cancelar", "es"), ("baja", "es"), ("alto", "es"),
     ]
@@ -34,8 +36,12 @@ _OBJECTS = word_set(
     "mensaje mensajitos textos texto contactarme molestarme molestar notificaciones"
 )
 _EN_STOP = word_set("stop quit cease")
-_ES_STOP_DE = word_set("para pare paren parale deja deje dejen dejes dejar basta parar")  # "... de escribirme"
-_ES_STOP = word_set("parar detener detengan detenga deten cancelar cancela cancelen cancele suspender suspendan")
+_ES_STOP_DE = word_set(
+    "para pare paren parale deja deje dejen dejes dejar basta parar"
+)  # "... de escribirme"
+_ES_STOP = word_set(
+    "parar detener detengan detenga deten cancelar cancela cancelen cancele suspender suspendan"
+)
 _NO_MORE = PhraseIndex([(w, None) for w in ("no more", "no mas", "ningun", "ninguno", "nada mas de")])
 _DONT_WANT = PhraseIndex(
     [(w, None) for w in ("dont want", "do not want", "want out", "get me out", "no quiero", "no queremos")]
@@ -44,7 +50,8 @@ _EN_NEG = word_set("dont not never cant cannot wont couldnt wouldnt shouldnt")
 _ES_NEG = word_set("no nunca ni")
 _EN_DONT = PhraseIndex([(w, None) for w in ("dont", "do not", "never", "please dont")])
 _EN_DONT_VERBS = word_set("text txt message msg contact write send")
-_ES_NO_ME_VERBS = word_set(
+# "no me escriban", "ya no me manden": a negative order about our texts is itself the opt-out.
+_NO_ME = word_set(
     "escribas escriban escriba mandes manden mande envies envien envie contacten contactes molesten molestes"
 )
 # Fixed phrases, with the first word a negation in front would cancel.
@@ -64,7 +71,14 @@ _FIXED = PhraseIndex(
 _OPT_IN_WHOLE = PhraseIndex([("start", None), ("unstop", None), ("yes", None)])
 
 # HELP / INFO are carrier words people use in any language, so they keep the texter's language.
-_HELP_WORDS = {"help": None, "info": None, "information": "en", "ayuda": "es", "auxilio": "es", "informacion": "es"}
+_HELP_WORDS = {
+    "help": None,
+    "info": None,
+    "information": "en",
+    "ayuda": "es",
+    "auxilio": "es",
+    "informacion": "es",
+}
 
 # Politeness around a compliance word ("stop please", "please stop", "STOP it", "para ya").
 _POLITE = fillers(
@@ -104,9 +118,13 @@ def _phrase(tokens: tuple[str, ...]) -> str | None:  # noqa: C901 - one clause p
                 return "es"
         if tok in _ES_STOP and _object_within(tokens, i + 1, 3) and not _before(tokens, i, _ES_NEG):
             return "es"
-        if tok == "no" and tokens[i + 1 : i + 2] == ("me",) and tokens[i + 2 : i + 3]:
-            if tokens[i + 2] in _ES_NO_ME_VERBS or (tokens[i + 2] in ("mas", "manden", "mandes")):
-                return "es"
+        if (
+            tok == "no"
+            and tokens[i + 1 : i + 2] == ("me",)
+            and tokens[i + 2 : i + 3]
+            and tokens[i + 2] in _NO_ME
+        ):
+            return "es"
     for start, words, _ in _NO_MORE.find(tokens):
         if _object_within(tokens, start + len(words), 3):
             return "es" if words[-1] in ("mas", "ningun", "ninguno", "de") else "en"

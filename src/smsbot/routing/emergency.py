@@ -18,6 +18,11 @@ from smsbot.routing.language import language_of
 from smsbot.routing.normalize import Normalized, PhraseIndex, clauses, word_set
 from smsbot.routing.signs import language, tags
 
+
+def _phrases(words: str) -> PhraseIndex:
+    return PhraseIndex([(w, None) for w in words.split("|")])
+
+
 # A narrow negation: cancels a sign that is bad in itself ("not overdosing", "no está morado").
 _NOT = word_set("not isnt wasnt arent aint never no nunca ni dont didnt doesnt")
 # Breathing and waking are signs only with one of these in front ("stopped breathing", "can't wake").
@@ -41,32 +46,28 @@ _GIVE = word_set("gave give giving gives sprayed spray hit used use di dimos pus
 _OBJECT = word_set("him her them le les lo la")
 _NEEDS = word_set("needs necesita needed")
 # Past tenses only: "I use too much" is a habit to talk about, "I took too much" is now.
-_TOOK = word_set(
-    "took taken did done used shot snorted smoked hit tomo uso metio inyecto fumo consumio paso"
+_TOOK = word_set("took taken did done used shot snorted smoked hit tomo uso metio inyecto fumo consumio paso")
+_TOO_MUCH = _phrases("too much|to much|2 much|too many|to many|demasiado|demasiada|demasiadas|demasiados")
+_COLLAPSE_PHRASES = _phrases(
+    "passed out|fell out|fell over|knocked out|blacked out|out cold|se desmayo|se cayo redondo"
+    "|se cayo redonda"
 )
-_TOO_MUCH = PhraseIndex(
-    [(w, None) for w in ("too much", "to much", "2 much", "too many", "to many", "demasiado", "demasiada")]
-)
-_COLLAPSE_PHRASES = PhraseIndex(
-    [(w, None) for w in ("passed out", "fell out", "fell over", "knocked out", "blacked out", "out cold", "se desmayo",
-                         "se cayo redondo", "se cayo redonda")]
-)  # fmt: skip
 # Strong on their own: nobody says these about someone who is fine.
-_ALONE_STRONG = PhraseIndex(
-    [(w, None) for w in ("lost consciousness", "perdio el conocimiento", "perdio la conciencia", "not conscious",
-                         "foaming at the mouth", "espuma por la boca", "no tiene pulso", "no pulse",
-                         "narcanned", "narcaned", "narcand", "narcaneado", "narcaneada", "narcan him",
-                         "narcan her", "narcan them", "narcan isnt working", "narcan is not working",
-                         "narcan not working", "narcan didnt work", "narcan did not work", "narcan no funciona",
-                         "narcan no funciono", "naloxona no funciona", "still out", "sigue sin despertar",
-                         "over dosing", "over dosed", "over dosin")]
-)  # fmt: skip
+_ALONE_STRONG = _phrases(
+    "lost consciousness|perdio el conocimiento|perdio la conciencia|not conscious|foaming at the mouth"
+    "|espuma por la boca|no tiene pulso|no pulse|narcanned|narcaned|narcand|narcaneado|narcaneada|narcan him"
+    "|narcan her|narcan them|narcan isnt working|narcan is not working|narcan not working|narcan didnt work"
+    "|narcan did not work|narcan no funciona|narcan no funciono|naloxona no funciona|still out"
+    "|sigue sin despertar|over dosing|over dosed|over dosin"
+)
 # "he OD'd", "ODing", "she ODed", "O.D.'d": the case or the apostrophe tells it from "odd".
 _OD_RAW_RE = re.compile(r"\bO\.?D\.?(?:['\u2019]?e?d|['\u2019]?ing|['\u2019]?in|['\u2019]?n)\b")
 _OD_PLAIN_RE = re.compile(r"\bo\.?d\.?['\u2019](?:e?d|ing|in|n)\b|\bo\.d\.?(?:e?d|ing)\b")
 # "won't open her eyes", "no abre los ojos"
-_EYES_RE = re.compile(r"\b(?:wont|not|isnt|cant|doesnt|didnt|no|never)\b(?: \w+){0,3} (?:open|opening|abre|abrir)"
-                      r"(?: \w+){0,2} (?:eyes|ojos)\b")
+_EYES_RE = re.compile(
+    r"\b(?:wont|not|isnt|cant|doesnt|didnt|no|never)\b(?: \w+){0,3} (?:open|opening|abre|abrir)"
+    r"(?: \w+){0,2} (?:eyes|ojos)\b"
+)
 _ODD_BEFORE = word_set("just almost nearly has had prob probably literally might may think thinks")
 _NOUN_OD_RE = re.compile(r"\bo\.d\b")
 _SPLIT_NOUN_RE = re.compile(r"\b(?:over|sobre)[ -]dos(?:e|is)\b")
@@ -128,7 +129,9 @@ class _Scan:
         if "COLOR" in t:
             return self._colour(i)
         if "SOUND" in t:
-            return not _negated(self.tokens, i) and (self.person or self.drugs or tok in ("foaming", "espuma"))
+            return not _negated(self.tokens, i) and (
+                self.person or self.drugs or tok in ("foaming", "espuma")
+            )
         if t & {"SNORE", "COLLAPSE"}:
             return self.drugs and not _negated(self.tokens, i)
         if "SEIZURE" in t:

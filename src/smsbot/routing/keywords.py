@@ -44,7 +44,11 @@ _POLITE = fillers(
 _NOT_COMMANDS = fillers("mas o menos", "more or less", "so so", "mas bien", "next time", "next week")
 _NEGATIONS = word_set("dont not never no nunca didnt havent hasnt wont aint isnt arent ni without")
 # Topics found by rules (topics.py), with the rank of their vocabulary peers.
-_RULES = ((match_mixing, Intent.MIXING, 1), (match_return_to_use, Intent.RELAPSE, 2), (match_quitting, Intent.TREATMENT, 3))
+_RULES = (
+    (match_mixing, Intent.MIXING, 1),
+    (match_return_to_use, Intent.RELAPSE, 2),
+    (match_quitting, Intent.TREATMENT, 3),
+)
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_CHARS = 1600  # the webhook already cuts Body here; routing cuts again so it is safe on its own
 
@@ -106,17 +107,21 @@ class PhraseIndex:
                     yield start, hit[0], hit[1]
 
 
+@lru_cache(maxsize=64)
+def _sizes(fillers: frozenset[tuple[str, ...]]) -> tuple[int, ...]:
+    return tuple(sorted({len(filler) for filler in fillers}, reverse=True))
+
+
 def strip_edges(tokens: tuple[str, ...], fillers: frozenset[tuple[str, ...]]) -> tuple[str, ...]:
     """Drop filler phrases ("please", "por favor", "thanks") from both ends of a token list."""
-    by_length = sorted(fillers, key=len, reverse=True)
+    sizes = _sizes(fillers)  # a few lengths to try, longest first, instead of every filler
     changed = True
     while changed and tokens:
         changed = False
-        for filler in by_length:
-            size = len(filler)
-            if len(tokens) > size and tokens[:size] == filler:
+        for size in sizes:
+            if len(tokens) > size and tokens[:size] in fillers:
                 tokens, changed = tokens[size:], True
-            elif len(tokens) > size and tokens[-size:] == filler:
+            elif len(tokens) > size and tokens[-size:] in fillers:
                 tokens, changed = tokens[:-size], True
     return tokens
 

@@ -21,7 +21,8 @@ _DISTRESS = PhraseIndex(
         ("kill myself", "en"), ("killing myself", "en"), ("kms", "en"), ("suicide", "en"), ("suicidal", "en"),
         ("end my life", "en"), ("ending my life", "en"), ("take my life", "en"), ("take my own life", "en"),
         ("want to die", "en"), ("wanna die", "en"), ("wanting to die", "en"), ("going to die", None),
-        ("ready to die", "en"), ("wish i was dead", "en"), ("wish i were dead", "en"), ("want to be dead", "en"),
+        ("ready to die", "en"), ("wish i was dead", "en"), ("wish i were dead", "en"),
+        ("want to be dead", "en"),
         ("hurt myself", "en"), ("hurting myself", "en"), ("harm myself", "en"), ("self harm", "en"),
         ("end it all", "en"), ("end it", "en"), ("better off dead", "en"), ("no reason to live", "en"),
         ("dont want to live", "en"), ("dont wanna live", "en"), ("dont want to be alive", "en"),
@@ -31,7 +32,8 @@ _DISTRESS = PhraseIndex(
         ("matarme", "es"), ("me voy a matar", "es"), ("me quiero matar", "es"), ("suicidio", "es"),
         ("suicidarme", "es"), ("suicida", "es"), ("quiero morir", "es"), ("quiero morirme", "es"),
         ("me quiero morir", "es"), ("no quiero vivir", "es"), ("no quiero seguir viviendo", "es"),
-        ("hacerme dano", "es"), ("lastimarme", "es"), ("quitarme la vida", "es"), ("acabar con mi vida", "es"),
+        ("hacerme dano", "es"), ("lastimarme", "es"), ("quitarme la vida", "es"),
+        ("acabar con mi vida", "es"),
         ("acabar con todo", "es"), ("ya no puedo mas", "es"), ("no vale la pena vivir", "es"),
         ("mejor muerto", "es"), ("mejor muerta", "es"),
     ]
@@ -76,15 +78,17 @@ _FEEL_WRONG = PhraseIndex(
 
 def _alone_after_use(tokens: tuple[str, ...]) -> bool:
     for i, t in enumerate(tokens):
-        if t in _ALONE_AFTER_USE and i and tokens[i - 1] in _USE:
-            if i + 1 == len(tokens) or tokens[i + 1] not in _ONLY_BEFORE:
-                return True
+        only = i + 1 < len(tokens) and tokens[i + 1] in _ONLY_BEFORE  # "usar, solo quiero...": only
+        if t in _ALONE_AFTER_USE and i and tokens[i - 1] in _USE and not only:
+            return True
     return False
 
 
 @lru_cache(maxsize=4096)
 def _suicide_typo(token: str) -> bool:
-    return len(token) >= 6 and process.extractOne(token, _FUZZY, scorer=OSA.distance, score_cutoff=1) is not None
+    return (
+        len(token) >= 6 and process.extractOne(token, _FUZZY, scorer=OSA.distance, score_cutoff=1) is not None
+    )
 
 
 def _first_unnegated(index: PhraseIndex, tokens: tuple[str, ...]) -> tuple[bool, str | None]:
@@ -123,4 +127,3 @@ def using_alone(text: Normalized) -> tuple[bool, bool, str | None]:
         return False, False, None
     wrong = next(iter(_FEEL_WRONG.find(tokens)), None) is not None
     return True, wrong, language_of(text) or lang
-

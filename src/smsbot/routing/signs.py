@@ -19,27 +19,43 @@ from smsbot.routing.normalize import phrase
 _FAMILIES: dict[str, tuple[str, str]] = {
     # overdosing as a verb: a person in the act
     "OD": (
-        "overdosing overdosed overdosin overdoseing overdosein oding odeing odding odin oding", "sobredosificando"
+        "overdosing overdosed overdosin overdoseing overdosein oding odeing odding odin oding",
+        "sobredosificando",
     ),
     # the nouns: weak on their own (a question about overdose is not an emergency)
     "OD_NOUN": ("overdose overdoses od ods", "sobredosis"),
-    "BREATH": ("breathing breathe breath breathin breaths breathes", "respira respirando respirar respiracion"),
-    "WAKE": ("wake waking woke awake wakin wakeup", "despierta despertar despertarlo despertarla despertarle "
-             "despiertan despierte despertarse despierto"),
-    "RESPOND": ("respond responding responds respons react reacting", "responde responder respondiendo "
-                "reacciona reaccionar reaccionando"),
+    "BREATH": (
+        "breathing breathe breath breathin breaths breathes",
+        "respira respirando respirar respiracion",
+    ),
+    "WAKE": (
+        "wake waking woke awake wakin wakeup",
+        "despierta despertar despertarlo despertarla despertarle despiertan despierte despertarse despierto",
+    ),
+    "RESPOND": (
+        "respond responding responds respons react reacting",
+        "responde responder respondiendo reacciona reaccionar reaccionando",
+    ),
     "MOVE": ("moving move moves budge", "mueve moviendo"),
     "UNRESP": ("unresponsive unconscious unresponsve", "inconsciente inconciente"),
     "COLLAPSE": ("collapsed collapse collapsing fainted", "desmayo desmayado desmayada desmallo colapso"),
-    "COLOR": ("blue purple grey gray bluish blueish purplish ashy", "azul azules morado morada morados moradas "
-              "gris grises"),
-    "BODY": ("lips lip face skin nails fingers fingertips fingernails mouth", "labios labio cara piel unas "
-             "dedos boca"),
-    "CHANGE": ("turning turned turn going gone went getting got", "poniendo puso pone ponerse volviendo volvio "
-               "quedo quedando"),
+    "COLOR": (
+        "blue purple grey gray bluish blueish purplish ashy",
+        "azul azules morado morada morados moradas gris grises",
+    ),
+    "BODY": (
+        "lips lip face skin nails fingers fingertips fingernails mouth",
+        "labios labio cara piel unas dedos boca",
+    ),
+    "CHANGE": (
+        "turning turned turn going gone went getting got",
+        "poniendo puso pone ponerse volviendo volvio quedo quedando",
+    ),
     "BE": ("is hes shes theyre looks look looking seems are", "esta estan ve"),
-    "SOUND": ("gurgling gurgle gurgles gurgly choking choke foaming foam rattling", "gorgoteo gorgoteando "
-              "ahogando ahoga espuma"),
+    "SOUND": (
+        "gurgling gurgle gurgles gurgly choking choke foaming foam rattling",
+        "gorgoteo gorgoteando ahogando ahoga espuma",
+    ),
     "SNORE": ("snoring snore snores", "ronca roncando ronquidos"),
     "SEIZURE": ("seizure seizures seizing convulsing convulsions", "convulsion convulsiones convulsionando"),
     "PERSON": (
@@ -54,8 +70,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "coke crack drugs drug used using shot shooting snorted smoked took high narcan drunk alcohol "
         "drinking nodding nod pipe hitting rig needle smoking snorting sniffing shooting injecting",
         "fentanilo heroina droga drogas pastillas uso usando inyecto fumo tomo metio coca cristal perico "
-        "borracho borracha consumio consumiendo usar consumir inyectarse inyectarme inyectandose inyectando fumar "
-        "usado drogado drogada endrogado pipa jeringa",
+        "borracho borracha consumio consumiendo usar consumir inyectarse inyectarme inyectandose inyectando "
+        "fumar usado drogado drogada endrogado pipa jeringa",
     ),
     # a negation of the state that follows ("not", "won't", "no", "casi no", "apenas")
     "NEG": (

@@ -66,9 +66,7 @@ def match_mixing(tokens: tuple[str, ...]) -> tuple[int, str | None] | None:
     return found, "es" if spanish > english else "en" if english > spanish else None
 
 
-_QUIT_VERBS = word_set(
-    "stop stopping quit quitting kick kicking dejar dejo deje parar paro salir"
-)
+_QUIT_VERBS = word_set("stop stopping quit quitting kick kicking dejar dejo deje parar paro salir")
 _USE_OBJECTS = word_set(
     "using use doing shooting smoking snorting drugs drug dope fent fentanyl heroin meth coke crack pills "
     "usar consumir drogas droga heroina fentanilo coca cristal perico vicio pastillas"
@@ -94,7 +92,9 @@ _BREAK = word_set("clean sober sobrio sobria limpio limpia")
 _BREAK_PLACES = word_set(
     "rehab treatment jail prison detox hospital tratamiento carcel prision desintoxicacion hospital"
 )
-_BREAK_BEFORE = word_set("been was stayed staying days months years weeks estuve estaba dias meses anos semanas")
+_BREAK_BEFORE = word_set(
+    "been was stayed staying days months years weeks estuve estaba dias meses anos semanas"
+)
 _AFTER = word_set("after since out despues sali")
 _USED = word_set("used use shot smoked picked slipped relapsed consumi inyecte fume volvi")
 

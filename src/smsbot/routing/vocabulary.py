@@ -57,7 +57,8 @@ VOCABULARY: list[tuple[str, Term]] = [
     *_terms(I.TESTSTRIPS, T,
         any="fts|teststrips|teststrip",
         en="test strips|test strip|strips|fentanyl strips|fentanyl strip|fentanyl test|fentanyl testing"
-           "|test for fentanyl|drug checking|drug check|fentanyl|fent|fetty|xylazine test strips|xylazine strips"
+           "|test for fentanyl|drug checking|drug check|fentanyl|fent|fetty|xylazine test strips"
+           "|xylazine strips"
            "|xylazine test strip|tranq strips|tranq test strips|xts|test my dope|test my drugs|strip|one line"
            "|two lines|1 line|2 lines|how many lines|means positive|positive or negative|negative or positive"
            "|faint line|second line",
@@ -86,8 +87,10 @@ VOCABULARY: list[tuple[str, Term]] = [
         en="relapse|relapsed|relapsing|i slipped|slipped up|had a slip|used again|using again"
            "|started using again|picked up again|back to using|went back to using|fell off the wagon"
            "|broke my sobriety|lost my sobriety|lost my clean time|lost my clean date|shot up again"
-           "|got high again|high again|return to use|returned to use|back on dope|back on fent|back on the needle",
-        es="recaí|recaida|recaída|recaer|recaigo|volví a usar|volví a consumir|volví a caer|volví a las drogas"
+           "|got high again|high again|return to use|returned to use|back on dope|back on fent"
+           "|back on the needle",
+        es="recaí|recaida|recaída|recaer|recaigo|volví a usar|volví a consumir|volví a caer"
+           "|volví a las drogas"
            "|usé otra vez|usé de nuevo|consumí otra vez|consumí de nuevo|volví a inyectarme|volví a fumar"),
     *_terms(I.TREATMENT, T, rank=3, negatable=True,
         en="cant stop using|cant stop doing|cant stop shooting|cant stop smoking|cant stop getting high"
@@ -99,7 +102,8 @@ VOCABULARY: list[tuple[str, Term]] = [
            "|get off fent|get off heroin|get off drugs|get off meth|get off pills|get off this stuff"
            "|kick the habit|kick my habit|addiction|addicted|withdrawal|withdrawals|dope sick|dopesick"
            "|sober living|stay sober|staying sober|quit for good|stop for good",
-        es="dejar de usar|dejar de consumir|dejar las drogas|dejar la droga|dejarlo|quiero dejar|no puedo parar"
+        es="dejar de usar|dejar de consumir|dejar las drogas|dejar la droga|dejarlo|quiero dejar"
+           "|no puedo parar"
            "|no puedo dejar|dejar el vicio|salir de las drogas|salir de esto|ayuda para dejar|adicción|adicto"
            "|adicta|desintoxicarme|rehabilitarme|recuperación|sobriedad|abstinencia|malilla|dejar la heroína"
            "|dejar el fentanilo|dejar la coca|quiero parar|necesito parar|necesito dejar"),
@@ -139,10 +143,12 @@ VOCABULARY: list[tuple[str, Term]] = [
     *_terms(I.OK, A,
         any="ok|okay|okey|1|thumbsup|k|kk",
         en="fine|good|i'm ok|im ok|i'm okay|i am ok|i'm fine|i'm good|all good|doing ok|doing good|alright"
-           "|all right|im alright|doing alright|doing fine|doing well|doing okay|i am fine|i am good|i am okay"
+           "|all right|im alright|doing alright|doing fine|doing well|doing okay|i am fine|i am good"
+           "|i am okay"
            "|im doing ok|im doing okay|im doing good|im doing fine|im doing well|still good|all good here"
            "|im safe|i am safe|safe|good here|ok here|okay here|im okay",
-        es="bien|estoy bien|todo bien|bien gracias|todo tranquilo|estoy ok|estoy bien gracias|aqui bien|muy bien"
+        es="bien|estoy bien|todo bien|bien gracias|todo tranquilo|estoy ok|estoy bien gracias|aqui bien"
+           "|muy bien"
            "|todo bien por aqui|sigo bien|estoy tranquilo|estoy tranquila"),
     *_terms(I.CALL, A,
         any="2", en="call|call me|please call|call me please", es="llámame|llamame|llamar|llámenme"),
