@@ -149,6 +149,11 @@ class Dispatcher:
                 if not pending:
                     break
                 row, future = pending.popleft()
+                if sent and not future.done():
+                    # About to wait (a slow or stalled send): write what is known first, so a stall
+                    # never holds other rows' SIDs until a lease expires and makes them `unknown`.
+                    self._record_sent(sent)
+                    sent, flushed = [], time.monotonic()
                 self._collect(report, row, future, sent)
                 if sent and (
                     self.paced or len(sent) >= FLUSH_ROWS or time.monotonic() - flushed >= FLUSH_SECONDS
