@@ -361,3 +361,106 @@ def test_empty_and_symbol_only_texts_are_unknown_even_in_a_checkin():
 def test_over_long_text_is_cut_before_matching():
     assert route("x " * 800 + "stop texting me", PLAIN).intent is not Intent.OPT_OUT
     assert route("stop texting me " + "x " * 800, PLAIN).intent is Intent.OPT_OUT
+
+
+# --- issue 9: emergencies by meaning, both languages, compliance words in Spanish, new topics ---
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("my friend ODd", None), ("he od'd", "en"), ("she's OD'ing", None), ("someone o.d.'d", None),
+     ("cant get her to wake up", "en"), ("hes breathing weird", "en"), ("not breething", "en"),
+     ("his lips r turning purple", "en"), ("she took too much", "en"),
+     ("he fell out after smoking fetty", "en"),
+     ("snoring and wont wake up", "en"), ("gurgling and won't respond", "en"), ("i gave him narcan", "en"),
+     ("mi novio se puso morado", "es"), ("no respira", "es"), ("sobredocis", "es"), ("no reacciona", "es"),
+     ("se desmayó y no responde", "es"), ("está morado", "es"), ("no lo puedo despertar", "es")],
+)  # fmt: skip
+def test_emergencies_in_peoples_words_with_their_language(text, language):
+    routed = route(text, PLAIN)
+    assert routed.intent is Intent.EMERGENCY
+    if language is not None:
+        assert routed.language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["he is breathing fine now", "not overdosing, just asking", "her lips aren't blue anymore",
+     "feeling blue", "my hair is going grey", "I couldn't wake up for work", "I had too much coffee",
+     "he passed out on the couch", "that's odd", "my dog snores"],
+)  # fmt: skip
+def test_reassurance_negation_and_everyday_words_are_not_emergencies(text):
+    assert route(text, PLAIN).intent is not Intent.EMERGENCY
+
+
+def test_a_strong_sign_beats_distress_and_distress_beats_the_bare_noun():
+    assert route("i want to die, she isn't breathing", PLAIN).intent is Intent.EMERGENCY
+    assert route("quiero morir, mi amigo no respira", PLAIN).intent is Intent.EMERGENCY
+    assert route("I'm going to overdose on purpose", PLAIN).intent is Intent.DISTRESS
+
+
+def test_using_alone_is_its_own_safety_answer_unless_they_feel_wrong():
+    routed = route("estoy solo y usé", PLAIN)
+    assert (routed.intent, routed.language) == (Intent.USING_ALONE, "es")
+    assert route("using alone tonight", PLAIN).intent is Intent.USING_ALONE
+    assert route("alone, just used and i feel weird", PLAIN).intent is Intent.EMERGENCY
+    assert route("I live alone, where can I get narcan", PLAIN).intent is Intent.NALOXONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PARAR", "PARA", "Detener", "NO MÁS", "no mas", "FIN", "Basta", "SALIR", "CANCELAR", "BAJA", "alto!",
+     "para ya de escribirme", "deja de mandarme mensajes", "no quiero más mensajes", "no me manden más",
+     "paren de mandar textos", "sáquenme de la lista"],
+)  # fmt: skip
+def test_spanish_opt_out_words_and_phrases(text):
+    routed = route(text, PLAIN)
+    assert (routed.intent, routed.language) == (Intent.OPT_OUT, "es")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("no puedo parar de usar", Intent.TREATMENT), ("I can't stop using", Intent.TREATMENT),
+     ("how do I stop using", Intent.TREATMENT), ("quiero dejar de usar", Intent.TREATMENT),
+     ("no dejen de escribirme", Intent.UNKNOWN), ("don't stop texting me", Intent.UNKNOWN),
+     ("es para mi amigo", Intent.UNKNOWN), ("I can't stop texting him", Intent.UNKNOWN)],
+)  # fmt: skip
+def test_stop_words_about_drug_use_or_negated_do_not_opt_out(text, intent):
+    assert route(text, PLAIN).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("AUXILIO", "es"), ("INFORMACIÓN", "es"), ("informacion", "es")]
+)
+def test_spanish_help_words(text, language):
+    routed = route(text, PLAIN)
+    assert (routed.intent, routed.language) == (Intent.HELP, language)
+
+
+@pytest.mark.parametrize("text", ["comenzar", "empezar", "sí"])
+def test_only_the_carriers_opt_in_words_opt_in(text):
+    assert route(text, PLAIN).intent is not Intent.OPT_IN
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("i have a xylazine wound", Intent.WOUNDS), ("tranq wound on my leg", Intent.WOUNDS),
+     ("tengo un absceso", Intent.WOUNDS), ("I cut myself, how do I keep it clean", Intent.WOUNDS),
+     ("what is tranq", Intent.XYLAZINE), ("xilacina", Intent.XYLAZINE), ("tranq dope", Intent.XYLAZINE),
+     ("benzo dope", Intent.MIXING), ("is it safe to mix xanax and dope", Intent.MIXING),
+     ("can i drink on suboxone", Intent.MIXING), ("mezclar alcohol con heroína", Intent.MIXING),
+     ("how much water do i mix for the test strip", Intent.TESTSTRIPS),
+     ("I used again", Intent.RELAPSE), ("relapsed", Intent.RELAPSE), ("volví a usar", Intent.RELAPSE),
+     ("been clean 90 days but used last night", Intent.RELAPSE), ("I didn't relapse", Intent.UNKNOWN),
+     ("I want to get clean", Intent.TREATMENT), ("how do I quit", Intent.TREATMENT),
+     ("quiero dejarlo", Intent.TREATMENT), ("where can i get clean needles", Intent.SITES),
+     ("I don't want to quit, I just need strips", Intent.TESTSTRIPS)],
+)  # fmt: skip
+def test_new_topics_and_their_precedence(text, intent):
+    assert route(text, PLAIN).intent is intent
+
+
+def test_a_checkin_answer_that_asks_a_topic_routes_to_the_topic():
+    assert route("rough night but im ok. out of strips tho", CHECKIN).intent is Intent.TESTSTRIPS
+    assert route("i used again", CHECKIN).intent is Intent.RELAPSE
+    assert route("más o menos", CHECKIN).intent is Intent.ANSWER

@@ -195,9 +195,9 @@ def _vote(tokens: tuple[str, ...]) -> str | None:
 def strong_sign(text: Normalized) -> tuple[bool, str | None]:
     """(found, language) for a sign that someone is overdosing or not breathing right now."""
     if _OD_RAW_RE.search(text.raw) or ("od" in text.plain and _OD_PLAIN_RE.search(text.plain)):
-        return True, language_of(text)
+        return True, _vote(text.tokens) or language_of(text)
     if _EYES_RE.search(text.joined):
-        return True, language_of(text)
+        return True, _vote(text.tokens) or language_of(text)
     drugs = any("DRUG" in tags(t) for t in text.tokens[:200])
     person = any("PERSON" in tags(t) for t in text.tokens[:200])
     for tokens in clauses(text):
