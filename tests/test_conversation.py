@@ -243,6 +243,8 @@ def test_an_english_emergency_from_a_spanish_texter_is_answered_in_english_once(
         ("is it safe to mix xanax and dope", "mixing", "en"),
         ("I used again", "relapse", "en"),
         ("volví a usar", "relapse", "es"),
+        ("im using alone tonight", "using_alone", "en"),
+        ("estoy solo y usé", "using_alone", "es"),
     ],
 )
 def test_the_new_topics_answer_in_both_languages(sms, words, text, key, language):

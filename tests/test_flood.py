@@ -31,6 +31,7 @@ def test_an_emergency_past_the_flood_limit_gets_911_then_help_gets_help(sms, set
     help_reply = sms("HELP")
     assert help_reply and "Msg&data rates may apply" in help_reply and "STOP" in help_reply
     assert "988" in (sms("i want to kill myself") or "")
+    assert sms("im using alone tonight")  # nobody else is there: never flood-silenced
     assert sms("naloxone") is None  # information is still limited
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import bindparam
 from smsbot.context import AppContext
 from smsbot.db import Prepared
 from smsbot.inbound import flood
+from smsbot.inbound.compliance import twilio_opt_out_type
 from smsbot.inbound.flood import TextClass
-from smsbot.inbound.handlers import dispatch, twilio_opt_out_type
+from smsbot.inbound.handlers import dispatch
 from smsbot.inbound.senders import sender_address
 from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
 from smsbot.models import InboundMessage
