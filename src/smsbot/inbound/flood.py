@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -73,6 +73,7 @@ class Counts:
 
 def _buckets(kind: TextClass, intent: Intent, now: datetime) -> list[tuple[str, str, datetime]]:
     """(field, bucket key, expiry) for each window this text counts in; clock-aligned, UTC."""
+    now = now.astimezone(UTC)
     minute = now.replace(second=0, microsecond=0)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     day_key, minute_key = day.strftime("%Y-%m-%d"), minute.strftime("%Y-%m-%dT%H:%M")
