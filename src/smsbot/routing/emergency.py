@@ -68,6 +68,9 @@ _EYES_RE = re.compile(
     r"\b(?:wont|not|isnt|cant|doesnt|didnt|no|never)\b(?: \w+){0,3} (?:open|opening|abre|abrir)"
     r"(?: \w+){0,2} (?:eyes|ojos)\b"
 )
+# "dying to see it", "dying of laughter", "dying lol": not someone dying.
+_DYING_NOT_NOW = word_set("to of lol lmao laughing de laughter haha jaja")
+_JOKING = word_set("lol lmao lmfao haha hahaha jaja jajaja rofl")
 _ODD_BEFORE = word_set("just almost nearly has had prob probably literally might may think thinks")
 _NOUN_OD_RE = re.compile(r"\bo\.d\b")
 _SPLIT_NOUN_RE = re.compile(r"\b(?:over|sobre)[ -]dos(?:e|is)\b")
@@ -132,8 +135,17 @@ class _Scan:
             return not _negated(self.tokens, i) and (
                 self.person or self.drugs or tok in ("foaming", "espuma")
             )
-        if t & {"SNORE", "COLLAPSE"}:
-            return self.drugs and not _negated(self.tokens, i)
+        if "SNORE" in t:
+            # Snoring that sounds wrong ("snoring weird") is an overdose sign even with no drug named.
+            odd = tok in ("snoring", "roncando") and _has(tg, i + 1, i + 4, "ABNORMAL")
+            return (self.drugs or (self.person and odd)) and not _negated(self.tokens, i)
+        if "COLLAPSE" in t:
+            # "he collapsed", "mi novia se desmayó": 911 whether or not a drug is named.
+            return (self.drugs or self.person) and not _negated(self.tokens, i)
+        if "DYING" in t:
+            after = self.tokens[i + 1 : i + 3]
+            joking = bool(after) and after[0] in _DYING_NOT_NOW or bool(set(self.tokens) & _JOKING)
+            return not joking and not _negated(self.tokens, i) and (self.person or self.drugs or i <= 2)
         if "SEIZURE" in t:
             return (self.person or self.drugs) and not _negated(self.tokens, i)
         if tok == "odd" and i:

@@ -36,6 +36,12 @@ _DISTRESS = PhraseIndex(
         ("acabar con mi vida", "es"),
         ("acabar con todo", "es"), ("ya no puedo mas", "es"), ("no vale la pena vivir", "es"),
         ("mejor muerto", "es"), ("mejor muerta", "es"),
+        ("ending things", "en"), ("end things", "en"), ("end everything", "en"),
+        ("if i was gone", "en"), ("if i were gone", "en"), ("better off without me", "en"),
+        ("no point in living", "en"), ("no point living", "en"), ("want to disappear", "en"),
+        ("wanna disappear", "en"), ("give up on life", "en"), ("giving up on life", "en"),
+        ("ya no aguanto", "es"), ("no aguanto mas", "es"), ("desaparecer para siempre", "es"),
+        ("mejor sin mi", "es"), ("no quiero estar aqui", "es"), ("no quiero despertar", "es"),
     ]
 )  # fmt: skip
 # Self-injury: distress, unless the text asks how to look after the wound (then WOUNDS answers).

@@ -57,6 +57,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
         "gorgoteo gorgoteando ahogando ahoga espuma",
     ),
     "SNORE": ("snoring snore snores", "ronca roncando ronquidos"),
+    # someone dying right now ("help hes dying", "mi amigo se muere"); "dying to" / "dying lol" excluded
+    "DYING": ("dying", "muere muriendo muriendose"),
     "SEIZURE": ("seizure seizures seizing convulsing convulsions", "convulsion convulsiones convulsionando"),
     "PERSON": (
         "he she they him her them hes shes theyre friend friends homie bf gf boyfriend girlfriend husband "
