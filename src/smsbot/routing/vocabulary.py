@@ -106,7 +106,8 @@ VOCABULARY: list[tuple[str, Term]] = [
            "|no puedo parar"
            "|no puedo dejar|dejar el vicio|salir de las drogas|salir de esto|ayuda para dejar|adicción|adicto"
            "|adicta|desintoxicarme|rehabilitarme|recuperación|sobriedad|abstinencia|malilla|dejar la heroína"
-           "|dejar el fentanilo|dejar la coca|quiero parar|necesito parar|necesito dejar|no quiero seguir usando|no quiero seguir consumiendo|ya no quiero usar|ya no quiero consumir"),
+           "|dejar el fentanilo|dejar la coca|quiero parar|necesito parar|necesito dejar"
+           "|no quiero seguir usando|no quiero seguir consumiendo|ya no quiero usar|ya no quiero consumir"),
     *_terms(I.SITES, T,
         any="ssp",
         en="sites|site|services|syringes|syringe|needles|needle|exchange|syringe program|syringe services"
