@@ -20,7 +20,7 @@ from smsbot.outbound.pacing import NoPacing
 from smsbot.outbound.senders import TwilioSender
 from smsbot.worker.tick import TickReport, Worker
 from tests.conftest import ACCOUNT_SID, PUBLIC_URL, sign
-from tests.fake_twilio import FakeTwilio
+from tests.fake_twilio import FakeTwilio, Received
 
 PARTICIPANT = "+15555550123"
 PEER_PHONE = "+15555550177"
@@ -123,11 +123,11 @@ def rows(ctx: AppContext, model, *where) -> list:
 MODELS = {"alert": Alert, "checkin": Checkin, "enrollment": Enrollment, "outbox": OutboxMessage}
 
 
-def callback(client: TestClient, sid: str, status: str, **extra: str):
-    """A signed Twilio delivery status callback (ErrorCode=... in `extra`)."""
-    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, **extra}
+def callback(client: TestClient, message: Received, status: str, **extra: str):
+    """The signed delivery status callback Twilio would post for `message` (ErrorCode=... in `extra`),
+    to the StatusCallback URL the message was sent with."""
+    url = message.status_callback or PUBLIC_URL + "/twilio/status"
+    params = {"MessageSid": message.sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, **extra}
     return client.post(
-        "/twilio/status",
-        data=params,
-        headers={"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/status", params)},
+        url.removeprefix(PUBLIC_URL), data=params, headers={"X-Twilio-Signature": sign(url, params)}
     )

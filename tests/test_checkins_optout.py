@@ -50,8 +50,8 @@ def test_21610_in_a_status_callback_is_an_opt_out_not_could_not_reach(
     ctx, client, sms, fake, worker, clock, peer
 ):
     jamie, created = _active(ctx, sms, fake, worker, clock, peer)
-    prompt_sid = fake.messages[-1].sid
-    assert callback(client, prompt_sid, "undelivered", ErrorCode="21610").status_code == 204
+    prompt = fake.messages[-1]
+    assert callback(client, prompt, "undelivered", ErrorCode="21610").status_code == 204
     run_tick(worker, clock, "2026-03-04T23:05:00Z")
     _assert_opted_out_for_good(ctx, jamie, created, fake, "carrier_21610")
     assert rows(ctx, Checkin)[0].status == "closed"
@@ -105,9 +105,9 @@ def test_staff_opt_out_while_a_check_in_waits_stops_the_ladder(ctx, client, sms,
 
 def test_a_second_source_after_stop_tells_nobody_twice(ctx, client, sms, fake, worker, clock, peer):
     jamie, created = _active(ctx, sms, fake, worker, clock, peer)
-    prompt_sid = fake.messages[-1].sid
+    prompt = fake.messages[-1]
     assert jamie.post(f"/api/enrollments/{created['id']}/opt-out").status_code == 200
-    assert callback(client, prompt_sid, "undelivered", ErrorCode="21610").status_code == 204
+    assert callback(client, prompt, "undelivered", ErrorCode="21610").status_code == 204
     _after_the_week(worker, clock)
     assert len(fake.to(PEER_PHONE)) == 1 and len(jamie.get("/api/alerts").json()) == 1
     assert len(rows(ctx, Suppression)) == 1
