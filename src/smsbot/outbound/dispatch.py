@@ -3,9 +3,9 @@ mark `attempting` (only while this worker's claim token is still on the row), se
 The check and the mark share one transaction right before the HTTP call, after the pacing wait.
 """
 # Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once
-# by the thread; SIDs by the main thread: after every send when paced (a crash then leaves at most
-# the one text in flight `unknown`), in batches within 0.1 s when unpaced (throughput). A send that
-# raises records its own outcome; the SIDs gathered are always written (`finally`).
+# by the thread. SIDs: when paced, by the thread right after its send (a crash then leaves only the
+# texts in flight `unknown`); unpaced, by the main thread in batches within 0.1 s (throughput). A
+# send that raises records its own outcome; the SIDs gathered are always written (`finally`).
 
 from __future__ import annotations
 
@@ -246,6 +246,14 @@ class Dispatcher:
             log.error("outbox %d: unexpected send error %s", row.id, type(exc).__name__)
             return self._failed_safely(row, SendError("unknown", type(exc).__name__[:16])), None
         OUTBOUND_MESSAGES.labels(row.purpose, "sent").inc()
+        if self.paced:
+            # At a paced rate one small transaction per send costs nothing, and it narrows the
+            # window in which a crash leaves a text that did go out `unknown` to this write alone.
+            try:
+                self._record_sent([(row.id, row.token, sid)])
+                return "sent", None
+            except Exception as exc:  # the caller's flush tries again
+                log.error("outbox %d: SID not recorded yet (%s)", row.id, type(exc).__name__)
         return "sent", sid
 
     def _failed_safely(self, row: Claimed, error: SendError) -> str:
