@@ -124,3 +124,61 @@ def test_the_participant_page_moves_an_enrollment_to_a_new_phone(ctx, client, st
     with ctx.db.transaction() as conn:
         keys = conn.execute(select(OB.c.idempotency_key).where(OB.c.purpose == "invitation")).scalars().all()
     assert len(keys) == 2  # the first invitation, then one to the new number
+
+
+def test_the_upgrade_ends_live_enrollments_that_old_races_doubled(ctx):
+    """Data written before the unique index may hold a contact's second live enrollment: 0006 keeps
+    the newest, ends the others and closes their waiting check-ins, so the index can be built."""
+    from alembic import command
+
+    from smsbot import migrate
+    from smsbot.models import Contact
+
+    def to(revision: str, step=command.upgrade) -> None:
+        config = migrate.alembic_config(ctx.db.url)
+        with ctx.db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    to("0005_outbox_fencing", command.downgrade)
+    try:
+        now, contact, enrollment = ctx.clock.now(), Contact.__table__, Enrollment.__table__
+        plan = {
+            "nickname": "J",
+            "phone_last4": "0123",
+            "local_time": "18:00",
+            "days": "mon",
+            "timezone": "UTC",
+        }
+        with ctx.db.engine.begin() as conn:
+            contact_id = conn.execute(
+                contact.insert()
+                .values(phone_index="i" * 64, created_at=now, last_seen_at=now)
+                .returning(contact.c.id)
+            ).scalar_one()
+            ids = [
+                conn.execute(
+                    enrollment.insert()
+                    .values(
+                        contact_id=contact_id,
+                        status=status,
+                        source="staff",
+                        created_at=now,
+                        reply_window_minutes=60,
+                        **plan,
+                    )  # fmt: skip
+                    .returning(enrollment.c.id)
+                ).scalar_one()
+                for status in ("active", "invited", "stopped", "active")
+            ]
+            waiting = conn.execute(
+                Checkin.__table__.insert()
+                .values(enrollment_id=ids[0], scheduled_for=now, created_at=now, status="waiting")
+                .returning(Checkin.__table__.c.id)
+            ).scalar_one()
+            conn.execute(contact.update().values(open_checkin_id=waiting))
+    finally:
+        to("head")
+    assert [r.status for r in rows(ctx, Enrollment)] == ["ended", "ended", "stopped", "active"]
+    assert [c.status for c in rows(ctx, Checkin)] == ["closed"]
+    assert rows(ctx, Contact)[0].open_checkin_id is None

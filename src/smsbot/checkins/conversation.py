@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from smsbot.checkins import alerts, answers, enrollments, texts
+from smsbot.checkins.states import EnrollmentStatus
 from smsbot.routing.intents import Intent
 from smsbot.turn import Turn
 
@@ -70,7 +71,7 @@ def join(turn: Turn) -> None:
     if row is None:
         turn.say("checkin_not_enrolled")
         return
-    if row.status == "invited":
+    if row.status == EnrollmentStatus.INVITED:
         enrollments.activate(turn.conn, row, turn.now)
         _evidence(turn, "checkins_join", row.staff_id)
         turn.say("checkin_joined", **_schedule_values(turn, row))
@@ -81,7 +82,7 @@ def join(turn: Turn) -> None:
 def checkin_keyword(turn: Turn) -> None:
     """CHECKIN: an invited texter joins; an enrolled one hears their schedule; anyone else is asked a time."""
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
-    if row is not None and row.status == "invited":
+    if row is not None and row.status == EnrollmentStatus.INVITED:
         join(turn)
     elif row is not None:
         turn.say("checkin_already_active", **_schedule_values(turn, row))
@@ -133,7 +134,7 @@ def call(turn: Turn) -> None:
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
     checkin_id = turn.texter.open_checkin_id
     enrollment_id = _answer(turn, "call")
-    if enrollment_id is None and (row is None or row.status == "invited"):
+    if enrollment_id is None and (row is None or row.status == EnrollmentStatus.INVITED):
         turn.say("checkin_not_enrolled")
         return
     _raise(turn, "call", enrollment_id or row.id, checkin_id)
@@ -142,10 +143,10 @@ def call(turn: Turn) -> None:
 
 def pause(turn: Turn) -> None:
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
-    if row is None or row.status == "invited":
+    if row is None or row.status == EnrollmentStatus.INVITED:
         turn.say("checkin_not_enrolled")
         return
-    if row.status == "active":
+    if row.status == EnrollmentStatus.ACTIVE:
         enrollments.pause(turn.conn, row, turn.now)
         turn.texter.open_checkin_id = None
     turn.say("checkin_paused")
@@ -153,7 +154,7 @@ def pause(turn: Turn) -> None:
 
 def resume(turn: Turn) -> None:
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
-    if row is None or row.status == "invited":
+    if row is None or row.status == EnrollmentStatus.INVITED:
         turn.say("checkin_not_enrolled")
         return
     if row.status == "paused":
@@ -207,7 +208,7 @@ def on_urgent(turn: Turn, reason: str) -> None:
     enrollment_id = _answer(turn, reason if reason in URGENT_REASONS else "help")
     if enrollment_id is None:
         row = enrollments.live_enrollment(turn.conn, turn.texter.id)
-        if row is None or row.status == "invited":
+        if row is None or row.status == EnrollmentStatus.INVITED:
             return
         enrollment_id = row.id
     _raise(turn, reason if reason in URGENT_REASONS else "help", enrollment_id, checkin_id)

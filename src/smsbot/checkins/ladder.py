@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smsbot.checkins import alerts, enrollments, texts
 from smsbot.checkins.schedule import next_checkin_at, parse_days, parse_local_time, zone
+from smsbot.checkins.states import CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.outbound import outbox
@@ -33,6 +34,7 @@ contact, staff = Contact.__table__, Staff.__table__
 LATE_CUTOFF = timedelta(hours=3)
 MAX_MISSED_RECORDED = 62  # per enrollment per pass: a worker down for two months records two months
 BATCH = 500
+MISSED = CheckinStatus.MISSED_BY_SYSTEM.value
 
 _DUE = (
     select(
@@ -52,7 +54,9 @@ _DUE = (
             staff, staff.c.id == enrollment.c.staff_id
         )
     )
-    .where(enrollment.c.next_checkin_at <= bindparam("now"), enrollment.c.status == "active")
+    .where(
+        enrollment.c.next_checkin_at <= bindparam("now"), enrollment.c.status == EnrollmentStatus.ACTIVE.value
+    )
     .order_by(enrollment.c.next_checkin_at, enrollment.c.id)
     .limit(bindparam("limit"))
 )
@@ -121,8 +125,7 @@ def _schedule_batch(
             continue
         missed, send_at, next_at = _occurrences(row, now)
         missed_rows += [
-            {"enrollment_id": row.id, "scheduled_for": t, "created_at": now, "status": "missed_by_system"}
-            for t in missed
+            {"enrollment_id": row.id, "scheduled_for": t, "created_at": now, "status": MISSED} for t in missed
         ]
         if send_at is not None:
             prompt_rows.append(
@@ -130,7 +133,7 @@ def _schedule_batch(
                     "enrollment_id": row.id,
                     "scheduled_for": send_at,
                     "created_at": now,
-                    "status": "waiting",
+                    "status": CheckinStatus.WAITING.value,
                     "next_action_at": now + timedelta(minutes=row.reply_window_minutes),
                 }
             )
@@ -163,7 +166,7 @@ def _schedule_batch(
         conn.execute(_OPEN_CHECKIN, opened)
     if advances:
         conn.execute(_ADVANCE_ENROLLMENT, advances)
-    enrollments.end(conn, stopped, "stopped", now)
+    enrollments.end(conn, stopped, EnrollmentStatus.STOPPED.value, now)
     report.prompts += len(prompt_rows)
     report.missed_by_system += len(missed_rows)
     report.stopped += len(stopped)
@@ -235,12 +238,18 @@ def advance_checkins(ctx: AppContext, wording: Wording, batch: int = BATCH) -> L
 def _advance_one(
     conn: Connection, ctx: AppContext, wording: Wording, row, now: datetime, report: LadderReport
 ) -> None:
-    if row.enrollment_status != "active" or row.contact_id is None or row.opted_out_at is not None:
+    if (
+        row.enrollment_status != EnrollmentStatus.ACTIVE
+        or row.contact_id is None
+        or row.opted_out_at is not None
+    ):
         conn.execute(
-            update(checkin).where(checkin.c.id == row.id).values(status="closed", next_action_at=None)
+            update(checkin)
+            .where(checkin.c.id == row.id)
+            .values(status=CheckinStatus.CLOSED.value, next_action_at=None)
         )
         report.closed += 1
-    elif row.status == "waiting":
+    elif row.status == CheckinStatus.WAITING:
         outbox.enqueue(
             conn,
             key=f"checkin:{row.id}:reminder",
@@ -254,7 +263,7 @@ def _advance_one(
             update(checkin)
             .where(checkin.c.id == row.id)
             .values(
-                status="reminded",
+                status=CheckinStatus.REMINDED.value,
                 reminded_at=now,
                 next_action_at=now + timedelta(minutes=row.reply_window_minutes),
             )
@@ -262,7 +271,9 @@ def _advance_one(
         report.reminders += 1
     else:  # reminded, and the second window is over
         conn.execute(
-            update(checkin).where(checkin.c.id == row.id).values(status="no_reply", next_action_at=None)
+            update(checkin)
+            .where(checkin.c.id == row.id)
+            .values(status=CheckinStatus.NO_REPLY.value, next_action_at=None)
         )
         # A prompt never confirmed to have gone out (its attempt's outcome unknown, no callback
         # since) is not "no answer": the peer hears what is known. (The reminder did go: a second,
@@ -285,7 +296,7 @@ def expire_invitations(conn: Connection, now: datetime) -> int:
     """Invitations nobody JOINed within 7 days expire (and nothing is ever sent for them)."""
     result = conn.execute(
         update(enrollment)
-        .where(enrollment.c.invite_expires_at <= now, enrollment.c.status == "invited")
-        .values(status="expired", invite_expires_at=None, ended_at=now)
+        .where(enrollment.c.invite_expires_at <= now, enrollment.c.status == EnrollmentStatus.INVITED.value)
+        .values(status=EnrollmentStatus.EXPIRED.value, invite_expires_at=None, ended_at=now)
     )
     return result.rowcount
