@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,6 +23,15 @@ from tests.checkins_fixtures import PEER_PHONE, rows, run_tick, twilio_settings
 from tests.test_outbox_support import FaultySender, T, join_all, phones, prompts_to, status_callback
 
 OB = OutboxMessage.__table__
+
+
+def _eventually(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _prompt_row(ctx, number_index: int):
@@ -48,6 +58,9 @@ def test_a_stalled_worker_and_a_second_worker_never_double_a_participant_text(
     thread = threading.Thread(target=lambda: reports.append(stalled.run()))
     thread.start()
     assert fake.hanging.wait(30), "worker A should be inside its first send"
+    if stalls_on == "participant check-in":
+        # What A sent before it stalled is written within a moment (B only comes after a lease).
+        assert _eventually(lambda: rows(ctx, OutboxMessage, OB.c.purpose == "alert")[0].status == "sent")
 
     # Worker B comes along after A's lease ran out.
     later = dataclasses.replace(ctx, clock=FrozenClock(parse_iso(T) + timedelta(minutes=10)))

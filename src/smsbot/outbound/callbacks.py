@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.models import OutboxMessage, OutboxPendingStatus
@@ -112,13 +112,21 @@ def apply_pending(
     """Apply kept reports for SIDs that just landed (or rows that just became `unknown`), in the
     order they arrived; each applied report is deleted."""
     if sids:
-        where = pending.c.sid.in_(sids)
+        kept = conn.execute(_KEPT_FOR_SIDS, {"sids": sids}).all()
     elif outbox_ids:
-        where = pending.c.outbox_id.in_(outbox_ids)
+        kept = conn.execute(_KEPT_FOR_ROWS, {"ids": outbox_ids}).all()
     else:
         return []
-    kept = conn.execute(select(pending).where(where).order_by(pending.c.id)).all()
-    return _apply_kept(conn, kept, now)
+    return _apply_kept(conn, kept, now) if kept else []
+
+
+# Built once: every SID write looks here (almost always finding nothing).
+_KEPT_FOR_SIDS = (
+    select(pending).where(pending.c.sid.in_(bindparam("sids", expanding=True))).order_by(pending.c.id)
+)
+_KEPT_FOR_ROWS = (
+    select(pending).where(pending.c.outbox_id.in_(bindparam("ids", expanding=True))).order_by(pending.c.id)
+)
 
 
 def sweep_pending(conn: Connection, now: datetime) -> list[StatusChange]:

@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -149,9 +149,9 @@ class Dispatcher:
                 if not pending:
                     break
                 row, future = pending.popleft()
-                if sent and not future.done():
-                    # About to wait (a slow or stalled send): write what is known first, so a stall
-                    # never holds other rows' SIDs until a lease expires and makes them `unknown`.
+                if sent and not future.done() and not wait([future], timeout=FLUSH_SECONDS).done:
+                    # A slow or stalled send: write what is known first, so a stall never holds
+                    # other rows' SIDs until a lease expires and makes them `unknown`.
                     self._record_sent(sent)
                     sent, flushed = [], time.monotonic()
                 self._collect(report, row, future, sent)

@@ -13,9 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, literal_column, null, or_, select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.db import Prepared
 from smsbot.models import OutboxMessage
 from smsbot.outbound.callbacks import StatusChange, apply_pending, apply_status, sweep_pending
 from smsbot.outbound.states import FINAL, NOT_CONFIRMED, PARTICIPANT_PURPOSES, UNDELIVERED
@@ -163,21 +164,33 @@ def _fenced(row: Claimed, status: S):
     return and_(outbox.c.id == row.id, outbox.c.status == status, outbox.c.claim_token == row.token)
 
 
-def mark_attempting(conn: Connection, row: Claimed, now: datetime, lease: timedelta) -> bool:
-    """Right before the HTTP call; False when this worker no longer holds the row (do not send)."""
-    found = conn.execute(
+# Compiled once and run on the driver (db.Prepared): this runs for every text, and SQLAlchemy's
+# per-statement machinery costs more than SQLite takes to do the work. Every value is a parameter.
+_MARK_ATTEMPTING = Prepared(
+    lambda _: (
         update(outbox)
-        .where(_fenced(row, S.CLAIMED))
+        .where(
+            outbox.c.id == bindparam("b_id"),
+            outbox.c.status == bindparam("b_claimed"),
+            outbox.c.claim_token == bindparam("b_token"),
+        )
         .values(
-            status=S.ATTEMPTING,
-            attempts=outbox.c.attempts + 1,
-            next_attempt_at=None,
-            lease_until=now + lease,
-            status_at=now,
+            status=bindparam("b_attempting"),
+            attempts=outbox.c.attempts + literal_column("1"),
+            next_attempt_at=null(),
+            lease_until=bindparam("b_until"),
+            status_at=bindparam("b_now"),
         )
         .returning(outbox.c.id)
-    ).first()
-    return found is not None
+    )
+)
+
+
+def mark_attempting(conn: Connection, row: Claimed, now: datetime, lease: timedelta) -> bool:
+    """Right before the HTTP call; False when this worker no longer holds the row (do not send)."""
+    params = {"b_id": row.id, "b_token": row.token, "b_until": now + lease, "b_now": now}
+    params |= {"b_claimed": S.CLAIMED.value, "b_attempting": S.ATTEMPTING.value}
+    return _MARK_ATTEMPTING.run(conn, params).fetchone() is not None
 
 
 def settle_unsendable(conn: Connection, row: Claimed, status: str, now: datetime) -> bool:
