@@ -20,6 +20,7 @@ from smsbot.outbound.senders import SendError, TwilioSender
 from smsbot.worker.tick import Worker
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import PEER_PHONE, rows, run_tick, twilio_settings
+from tests.conftest import sign
 from tests.test_outbox_support import FaultySender, T, join_all, phones, prompts_to, status_callback
 
 OB = OutboxMessage.__table__
@@ -227,3 +228,19 @@ def test_21610_in_a_status_callback_ends_the_enrollment(ctx, client, sms, fake, 
         run_tick(worker, clock, f"2026-03-0{day}T23:00:00Z")
     assert len(fake.to(numbers[0])) == 2  # the invitation and that one check-in: nothing more
     assert len(rows(ctx, Alert)) == 1
+
+
+def test_kept_callbacks_are_signed_with_their_row_and_cleaned_up(ctx, client, clock, worker):
+    """A report for a SID nobody recorded is kept (not dropped), but not forever; the row it names
+    is part of what Twilio signed, so it cannot be pointed at another row."""
+    url = "https://smsbot.test/twilio/status?o=1"
+    assert status_callback(client, url, "SM" + "0" * 32, "delivered").status_code == 204
+    (kept,) = rows(ctx, OutboxPendingStatus)
+    assert kept.outbox_id == 1 and kept.status == "delivered"
+    params = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "failed", "AccountSid": "AC" + "0" * 32}
+    forged = client.post("/twilio/status?o=2", data=params, headers={"X-Twilio-Signature": sign(url, params)})
+    assert forged.status_code == 403 and len(rows(ctx, OutboxPendingStatus)) == 1
+    run_tick(worker, clock, clock.now() + timedelta(days=1))
+    assert len(rows(ctx, OutboxPendingStatus)) == 1  # Twilio may still be catching up
+    run_tick(worker, clock, clock.now() + timedelta(days=2))
+    assert rows(ctx, OutboxPendingStatus) == []
