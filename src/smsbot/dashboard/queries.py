@@ -17,9 +17,8 @@ from sqlalchemy.engine import Connection
 from smsbot.checkins import alerts as alert_rules
 from smsbot.checkins import enrollments
 from smsbot.dashboard.sessions import Viewer
-from smsbot.models import Alert, Checkin, Contact, Enrollment, Staff, Suppression
+from smsbot.models import Alert, Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import PhoneVault
-from smsbot.upsert import insert_ignore
 
 alert, enrollment, checkin = Alert.__table__, Enrollment.__table__, Checkin.__table__
 contact, staff = Contact.__table__, Staff.__table__
@@ -171,17 +170,3 @@ def reveal_phone(conn: Connection, vault: PhoneVault, contact_id: int | None) ->
     if row is None or row.phone_ciphertext is None:
         return None
     return vault.decrypt(row.phone_ciphertext, row.phone_index)
-
-
-def staff_opt_out(conn: Connection, contact_id: int, staff_id: int, now: datetime) -> None:
-    """The participant told staff to stop all texts: the same effect as texting STOP, with the
-    staff member recorded as the source (suppression, consent evidence, enrollments stopped)."""
-    phone_index = conn.execute(select(contact.c.phone_index).where(contact.c.id == contact_id)).scalar_one()
-    conn.execute(
-        insert_ignore(conn, Suppression.__table__, ["phone_index"]).values(
-            phone_index=phone_index, opted_out_at=now, source="staff"
-        )
-    )
-    conn.execute(contact.update().where(contact.c.id == contact_id).values(opted_out_at=now))
-    enrollments.record_consent(conn, phone_index, "opt_out", now, wording_version=None, staff_id=staff_id)
-    enrollments.stop_contact(conn, contact_id, now)
