@@ -155,6 +155,18 @@ class Service(SQLModel, table=True):
     # Shown to texters as "checked Mar 2026".
     last_verified: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     is_demo: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # Issue 10 (migration 0008): how to reach it and where it is.
+    phone_extension: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    # place | zip_centre | virtual | area: only a `place` is ever given with a distance to walk.
+    location_kind: str = Field(
+        default="place", sa_column=Column(String(16), nullable=False, server_default="place")
+    )
+    service_area: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    area_zips: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # "33136 33137"
+    languages: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))  # "en es"
+    category_reasons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # JSON list of fields an admin edited by hand: a re-import keeps them.
+    edited_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_when())
     updated_at: datetime = Field(sa_column=_when())
 
