@@ -1,18 +1,11 @@
-"""The directory's categories, the names importers accept for them, and the HSDS keyword mapping.
+"""The directory's categories, the names importers accept for them, and how an imported service is
+classified: taxonomy codes, then term names, then (only as a fallback) words; see taxonomy.toml.
 
-HSDS has no fixed category list, so an HSDS service gets its categories from words, in this order:
-  1. the taxonomy terms linked to it through `attributes` (HSDS 3.0; `service_attributes` /
-     `services_taxonomy` in 2.0 / 1.x): each term's `name` and `code` are matched;
-  2. only when no term matched, the service's own `name` and `description`.
-A text matches a category when it contains one of that category's phrases as whole words
-(case-insensitive; `-`, `_` and `/` count as spaces). `HSDS_KEYWORDS` below is the default table.
-To change it, write a TOML file whose keys are categories and whose values are phrase lists, e.g.
-
-    naloxone = ["naloxone", "narcan", "overdose kit"]
-    test_strips = ["fentanyl test strip", "drug checking"]
-
-and pass it as `smsbot directory import PATH --mapping FILE.toml`: each category listed replaces
-that category's phrases; categories left out keep the defaults.
+`Classifier.load(path)` reads the shipped taxonomy.toml, with an admin's `--mapping FILE.toml` laid
+over it; `classify(codes, name, description)` gives {category: reason}, the reason saying what
+matched ("AIRS RX-8450.8000", "term: Needle Exchange", "words: syringe + drugs in description").
+A mapping file written for the old format (category = [phrases]) still works: its phrases are
+matched in term names and, on their own, in names and descriptions.
 """
 
 from __future__ import annotations
@@ -20,7 +13,10 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 CATEGORIES = (
     "naloxone",
@@ -31,6 +27,7 @@ CATEGORIES = (
     "treatment",
     "health_clinic",
 )
+DEFAULT_MAPPING = Path(__file__).with_name("taxonomy.toml")
 
 # Other spellings a flat CSV or the API may use for a category (after lower-casing, spaces → _).
 ALIASES = {
@@ -53,41 +50,11 @@ ALIASES = {
     "detox": "treatment",
     "moud": "treatment",
 }
-
-HSDS_KEYWORDS: dict[str, list[str]] = {
-    "naloxone": ["naloxone", "narcan", "overdose reversal", "overdose kit"],
-    "test_strips": ["fentanyl test strip", "fentanyl test strips", "test strips", "drug checking"],
-    "syringe_services": [
-        "syringe",
-        "syringes",
-        "syringe services",
-        "needle exchange",
-        "syringe exchange",
-        "harm reduction supplies",
-    ],
-    "overdose_prevention": [
-        "overdose prevention center",
-        "overdose prevention centre",
-        "supervised consumption",
-        "safe consumption",
-        "supervised injection",
-    ],
-    "drop_in": ["drop in", "drop in center", "day center", "respite"],
-    "treatment": [
-        "substance use treatment",
-        "addiction treatment",
-        "detox",
-        "detoxification",
-        "methadone",
-        "buprenorphine",
-        "suboxone",
-        "opioid treatment",
-        "medication assisted treatment",
-        "recovery services",
-        "rehab",
-    ],
-    "health_clinic": ["health clinic", "community health center", "primary care", "medical clinic", "clinic"],
-}
+# An AIRS/211 LA code, optionally followed by its term name: "RX-8450.8000-180 Drug Abuse Counseling".
+_AIRS = re.compile(
+    r"^([A-Z]{1,2}-\d{4}(?:\.\d{4})?(?:-\d{3})?(?:\.\d{2,3})?)(?![\w.-])\s*[-:]?\s*(.*)$", re.IGNORECASE
+)
+_SECTIONS = ("codes", "terms", "words", "words_alone", "context", "false_friends")
 
 
 def normalize_category(value: str) -> str | None:
@@ -113,31 +80,177 @@ def parse_categories(text: str) -> tuple[list[str], list[str]]:
     return known, unknown
 
 
+@lru_cache(maxsize=65536)
 def _words(text: str) -> str:
+    """Lower case, anything but letters and digits a space, padded: phrases match whole words."""
     return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()).strip() + " "
 
 
-class KeywordMapping:
-    """Matches free text (taxonomy terms, names, descriptions) to categories by whole-word phrases."""
+def _phrases(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(p for p in (_words(v) for v in values) if p.strip())
 
-    def __init__(self, table: Mapping[str, Iterable[str]] | None = None) -> None:
-        table = table or HSDS_KEYWORDS
-        self.phrases = {category: [_words(p) for p in phrases] for category, phrases in table.items()}
+
+def _first(haystack: str, phrases: Iterable[str]) -> str | None:
+    return next((p for p in phrases if p in haystack), None)
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """The mapping of taxonomy.toml, compiled: codes by prefix, phrases padded for whole-word search."""
+
+    codes: Mapping[str, tuple[str, ...]]
+    terms: Mapping[str, tuple[str, ...]]
+    words: Mapping[str, tuple[str, ...]]
+    words_alone: Mapping[str, tuple[str, ...]]
+    context: tuple[str, ...]
+    false_friends: tuple[str, ...]
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, mapping_path: str | Path | None = None) -> Classifier:
+        """The shipped mapping, with the tables of `mapping_path` (if any) laid over it."""
+        table = _read(DEFAULT_MAPPING)
+        if mapping_path:
+            _merge(table, _read(Path(mapping_path)), Path(mapping_path).name)
+        return cls.from_table(table)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> Classifier:
+        per_category = {
+            section: {c: _phrases(table.get(section, {}).get(c, [])) for c in CATEGORIES}
+            for section in ("terms", "words", "words_alone")
+        }
+        return cls(
+            codes={k.strip().upper(): tuple(v) for k, v in table.get("codes", {}).items()},
+            terms=per_category["terms"],
+            words=per_category["words"],
+            words_alone=per_category["words_alone"],
+            context=_phrases(table.get("context", {}).get("phrases", [])),
+            false_friends=_phrases(table.get("false_friends", {}).get("phrases", [])),
+        )
+
+    def classify(self, codes: Iterable[str], name: str | None, description: str | None) -> dict[str, str]:
+        """{category: reason}: codes first, then term names, then words (empty: none fits)."""
+        found: dict[str, str] = {}
+        name_text = _words(name or "")
+        name_vetoed = _first(name_text, self.false_friends) is not None
+        for raw in codes:
+            for category, reason in self._from_code(str(raw or "").strip(), name_vetoed):
+                found.setdefault(category, reason)
+        if found:
+            return {c: found[c] for c in CATEGORIES if c in found}
+        return self._from_words(name_text, _words(description or ""))
+
+    def _from_code(self, raw: str, name_vetoed: bool) -> list[tuple[str, str]]:
+        if not raw:
+            return []
+        term, key = raw, None
+        match = _AIRS.match(raw)
+        if match:
+            key, term = match.group(1).upper(), match.group(2)
+        elif raw.upper().startswith("SAMHSA:"):
+            key, term = raw.upper().replace(" ", ""), ""
+        if key is not None:
+            categories = self._code_categories(key)
+            if categories is not None:
+                label = f"AIRS {key}" if match else f"SAMHSA {key.split(':', 1)[1]}"
+                return [(c, label) for c in categories if c in CATEGORIES]
+        if not term or name_vetoed:
+            return []
+        text = _words(term)
+        if _first(text, self.false_friends):
+            return []
+        shown = term.strip()
+        return [(c, f"term: {shown}") for c in CATEGORIES if _first(text, self.terms[c])]
+
+    def _code_categories(self, code: str) -> tuple[str, ...] | None:
+        """The longest mapped prefix of `code` (a code covers its children), or None if none is mapped."""
+        if code in self._cache:
+            return self._cache[code]
+        result = None
+        candidate = code
+        while candidate:
+            if candidate in self.codes:
+                result = self.codes[candidate]
+                break
+            cut = max(candidate.rfind("."), candidate.rfind("-"))
+            if cut <= 2:  # never shorten "RX-8450" to "RX"
+                break
+            candidate = candidate[:cut]
+        self._cache[code] = result
+        return result
+
+    def _from_words(self, name: str, description: str) -> dict[str, str]:
+        both = name + description
+        if _first(both, self.false_friends):
+            return {}
+        found: dict[str, str] = {}
+        for category in CATEGORIES:
+            alone = _first(both, self.words_alone[category])
+            if alone:
+                found[category] = f"words: {alone.strip()} in {'name' if alone in name else 'description'}"
+                continue
+            word = _first(both, self.words[category])
+            if not word:
+                continue
+            context = next((c for c in self.context if c in both and c not in word and word not in c), None)
+            if context:
+                where = "name" if word in name and context in name else "description"
+                found[category] = f"words: {word.strip()} + {context.strip()} in {where}"
+        return found
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path.name}: cannot read the mapping ({exc})") from None
+    return data
+
+
+def _merge(table: dict[str, Any], override: Mapping[str, Any], name: str) -> None:
+    """Lay an admin's mapping over the default one (see taxonomy.toml for what replaces what)."""
+    for key, value in override.items():
+        if key in CATEGORIES:  # the old format: category = [phrases]
+            phrases = _check_list(value, name, key)
+            table.setdefault("terms", {})[key] = phrases
+            table.setdefault("words_alone", {})[key] = phrases
+            table.setdefault("words", {})[key] = []
+        elif key == "codes" and isinstance(value, dict):
+            for code, categories in value.items():
+                categories = [categories] if isinstance(categories, str) else categories
+                for category in _check_list(categories, name, code):
+                    if category not in CATEGORIES:
+                        raise ValueError(f"{name}: {category!r} is not a category ({', '.join(CATEGORIES)})")
+                table.setdefault("codes", {})[code] = categories
+        elif key in ("terms", "words", "words_alone") and isinstance(value, dict):
+            for category, phrases in value.items():
+                if category not in CATEGORIES:
+                    raise ValueError(f"{name}: {category!r} is not a category ({', '.join(CATEGORIES)})")
+                table.setdefault(key, {})[category] = _check_list(phrases, name, category)
+        elif key in ("context", "false_friends") and isinstance(value, dict):
+            table[key] = {"phrases": _check_list(value.get("phrases", []), name, key)}
+        else:
+            raise ValueError(
+                f"{name}: {key!r} is not a category or one of {', '.join(_SECTIONS)} (see taxonomy.toml)"
+            )
+
+
+def _check_list(value: Any, name: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ValueError(f"{name}: {key!r} must be a list of phrases")
+    return value
+
+
+class KeywordMapping:
+    """The old interface (phrases → categories), kept while importers move to `Classifier`."""
+
+    def __init__(self, classifier: Classifier | None = None) -> None:
+        self.classifier = classifier or Classifier.load()
 
     @classmethod
     def from_toml(cls, path: Path | None) -> KeywordMapping:
-        """The default table, with the categories a TOML file lists replaced by its phrases."""
-        table = dict(HSDS_KEYWORDS)
-        if path is not None:
-            overrides = tomllib.loads(path.read_text(encoding="utf-8"))
-            for category, phrases in overrides.items():
-                if category not in CATEGORIES:
-                    raise ValueError(f"{path.name}: {category!r} is not a category ({', '.join(CATEGORIES)})")
-                if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-                    raise ValueError(f"{path.name}: {category!r} must be a list of phrases")
-                table[category] = phrases
-        return cls(table)
+        return cls(Classifier.load(path))
 
     def match(self, *texts: str) -> list[str]:
-        haystack = " ".join(_words(t) for t in texts if t)
-        return [c for c, phrases in self.phrases.items() if any(p in haystack for p in phrases)]
+        return list(self.classifier.classify(list(texts), "", ""))
