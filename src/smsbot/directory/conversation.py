@@ -67,7 +67,10 @@ def directory_answer(
     point = zip_point(zip5)
     if point is None:
         return Answer(wording.render("zip_unknown", language), awaiting_zip=True)
-    ranked = rank(conn, point.latitude, point.longitude, categories, now, radius_miles)
+    # The ZIP also finds services that serve its area; a Spanish texter gets Spanish first among equals.
+    ranked = rank(
+        conn, point.latitude, point.longitude, categories, now, radius_miles, zip_code=zip5, language=language
+    )
     if not ranked:
         return Answer(wording.render("directory_none", language, miles=f"{radius_miles:g}"))
     page = places_by_id(conn, [r.id for r in ranked[:PAGE_SIZE]], point.latitude, point.longitude, now)

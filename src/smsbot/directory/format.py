@@ -1,6 +1,10 @@
 """The texter's list: up to 3 places (name, address, phone, distance, today's hours, when checked)
 within the list's segment budget (3), then "Reply MORE for more". All words come from the packs.
 
+Only a `place` gets an address and a distance. A service placed at its ZIP's centre reads "in
+33136"; one reached by phone or online reads "by phone/online"; one serving an area reads
+"serves your area, call ...". A Spanish-speaking texter sees "se habla español" where it is.
+
 When the full list is too long it is shortened step by step: drop the city, shorten long names
 and addresses, drop the "checked" date, then show fewer places (the rest wait for MORE).
 Service data is folded to GSM-7 (curly quotes, accents outside GSM-7) so a list stays in 153-
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from smsbot.directory.hours import MINUTES_PER_DAY
-from smsbot.directory.search import Place
+from smsbot.directory.search import AREA, PLACE, VIRTUAL, ZIP_CENTRE, Place
 from smsbot.replies.segments import non_gsm_characters, segment_info
 from smsbot.replies.wording import Wording
 
@@ -63,18 +67,40 @@ def clock(minutes: int, language: str) -> str:
     return f"{hour}{suffix}" if minute == 0 else f"{hour}:{minute:02d}{suffix}"
 
 
+def _times(intervals, language: str) -> str:
+    return ", ".join(f"{clock(s, language)}-{clock(e, language)}" for s, e in intervals)
+
+
 def hours_today(place: Place, wording: Wording, language: str) -> str | None:
-    """ "Open now, today 9am-5pm" / "Today 9am-5pm" / "Closed today" / "Open 24 hours"; None if unknown."""
+    """ "Open now, today 9am-5pm" / "Today 9am-5pm" / "Closed today" / "Open 24 hours" / "Every other
+    week: today 9am-5pm"; None when the hours are unknown (or the schedule has run out)."""
     if place.hours is None:
         return None
-    intervals = place.hours.intervals_on(place.local)
-    if intervals == [(0, MINUTES_PER_DAY)] or place.hours.always_open:
+    if place.hours.always_open:
         return wording.render("directory_open_24h", language)
-    if not intervals:
+    intervals = place.hours.intervals_on(place.local)
+    if intervals is None or not intervals:
+        maybe = place.hours.uncertain_on(place.local.date())
+        if maybe:  # every other week, and the package did not say which weeks
+            return wording.render("directory_other_weeks", language, hours=_times(maybe, language))
+        if intervals is None:
+            return None
         return wording.render("directory_closed_today", language)
-    text = ", ".join(f"{clock(s, language)}-{clock(e, language)}" for s, e in intervals)
+    if any(start <= 0 and end >= MINUTES_PER_DAY for start, end in intervals):
+        return wording.render("directory_open_24h", language)
     key = "directory_open_today" if place.open_now else "directory_today"
-    return wording.render(key, language, hours=text)
+    return wording.render(key, language, hours=_times(intervals, language))
+
+
+def phone_text(place: Place, wording: Wording, language: str) -> str | None:
+    """The voice number, with its extension when there is one ("434-555-0100 ext. 12")."""
+    if not place.phone:
+        return None
+    if place.phone_extension:
+        return wording.render(
+            "directory_phone_ext", language, phone=gsm_text(place.phone), ext=gsm_text(place.phone_extension)
+        )
+    return gsm_text(place.phone)
 
 
 def miles_text(miles: float) -> str:
@@ -98,14 +124,39 @@ _STYLES = (
 )
 
 
-def item(place: Place, number: int, wording: Wording, language: str, style: _Style = _STYLES[0]) -> str:
-    where = [_clip(gsm_text(place.name), style.name_limit)]
-    if place.address:
+def _where(place: Place, wording: Wording, language: str, style: _Style) -> list[str]:
+    """Name, then where to go: an address only for a place one can walk to."""
+    name = _clip(gsm_text(place.name), style.name_limit)
+    where = [name]
+    if place.location_kind == ZIP_CENTRE and place.zip:  # "Name in 33136": no street to walk to
+        where = [wording.render("directory_in_zip", language, place=name, zip=gsm_text(place.zip))]
+    elif place.location_kind not in (ZIP_CENTRE, VIRTUAL, AREA) and place.address:
         where.append(_clip(gsm_text(place.address), style.address_limit))
-    if style.city and place.city:
+    if style.city and place.city and place.location_kind in (PLACE, ZIP_CENTRE):
         where.append(gsm_text(place.city))
-    details = [gsm_text(place.phone)] if place.phone else []
-    details.append(wording.render("directory_miles", language, miles=miles_text(place.miles)))
+    return where
+
+
+def _reach(place: Place, wording: Wording, language: str) -> list[str]:
+    """How to reach it: phone and distance for a place; "serves your area, call ..."; "by phone/online"."""
+    phone = phone_text(place, wording, language)
+    if place.location_kind == AREA:
+        if phone:
+            return [wording.render("directory_area_call", language, phone=phone)]
+        return [wording.render("directory_area", language)]
+    details = [phone] if phone else []
+    if place.location_kind == VIRTUAL:
+        details.insert(0, wording.render("directory_by_phone", language))
+    elif place.location_kind != ZIP_CENTRE:
+        details.append(wording.render("directory_miles", language, miles=miles_text(place.miles)))
+    return details
+
+
+def item(place: Place, number: int, wording: Wording, language: str, style: _Style = _STYLES[0]) -> str:
+    where = _where(place, wording, language, style)
+    details = _reach(place, wording, language)
+    if language == "es" and place.speaks_spanish:
+        details.append(wording.render("directory_spanish", language))
     today = hours_today(place, wording, language)
     if today:
         details.append(today)

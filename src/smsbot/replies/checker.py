@@ -34,6 +34,9 @@ SAMPLE_VALUES = {
     "miles": "25",
     "hours": "9am-5pm",
     "month": "Mar 2026",
+    "phone": "(434) 555-0100",  # directory (issue 10): a voice number, its extension, a ZIP
+    "ext": "1234",
+    "zip": "33136",
     # check-ins (issue 4): a peer's first name, a schedule, a participant nickname, an alert reference
     "peer": "Christopher",
     "time": "12:30pm",
