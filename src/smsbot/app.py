@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 
 from smsbot.context import AppContext
+from smsbot.dashboard.bounds import bounded_numbers
 from smsbot.inbound.webhook import routes as inbound_routes
 from smsbot.observability import metrics_response
 
@@ -20,6 +21,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
         docs_url=None if production else "/docs",
         redoc_url=None,
         openapi_url=None if production else "/openapi.json",
+        dependencies=[Depends(bounded_numbers)],  # every route: ids past the integer range are 404
     )
     app.state.ctx = ctx
     for route in inbound_routes(ctx):
@@ -58,7 +60,8 @@ def _include_feature_routers(app: FastAPI) -> None:
     for router in api.routers():
         app.include_router(router)
 
-    from smsbot.dashboard import pages, policy
+    from smsbot.dashboard import bounds, pages, policy
 
     pages.install(app)  # the staff dashboard: pages, /static, HTML error pages
+    bounds.install(app)  # a number the database refuses is a 404/422, not a 500
     policy.deny_undeclared(app)  # last: a route that declares no access policy answers 403

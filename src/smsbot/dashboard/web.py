@@ -106,7 +106,7 @@ def safe_next(value: str | None) -> str:
     return "/"
 
 
-async def _page_error(request: Request, exc: Exception) -> Response:
+async def page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     if is_fetch(request):
         response: Response = PlainTextResponse(exc.message, exc.status_code, headers=exc.headers)
@@ -127,5 +127,5 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(PageError, page_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
