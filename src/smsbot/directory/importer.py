@@ -1,28 +1,44 @@
-"""`smsbot directory import PATH`: detect the format, read, check and upsert in batches, count.
+"""`smsbot directory import PATH`: detect the format, read, classify, check and upsert in batches.
 
-Formats: a folder with datapackage.json (or services.csv) → HSDS; a `.json` file → SAMHSA locator;
-a `.csv` file → the flat CSV (flat_csv.py documents its header). The whole import is one
-transaction: it lands completely or not at all. Bad rows are skipped with a warning naming their
-line and reason; the rest imports.
+Formats: a folder (or its `datapackage.json`) → HSDS tables (datapackage.py finds them); a `.json`
+file → SAMHSA locator rows or HSDS 3.0 JSON, told apart by their shape; a `.csv` → the flat CSV.
+The whole import is one transaction: it lands completely or not at all. Bad rows are skipped with
+a warning naming their file line and reason; the rest imports. `dry_run` reads and classifies
+everything and writes nothing.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from smsbot.context import AppContext
-from smsbot.directory import flat_csv, hsds, samhsa
+from smsbot.directory import datapackage, flat_csv, hsds, hsds_json, samhsa
+from smsbot.directory.categories import Classifier
+from smsbot.directory.hsds_hours import hours_from_rows
 from smsbot.directory.records import ImportOptions, Parsed, ServiceRecord, check
-from smsbot.directory.store import upsert_records
+from smsbot.directory.store import upsert_batch
 
 BATCH_SIZE = 1000
-FORMATS = ("hsds", "samhsa", "csv")
+FORMATS = ("hsds", "hsds-json", "samhsa", "csv")
+SAMPLES = 5  # per category in the dry-run report
 
 
 class DirectoryImportError(ValueError):
-    """The path cannot be imported at all (unknown format, unreadable file)."""
+    """The path cannot be imported at all (unknown format, unreadable file, blank source)."""
+
+
+def _reason_key(text: str) -> str:
+    """ "latitude 100 is out of range (-90 to 90); service 'X' skipped" → "latitude … is out of range"."""
+    first = text.split(";")[0]
+    first = re.sub(r"\s*\([^)]*\)", "", first)
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", first)
+    return re.sub(r"-?\d+(?:\.\d+)?", "…", first).strip()
 
 
 @dataclass
@@ -32,43 +48,112 @@ class ImportSummary:
     added: int = 0
     updated: int = 0
     skipped: int = 0
+    dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # dashboard edits kept over the file
+    reasons: Counter = field(default_factory=Counter)  # warning reason → how many
+    categories: Counter = field(default_factory=Counter)
+    samples: dict[str, list[str]] = field(default_factory=dict)  # category → "name (reason)"
+
+    def warn(self, where: str, text: str) -> None:
+        self.warnings.append(f"{where}: {text}" if where else text)
+        self.reasons[_reason_key(text)] += 1
+
+    def sample(self, category: str, text: str) -> None:
+        shown = self.samples.setdefault(category, [])
+        if len(shown) < SAMPLES:
+            shown.append(text)
 
     def line(self) -> str:
-        return (
-            f"{self.format}: added {self.added}, updated {self.updated}, skipped {self.skipped}"
-            f" ({len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''})"
-        )
+        verb = "would add" if self.dry_run else "added"
+        counts = f"{verb} {self.added}, updated {self.updated}, skipped {self.skipped}"
+        kept = f", kept {len(self.conflicts)} edited field{'s' if len(self.conflicts) != 1 else ''}"
+        s = "s" if len(self.warnings) != 1 else ""
+        return f"{self.format}: {counts}{kept if self.conflicts else ''} ({len(self.warnings)} warning{s})"
+
+    def groups(self) -> list[str]:
+        """Warnings by reason, commonest first: "3,825 no category: see --dry-run"."""
+        lines = []
+        for reason, count in self.reasons.most_common():
+            hint = ": see --dry-run" if reason.startswith("no category") else ""
+            lines.append(f"{count:,} {reason}{hint}")
+        return lines
+
+    def report(self) -> list[str]:
+        """Counts per category, with samples and the reason each was classified (the dry run)."""
+        lines = []
+        for category, count in self.categories.most_common():
+            lines.append(f"{category}: {count:,}")
+            lines.extend(f"  - {s}" for s in self.samples.get(category, []))
+        return lines
 
 
 def detect_format(path: Path) -> str:
+    return _open(path)[0]
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DirectoryImportError(f"{path.name} is not JSON ({exc})") from None
+
+
+def _open(path: Path, data: Any = None) -> tuple[str, Any]:
+    """(format, parsed JSON when it is JSON)."""
     if path.is_dir():
-        if hsds.is_package(path):
-            return "hsds"
-        raise DirectoryImportError(f"{path}: a folder without datapackage.json or services.csv (not HSDS)")
+        if datapackage.is_package(path):
+            return "hsds", None
+        raise DirectoryImportError(
+            f"{path.name}: a folder without datapackage.json or services.csv (here or in data/): not HSDS"
+        )
     if not path.is_file():
         raise DirectoryImportError(f"{path} does not exist")
     if path.name == "datapackage.json":
-        return "hsds"
+        return "hsds", None
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return "samhsa"
+        data = _load_json(path) if data is None else data
+        if samhsa.looks_like_samhsa(data):
+            return "samhsa", data
+        if hsds_json.looks_like_hsds(data):
+            return "hsds-json", data
+        raise DirectoryImportError(
+            f'{path.name}: neither SAMHSA locator JSON (a "rows" list) nor HSDS 3.0 JSON '
+            '(a service, an organization, a list of them, or an API page with "contents")'
+        )
     if suffix in (".csv", ".txt"):
-        return "csv"
-    raise DirectoryImportError(f"{path.name}: unknown format (expected an HSDS folder, .csv or SAMHSA .json)")
+        return "csv", None
+    raise DirectoryImportError(
+        f"{path.name}: unknown format (expected an HSDS folder or datapackage.json, .csv, or .json)"
+    )
 
 
-def _reader(kind: str, path: Path, options: ImportOptions) -> tuple[int | None, Iterator[Parsed]]:
+def _reader(kind: str, path: Path, data: Any, options: ImportOptions) -> tuple[int | None, Iterator[Parsed]]:
     try:
         if kind == "hsds":
             folder = path.parent if path.is_file() else path
-            return hsds.count_rows(folder), hsds.read(folder, options)
-        if kind == "samhsa":
-            rows = samhsa.load_rows(path)  # fail early on a file that is not SAMHSA JSON
-            return len(rows), samhsa.read(path, options)
-        return flat_csv.count_rows(path), flat_csv.read(path, options)
-    except (hsds.HsdsError, samhsa.SamhsaError, flat_csv.FlatCsvError, OSError, UnicodeDecodeError) as exc:
+            name, tables = datapackage.load_folder(folder)
+            source = options.source or f"hsds:{name}"[:64]
+        elif kind == "hsds-json":
+            tables = hsds_json.tables_from_document(path.name, data)
+            source = options.source or f"hsds:{path.parent.name or path.stem}"[:64]
+        elif kind == "samhsa":
+            rows = samhsa.load_rows(path, data)
+            return len(rows), samhsa.read(path, options, data)
+        else:
+            return flat_csv.count_rows(path), flat_csv.read(path, options)
+    except (
+        datapackage.HsdsError,
+        samhsa.SamhsaError,
+        flat_csv.FlatCsvError,
+        OSError,
+        UnicodeDecodeError,
+    ) as exc:
         raise DirectoryImportError(str(exc)) from None
+    links = tables.get("service_at_location")
+    total = len(links.rows) if links and links.rows else len(tables["services"].rows)
+    return total, hsds.read_tables(tables, source, options)
 
 
 def import_path(
@@ -76,6 +161,7 @@ def import_path(
     path: Path,
     options: ImportOptions | None = None,
     *,
+    dry_run: bool = False,
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> ImportSummary:
@@ -83,9 +169,19 @@ def import_path(
     options = options or ImportOptions(
         default_timezone=ctx.settings.default_timezone, today=ctx.clock.now().date()
     )
-    kind = detect_format(path)
-    total, parsed_rows = _reader(kind, path, options)
-    summary = ImportSummary(format=kind)
+    if options.today is None:
+        options = ImportOptions(**{**options.__dict__, "today": ctx.clock.now().date()})
+    if options.source is not None and not options.source.strip():
+        raise DirectoryImportError(
+            "the source name is blank: name the source, or leave it out for the default"
+        )
+    try:
+        classifier = Classifier.load(options.mapping_path)
+    except (ValueError, OSError) as exc:
+        raise DirectoryImportError(f"the category mapping cannot be used: {exc}") from None
+    kind, data = _open(path)
+    total, parsed_rows = _reader(kind, path, data, options)
+    summary = ImportSummary(format=kind, dry_run=dry_run)
     if on_start:
         on_start(total)
     now = ctx.clock.now()
@@ -94,7 +190,7 @@ def import_path(
     try:
         with ctx.db.transaction() as conn:
             for parsed in parsed_rows:
-                _take(parsed, options, summary, batch)
+                _take(parsed, options, classifier, summary, batch)
                 seen += 1
                 if len(batch) >= BATCH_SIZE:
                     _flush(conn, batch, now, summary)
@@ -104,36 +200,49 @@ def import_path(
             _flush(conn, batch, now, summary)
             if on_rows and seen:
                 on_rows(seen)
-    except (hsds.HsdsError, flat_csv.FlatCsvError, UnicodeDecodeError) as exc:
+    except (datapackage.HsdsError, flat_csv.FlatCsvError, UnicodeDecodeError) as exc:
         raise DirectoryImportError(str(exc)) from None
     return summary
 
 
-def _take(parsed: Parsed, options: ImportOptions, summary: ImportSummary, batch: dict) -> None:
-    if parsed.raw is None:
+def _take(parsed: Parsed, options: ImportOptions, classifier, summary: ImportSummary, batch: dict) -> None:
+    for problem in parsed.problems:
+        summary.warn(parsed.where, problem)
+    raw = parsed.raw
+    if raw is None:
         summary.skipped += 1
-        summary.warnings.extend(f"{parsed.where}: {p}" for p in parsed.problems)
         return
-    checked = check(parsed.raw, options.default_timezone)
-    warnings = parsed.problems + checked.warnings
-    summary.warnings.extend(f"{parsed.where}: {w}" for w in warnings)
+    if raw.schedule_rows and raw.hours is None:
+        raw.hours, hour_warnings = hours_from_rows(raw.schedule_rows, raw.schedule_where, options.today)
+        for warning in hour_warnings:
+            summary.warn("", warning)
+    checked = check(raw, options.default_timezone, classifier)
+    for warning in checked.warnings:
+        summary.warn(parsed.where, warning)
     record = checked.record
     if record is None:
         summary.skipped += 1
+        if any(w.startswith("no category") for w in checked.warnings):
+            summary.categories["(no category)"] += 1
+            summary.sample("(no category)", raw.name or raw.source_id)
         return
     summary.source = record.source
+    for category in record.categories:
+        summary.categories[category] += 1
+        summary.sample(category, f"{record.name} ({record.category_reasons.get(category, '')})")
     key = (record.source, record.source_id)
     if key in batch:
         # The same id twice in one file: the later row wins, and the count says one was dropped.
         summary.skipped += 1
-        summary.warnings.append(f"{parsed.where}: same id as {batch[key][0]}; the earlier row is replaced")
+        summary.warn(parsed.where, f"same id as {batch[key][0]}; the earlier row is replaced")
     batch[key] = (parsed.where, record)
 
 
 def _flush(conn, batch: dict, now, summary: ImportSummary) -> None:
     if not batch:
         return
-    added, updated = upsert_records(conn, [record for _, record in batch.values()], now)
-    summary.added += added
-    summary.updated += updated
+    result = upsert_batch(conn, list(batch.values()), now, write=not summary.dry_run)
+    summary.added += result.added
+    summary.updated += result.updated
+    summary.conflicts.extend(result.conflicts)
     batch.clear()

@@ -1,21 +1,31 @@
-"""SAMHSA treatment-locator JSON (`{"rows": [...]}` as findtreatment.gov's API answers) → services.
+"""SAMHSA treatment-locator JSON (`{"rows": [...]}` as findtreatment.gov's API answers; the 2019
+export and the current v2 one share that shape) → services.
 
-Every row is a treatment facility: category `treatment`. The `services` list refines it:
-  - a facility whose Type of Care (`TC`) offers no substance use treatment (mental health only)
-    is skipped with a warning: a texter asking for detox or methadone should not get it;
+Categories come from the classifier (categories.py, taxonomy.toml) through codes: the facility type
+as `SAMHSA:<typeFacility>` (SA, MH, OTP, BUPREN, HRSA, ...), and `SAMHSA:SA` too when its Type of
+Care (`TC`) lists substance use treatment. So a mental-health-only facility gets no category and is
+skipped with a warning, while opioid treatment programs, buprenorphine practitioners and health
+centres are kept whether or not they carry a Type of Care entry.
+  - id: `frid`; without it a hash of name, street and ZIP (never `_irow`, which restarts on
+    every page of an export);
   - the opioid treatment and medication entries (`OT`, `PHR`, `OM`) name the medications given
-    (methadone, buprenorphine, naltrexone), kept in `notes` ("Medications: methadone, ...").
+    (methadone, buprenorphine, naltrexone), kept in `notes` ("Medications: methadone, ...");
+  - languages from `SL` (Language Services) and the `Spanish` entries.
 The locator has no opening hours. The intake line is preferred over the main number. The file
-carries no date: pass `--verified YYYY-MM-DD` so texters see how old it is. The sample in
+carries no date: pass `--verified YYYY-MM-DD` so texters see how old it is (without it the
+services have no checked date and are listed by `smsbot directory stale`). The sample in
 ../shared/data (May 2019) is stale test data: never ship it as a directory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from smsbot.directory.languages import language_codes
 from smsbot.directory.records import ImportOptions, Parsed, RawService
 
 DEFAULT_SOURCE = "samhsa"
@@ -27,11 +37,16 @@ class SamhsaError(ValueError):
     """The file is not SAMHSA locator JSON."""
 
 
-def load_rows(path: Path) -> list[dict]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SamhsaError(f"{path.name} is not JSON ({exc})") from None
+def looks_like_samhsa(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("rows"), list)
+
+
+def load_rows(path: Path, data: Any = None) -> list[dict]:
+    if data is None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SamhsaError(f"{path.name} is not JSON ({exc})") from None
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise SamhsaError(f'{path.name} has no "rows" list (expected the SAMHSA locator format)')
@@ -50,6 +65,34 @@ def substance_use(row: dict) -> bool:
     )
 
 
+def codes(row: dict) -> list[str]:
+    """The facility's codes for the classifier: its type, and SA when it treats substance use."""
+    found = []
+    kind = str(row.get("typeFacility") or "").strip().upper()
+    if kind:
+        found.append(f"SAMHSA:{kind}")
+    if substance_use(row) and "SAMHSA:SA" not in found:
+        found.append("SAMHSA:SA")
+    return found
+
+
+def languages(row: dict) -> list[str]:
+    values = ["en"]  # the locator lists US facilities; other languages are named in SL
+    for item in _services(row):
+        if item.get("f2") in ("SL", "LANG", "OL"):
+            values.extend(str(item.get("f3") or "").split(";"))
+    return language_codes(v for v in values if "sign" not in v.lower() or "american sign" in v.lower())
+
+
+def stable_id(row: dict) -> str:
+    """`frid`, else a hash of name, street and ZIP: the same facility on any page keeps its id."""
+    if str(row.get("frid") or "").strip():
+        return str(row["frid"]).strip()
+    parts = (row.get("name1"), row.get("name2"), row.get("street1"), str(row.get("zip") or "")[:5])
+    key = "|".join(" ".join(str(p or "").lower().split()) for p in parts)
+    return "h:" + hashlib.sha1(key.encode()).hexdigest()[:24]
+
+
 def medications(row: dict) -> list[str]:
     found: list[str] = []
     for item in _services(row):
@@ -63,20 +106,18 @@ def medications(row: dict) -> list[str]:
     return [m for m in MEDICATIONS if m in found]
 
 
-def read(path: Path, options: ImportOptions) -> Iterator[Parsed]:
+def read(path: Path, options: ImportOptions, data: Any = None) -> Iterator[Parsed]:
     source = options.source or DEFAULT_SOURCE
-    for number, row in enumerate(load_rows(path), start=1):
-        where = f"row {number}"
+    for index, row in enumerate(load_rows(path, data)):
+        where = f"{path.name} rows[{index}]"
         if not isinstance(row, dict):
             yield Parsed(where, None, ["not an object; row skipped"])
             continue
         name1, name2 = (row.get("name1") or "").strip(), (row.get("name2") or "").strip()
-        if not substance_use(row):
-            yield Parsed(
-                where,
-                None,
-                [f"{name1 or 'facility'}: mental health only, no substance use treatment; skipped"],
-            )
+        kind = str(row.get("typeFacility") or "").strip().upper()
+        if kind == "MH" and not substance_use(row):
+            reason = f"{name1 or 'facility'}: mental health only, no substance use treatment; skipped"
+            yield Parsed(where, None, [reason])
             continue
         street = ", ".join(
             p.strip() for p in (row.get("street1") or "", row.get("street2") or "") if p and p.strip()
@@ -87,9 +128,9 @@ def read(path: Path, options: ImportOptions) -> Iterator[Parsed]:
             where,
             RawService(
                 source=source,
-                source_id=str(row.get("frid") or row.get("_irow") or number),
+                source_id=stable_id(row),
                 name=f"{name1} ({name2})" if name1 and name2 else (name1 or name2),
-                categories=["treatment"],
+                categories=[],
                 organization=name1 or None,
                 address=street or None,
                 city=row.get("city"),
@@ -100,5 +141,7 @@ def read(path: Path, options: ImportOptions) -> Iterator[Parsed]:
                 phone=row.get("intake1") or row.get("phone"),
                 notes=notes,
                 last_verified=options.verified,
+                taxonomy_codes=codes(row),
+                languages=languages(row),
             ),
         )

@@ -1,14 +1,17 @@
 """Writing services: batched upserts keyed on (source, source_id), single edits for the API, deletes.
 
 `service_category` repeats each service's coordinates and latitude band (for the category +
-bounding-box index);
-every write goes through this module so the two tables never disagree.
+bounding-box index); every write goes through this module so the two tables never disagree.
+Fields an admin edited (`edited_fields`, written by the API) are kept when a file is imported
+again, and each one the file would have changed is reported as a conflict.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -36,33 +39,120 @@ def _category_rows(service_id: int, record: ServiceRecord) -> list[dict]:
     ]
 
 
-def _ids(conn: Connection, records: Sequence[ServiceRecord]) -> dict[tuple[str, str], int]:
-    """Ids of the stored services with these (source, source_id) keys."""
-    found: dict[tuple[str, str], int] = {}
+# An edited field → the columns kept with it. Coordinates follow an edited address: the file's
+# coordinates belong to the file's address.
+EDIT_COLUMNS = {
+    "name": ("name",),
+    "organization": ("organization",),
+    "address": ("address", "latitude", "longitude", "location_kind"),
+    "city": ("city", "latitude", "longitude", "location_kind"),
+    "state": ("state",),
+    "zip": ("zip", "latitude", "longitude", "location_kind"),
+    "latitude": ("latitude", "longitude", "location_kind"),
+    "longitude": ("latitude", "longitude", "location_kind"),
+    "phone": ("phone", "phone_extension"),
+    "phone_extension": ("phone_extension",),
+    "hours": ("hours",),
+    "timezone": ("timezone",),
+    "notes": ("notes",),
+    "last_verified": ("last_verified",),
+    "categories": ("category_reasons",),
+    "languages": ("languages",),
+    "location_kind": ("location_kind",),
+    "service_area": ("service_area", "area_zips"),
+}
+
+
+@dataclass
+class BatchResult:
+    added: int = 0
+    updated: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def edited(value: str | None) -> list[str]:
+    try:
+        fields = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return [f for f in fields if isinstance(f, str)] if isinstance(fields, list) else []
+
+
+def _existing(
+    conn: Connection, records: Sequence[ServiceRecord]
+) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    """(id, edited fields) of the stored services with these (source, source_id) keys."""
+    found: dict[tuple[str, str], tuple[int, list[str]]] = {}
     by_source: dict[str, list[str]] = defaultdict(list)
     for record in records:
         by_source[record.source].append(record.source_id)
     for source, source_ids in by_source.items():
         rows = conn.execute(
-            select(service.c.id, service.c.source_id).where(
+            select(service.c.id, service.c.source_id, service.c.edited_fields).where(
                 service.c.source == source, service.c.source_id.in_(source_ids)
             )
         )
-        found.update(((source, source_id), id_) for id_, source_id in rows)
+        found.update(((source, source_id), (id_, edited(fields))) for id_, source_id, fields in rows)
     return found
 
 
-def upsert_records(conn: Connection, records: Sequence[ServiceRecord], now: datetime) -> tuple[int, int]:
-    """Insert new services and update known ones (same source and source_id). Returns (added, updated).
+def _ids(conn: Connection, records: Sequence[ServiceRecord]) -> dict[tuple[str, str], int]:
+    return {key: id_ for key, (id_, _) in _existing(conn, records).items()}
 
-    Records must have distinct (source, source_id) within one call (the importer de-duplicates).
+
+def _keep_edits(
+    conn: Connection, pending: list[tuple[int, str, dict, list[str], ServiceRecord]]
+) -> list[str]:
+    """Put the edited columns' stored values back into each row; the conflicts, for the summary."""
+    if not pending:
+        return []
+    stored = {r.id: r for r in conn.execute(select(service).where(service.c.id.in_([p[0] for p in pending])))}
+    kept_categories = categories_of(conn, [p[0] for p in pending])
+    conflicts = []
+    for service_id, where, values, fields, record in pending:
+        old = stored[service_id]._mapping
+        changed = []
+        for name in fields:
+            columns = EDIT_COLUMNS.get(name, ())
+            if name == "categories":
+                if sorted(record.categories) != sorted(kept_categories[service_id]):
+                    changed.append(name)
+                record.categories = kept_categories[service_id] or record.categories
+            elif columns and values[columns[0]] != old[columns[0]]:
+                changed.append(name)
+            for column in columns:
+                values[column] = old[column]
+        record.latitude, record.longitude = values["latitude"], values["longitude"]
+        if changed:
+            plural = "s" if len(changed) > 1 else ""
+            conflicts.append(f"{where}: {record.name!r}: kept your edit{plural} to {', '.join(changed)}")
+    return conflicts
+
+
+def upsert_batch(
+    conn: Connection, rows: Sequence[tuple[str, ServiceRecord]], now: datetime, write: bool = True
+) -> BatchResult:
+    """Insert new services and update known ones (same source and source_id), keeping edited fields.
+
+    `rows` are (where in the file, record) with distinct (source, source_id); `write=False` only counts.
     """
-    if not records:
-        return 0, 0
-    existing = _ids(conn, records)
-
+    result = BatchResult()
+    if not rows:
+        return result
+    records = [r for _, r in rows]
+    existing = _existing(conn, records)
     new = [r for r in records if (r.source, r.source_id) not in existing]
-    known = [r for r in records if (r.source, r.source_id) in existing]
+    known = [(w, r) for w, r in rows if (r.source, r.source_id) in existing]
+    result.added, result.updated = len(new), len(known)
+    values_of = {id(r): r.row() for _, r in known}
+    pending = [
+        (existing[(r.source, r.source_id)][0], w, values_of[id(r)], existing[(r.source, r.source_id)][1], r)
+        for w, r in known
+        if existing[(r.source, r.source_id)][1]
+    ]
+    result.conflicts = _keep_edits(conn, pending)
+    if not write:
+        return result
     category_rows: list[dict] = []
     if new:
         # A plain executemany, then the ids by key: INSERT ... RETURNING for many rows is ~10x
@@ -72,31 +162,48 @@ def upsert_records(conn: Connection, records: Sequence[ServiceRecord], now: date
         for record in new:
             category_rows.extend(_category_rows(ids[(record.source, record.source_id)], record))
     if known:
-        ids = [existing[(r.source, r.source_id)] for r in known]
-        values = {c: bindparam(f"v_{c}") for c in known[0].row() if c not in ("source", "source_id")}
+        ids = [existing[(r.source, r.source_id)][0] for _, r in known]
+        first = values_of[id(known[0][1])]
+        values = {c: bindparam(f"v_{c}") for c in first if c not in ("source", "source_id")}
         conn.execute(
             update(service).where(service.c.id == bindparam("v_id")).values(**values, updated_at=now),
             [
-                {"v_id": i, **{f"v_{k}": v for k, v in r.row().items()}}
-                for i, r in zip(ids, known, strict=True)
+                {"v_id": i, **{f"v_{k}": v for k, v in values_of[id(r)].items()}}
+                for i, (_, r) in zip(ids, known, strict=True)
             ],
         )
         conn.execute(delete(service_category).where(service_category.c.service_id.in_(ids)))
-        for service_id, record in zip(ids, known, strict=True):
+        for service_id, (_, record) in zip(ids, known, strict=True):
             category_rows.extend(_category_rows(service_id, record))
     if category_rows:
         conn.execute(insert(service_category), category_rows)
-    return len(new), len(known)
+    return result
 
 
-def save_one(conn: Connection, record: ServiceRecord, now: datetime, service_id: int | None = None) -> int:
-    """Create (service_id None) or replace one service; returns its id."""
+def upsert_records(conn: Connection, records: Sequence[ServiceRecord], now: datetime) -> tuple[int, int]:
+    """Insert or update (see upsert_batch). Returns (added, updated)."""
+    result = upsert_batch(conn, [("", r) for r in records], now)
+    return result.added, result.updated
+
+
+def save_one(
+    conn: Connection,
+    record: ServiceRecord,
+    now: datetime,
+    service_id: int | None = None,
+    edited_fields: Sequence[str] | None = None,
+) -> int:
+    """Create (service_id None) or replace one service; returns its id. `edited_fields`: what an
+    admin changed by hand (kept by later imports)."""
+    extra = {"edited_fields": json.dumps(sorted(set(edited_fields)))} if edited_fields else {}
     if service_id is None:
         service_id = conn.execute(
-            insert(service).values(**record.row(), created_at=now, updated_at=now).returning(service.c.id)
+            insert(service)
+            .values(**record.row(), **extra, created_at=now, updated_at=now)
+            .returning(service.c.id)
         ).scalar_one()
     else:
-        values = {k: v for k, v in record.row().items() if k not in ("source", "source_id")}
+        values = {k: v for k, v in record.row().items() if k not in ("source", "source_id")} | extra
         conn.execute(update(service).where(service.c.id == service_id).values(**values, updated_at=now))
         conn.execute(delete(service_category).where(service_category.c.service_id == service_id))
     conn.execute(insert(service_category), _category_rows(service_id, record))
