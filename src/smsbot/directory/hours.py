@@ -6,6 +6,11 @@ comma list of days or day ranges (Mo Tu We Th Fr Sa Su, or full names; ranges ma
 left out = every day. TIMES is a comma list of HH:MM-HH:MM (also 9am-5pm); a closing time at
 or before the opening time runs past midnight (Fr 22:00-02:00); `off`/`closed` = closed. `24/7`
 means always open. A later rule replaces earlier ones for its days (Mo-Fr 9-17; We off).
+
+HSDS schedules (schedules.py) add what a week cannot say: `Rule`s that hold on some dates only
+(every other week from a start date, the 1st Monday of a month, until a date) and `Special` dates
+(holiday closures). Hours are therefore asked per date: `hours_on(day)` is None when the schedule
+says nothing about that day (every rule expired), which a reply shows as no hours, not "closed".
 """
 
 from __future__ import annotations
