@@ -1,7 +1,12 @@
-"""`/api/services`: what the directory answers near a ZIP (any staff), and editing it (admins only)."""
+"""`/api/services`: what the directory answers near a ZIP (any staff), and editing it (admins only).
+
+A PATCH records the fields it changed in `edited_fields`: a later import keeps them. Changing the
+address, city or ZIP without new coordinates places the service again from its ZIP.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -16,9 +21,10 @@ from smsbot.directory.categories import CATEGORIES, normalize_category
 from smsbot.directory.conversation import SITES_CATEGORIES, directory_answer
 from smsbot.directory.geo import zip_point
 from smsbot.directory.hours import HoursError, from_json, parse_hours, zone
-from smsbot.directory.records import RawService, check
+from smsbot.directory.languages import language_codes
+from smsbot.directory.records import LOCATION_KINDS, RawService, check
 from smsbot.directory.search import nearest
-from smsbot.directory.store import categories_of, delete_service, save_one, service, service_category
+from smsbot.directory.store import categories_of, delete_service, edited, save_one, service, service_category
 from smsbot.models import Staff
 from smsbot.replies.wording import Wording
 
@@ -40,10 +46,33 @@ class ServiceIn(BaseModel):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     phone: str | None = Field(None, max_length=40)
+    phone_extension: str | None = Field(None, max_length=20, pattern=r"^\d{1,8}$")
     hours: str | None = Field(None, max_length=500, description="e.g. Mo-Fr 09:00-17:00; Sa 10:00-14:00")
     timezone: str | None = Field(None, max_length=64, description="IANA name; default: the ZIP's")
     notes: str | None = Field(None, max_length=2000)
     last_verified: date | None = None
+    languages: list[str] | None = Field(None, description="ISO 639-1 codes or names: en, es, Spanish")
+    location_kind: str | None = Field(
+        None, description="place (default), zip_centre, virtual (by phone/online) or area"
+    )
+    service_area: str | None = Field(None, max_length=200)
+
+    @field_validator("location_kind")
+    @classmethod
+    def _kind(cls, value: str | None) -> str | None:
+        if value and value not in LOCATION_KINDS:
+            raise ValueError(f"location_kind must be one of {', '.join(LOCATION_KINDS)}")
+        return value or None
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        codes = language_codes(value)
+        if len(codes) != len([v for v in value if v.strip()]):
+            raise ValueError("languages: use ISO 639-1 codes such as en, es")
+        return codes
 
     @field_validator("categories")
     @classmethod
@@ -101,10 +130,26 @@ class ServicePatch(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
     phone: str | None = None
+    phone_extension: str | None = None
     hours: str | None = None
     timezone: str | None = None
     notes: str | None = None
     last_verified: date | None = None
+    languages: list[str] | None = None
+    location_kind: str | None = None
+    service_area: str | None = None
+
+
+# Editing one of these without giving coordinates places the service again from its ZIP.
+PLACE_FIELDS = ("address", "city", "state", "zip")
+
+
+def _reasons(text: str | None) -> dict[str, str]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _out(row: Any, categories: list[str], place: Any = None) -> dict[str, Any]:
@@ -120,12 +165,18 @@ def _out(row: Any, categories: list[str], place: Any = None) -> dict[str, Any]:
         "latitude": row.latitude,
         "longitude": row.longitude,
         "phone": row.phone,
+        "phone_extension": row.phone_extension,
         "hours": from_json(row.hours).describe() if row.hours else None,
         "timezone": row.timezone,
         "notes": row.notes,
         "last_verified": row.last_verified.isoformat() if row.last_verified else None,
         "is_demo": bool(row.is_demo),
         "source": row.source,
+        "location_kind": row.location_kind,
+        "service_area": row.service_area,
+        "languages": row.languages.split() if row.languages else [],
+        "category_reasons": _reasons(row.category_reasons),
+        "edited_fields": edited(row.edited_fields),
     }
     if place is not None:
         data.update(miles=round(place.miles, 2), open_now=place.open_now)
@@ -196,8 +247,17 @@ def _load(conn, service_id: int) -> Any:
 
 
 def _save(
-    ctx: AppContext, body: ServiceIn, service_id: int | None, source: tuple[str, str], is_demo: bool = False
+    ctx: AppContext,
+    body: ServiceIn,
+    service_id: int | None,
+    source: tuple[str, str],
+    is_demo: bool = False,
+    edited_fields: list[str] | None = None,
+    kept: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Check and store; `kept` carries what the API does not edit (area ZIPs, category reasons)."""
+    kept = kept or {}
+    reasons = {c: kept.get("category_reasons", {}).get(c, "set by an admin") for c in body.categories}
     raw = RawService(
         source=source[0],
         source_id=source[1],
@@ -216,12 +276,18 @@ def _save(
         notes=body.notes,
         last_verified=body.last_verified,
         is_demo=is_demo,
+        phone_extension=body.phone_extension,
+        location_kind=body.location_kind if body.location_kind in ("virtual", "area") else None,
+        service_area=body.service_area,
+        area_zips=kept.get("area_zips", []),
+        languages=body.languages or [],
+        category_reasons=reasons,
     )
     checked = check(raw, ctx.settings.default_timezone)
     if checked.record is None:
         raise HTTPException(422, "; ".join(checked.warnings))
     with ctx.db.transaction() as conn:
-        service_id = save_one(conn, checked.record, ctx.clock.now(), service_id)
+        service_id = save_one(conn, checked.record, ctx.clock.now(), service_id, edited_fields)
         row = _load(conn, service_id)
         return _out(row, categories_of(conn, [service_id])[service_id])
 
@@ -253,13 +319,26 @@ def update_service(
         row = _load(conn, service_id)
         current = _out(row, categories_of(conn, [service_id])[service_id])
     merged = {k: v for k, v in current.items() if k in ServiceIn.model_fields}
-    merged.update(body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    moved = any(k in changes and changes[k] != current.get(k) for k in PLACE_FIELDS)
+    if moved and "latitude" not in changes and "longitude" not in changes:
+        # The old coordinates belong to the old address: place it again from its ZIP.
+        merged.update(latitude=None, longitude=None)
+        if current.get("location_kind") == "place":
+            merged["location_kind"] = None
+    merged.update(changes)
     try:
         checked = ServiceIn.model_validate(merged)
     except ValidationError as exc:
         detail = [{k: e[k] for k in ("loc", "msg", "type")} for e in exc.errors()]
         raise HTTPException(422, detail) from None
-    return _save(ctx, checked, service_id, (row.source, row.source_id), bool(row.is_demo))
+    fields = sorted(set(current["edited_fields"]) | {k for k in changes if changes[k] != current.get(k)})
+    kept = {
+        "area_zips": (row.area_zips or "").split(),
+        "category_reasons": current["category_reasons"],
+    }
+    source = (row.source, row.source_id)
+    return _save(ctx, checked, service_id, source, bool(row.is_demo), fields, kept)
 
 
 @router.delete("/{service_id}", status_code=status.HTTP_204_NO_CONTENT)

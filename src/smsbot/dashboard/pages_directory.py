@@ -6,9 +6,11 @@ Edits go through the API's functions (api_services), so a form and a JSON PATCH 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,11 @@ from smsbot.dashboard.web import PageError, redirect, render
 from smsbot.directory.categories import CATEGORIES
 from smsbot.directory.importer import DirectoryImportError, import_path
 from smsbot.directory.records import ImportOptions
-from smsbot.directory.store import categories_of, service
+from smsbot.directory.store import categories_of, service, stale_filter
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+STALE_MONTHS = 6  # "needs a check": never verified, or not for this long
 WARNINGS_SHOWN = 200
 UPLOAD_SUFFIXES = (".csv", ".txt", ".json", ".zip")
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -41,23 +44,28 @@ TEXT_FIELDS = (
     "state",
     "zip",
     "phone",
+    "phone_extension",
     "hours",
     "timezone",
     "notes",
 )
 
 
-def _search(conn, q: str | None, offset: int) -> list[dict[str, Any]]:
+def _search(conn, q: str | None, offset: int, stale_on: date | None = None) -> list[dict[str, Any]]:
     query = (
         select(service).order_by(func.lower(service.c.name), service.c.id).limit(PAGE_SIZE + 1).offset(offset)
     )
+    if stale_on is not None:
+        query = query.where(stale_filter(stale_on, STALE_MONTHS))
     if q:
         like = f"%{q.lower()}%"
         columns = (service.c.name, service.c.organization, service.c.city, service.c.zip, service.c.address)
         query = query.where(or_(*(func.lower(c).like(like) for c in columns)))
     rows = list(conn.execute(query))
     categories = categories_of(conn, [r.id for r in rows])
-    return [{"row": r, "categories": categories[r.id]} for r in rows]
+    return [
+        {"row": r, "categories": categories[r.id], "reasons": api._reasons(r.category_reasons)} for r in rows
+    ]
 
 
 @router.get("/directory")
@@ -66,12 +74,18 @@ def directory_page(
     q: str | None = None,
     offset: int = 0,
     done: str | None = None,
+    check: str | None = None,
     viewer: Viewer = Depends(admin_only),
 ) -> Response:
     offset = max(0, offset)
-    with request.app.state.ctx.db.transaction() as conn:
-        found = _search(conn, (q or "").strip()[:100], offset)
+    ctx = request.app.state.ctx
+    today = ctx.clock.now().date()
+    with ctx.db.transaction() as conn:
+        found = _search(conn, (q or "").strip()[:100], offset, today if check else None)
         total = conn.execute(select(func.count()).select_from(service)).scalar_one()
+        stale = conn.execute(
+            select(func.count()).select_from(service).where(stale_filter(today, STALE_MONTHS))
+        ).scalar_one()
     return render(
         request,
         "directory.html",
@@ -81,6 +95,9 @@ def directory_page(
         offset=offset,
         page_size=PAGE_SIZE,
         total=total,
+        stale=stale,
+        stale_months=STALE_MONTHS,
+        check=bool(check),
         done={"deleted": "The service is deleted."}.get(done or ""),
         summary=None,
     )
@@ -183,11 +200,16 @@ def delete_service(
 
 
 def _unpack(upload: UploadFile, folder: Path) -> Path:
-    """Save the upload under a name of our own; a .zip (an HSDS package) is unpacked, safely."""
+    """Save the upload under its own (cleaned) name, so warnings name the admin's file and a package
+    without a name in datapackage.json gets the same source as on the command line; a .zip (an HSDS
+    package) is unpacked, safely."""
     suffix = Path(upload.filename or "").suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise PageError(415, "Upload a .csv file, a SAMHSA .json file, or an HSDS package as a .zip.")
-    target = folder / f"upload{suffix}"
+        raise PageError(
+            415, "Upload a .csv file, a .json file (SAMHSA or HSDS), or an HSDS package as a .zip."
+        )
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(upload.filename or "").stem).strip("._")[:80] or "upload"
+    target = folder / f"{stem}{suffix}"
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out)
     if suffix != ".zip":
@@ -197,7 +219,7 @@ def _unpack(upload: UploadFile, folder: Path) -> Path:
             members = archive.infolist()
             if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES or len(members) > 500:
                 raise PageError(413, "That package is too big once unpacked.")
-            unpacked = folder / "package"
+            unpacked = folder / "unpacked" / stem
             for member in members:
                 destination = (unpacked / member.filename).resolve()
                 if not destination.is_relative_to(unpacked.resolve()):
@@ -219,6 +241,7 @@ def import_file(
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise PageError(422, "Choose a file to import.")
     source = form.get("source")
+    # Left blank: the format's default name (the same one the command uses), never "".
     source = source.strip()[:64] if isinstance(source, str) and source.strip() else None
     ctx = request.app.state.ctx
     options = ImportOptions(
@@ -247,6 +270,9 @@ def import_file(
         offset=0,
         page_size=PAGE_SIZE,
         total=total,
+        stale=None,
+        stale_months=STALE_MONTHS,
+        check=False,
         done=None,
         summary=summary,
         warnings=summary.warnings[:WARNINGS_SHOWN],

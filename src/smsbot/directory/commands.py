@@ -1,4 +1,5 @@
-"""`smsbot directory ...`: import a directory, see what a texter would get, load or remove the demo."""
+"""`smsbot directory ...`: import a directory (or dry-run it), see what a texter would get, list what
+needs a check, load or remove the demo."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def _context():
         raise typer.Exit(2) from None
 
 
-def _import(path: Path, source: str | None, verified: date | None, mapping: Path | None) -> None:
+def _import(
+    path: Path, source: str | None, verified: date | None, mapping: Path | None, dry_run: bool = False
+) -> None:
     from tqdm import tqdm
 
     from smsbot.directory.importer import DirectoryImportError, import_path
@@ -47,7 +50,9 @@ def _import(path: Path, source: str | None, verified: date | None, mapping: Path
         bar = tqdm(total=total, unit="rows", desc=f"importing {path.name}", disable=None, leave=False)
 
     try:
-        summary = import_path(ctx, path, options, on_start=start, on_rows=lambda n: bar and bar.update(n))
+        summary = import_path(
+            ctx, path, options, dry_run=dry_run, on_start=start, on_rows=lambda n: bar and bar.update(n)
+        )
     except (DirectoryImportError, ValueError) as exc:
         typer.echo(f"smsbot: cannot import {path}: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -58,6 +63,16 @@ def _import(path: Path, source: str | None, verified: date | None, mapping: Path
         typer.echo(f"warning: {warning}", err=True)
     if len(summary.warnings) > MAX_WARNINGS_SHOWN:
         typer.echo(f"warning: ... and {len(summary.warnings) - MAX_WARNINGS_SHOWN} more", err=True)
+    for conflict in summary.conflicts[:MAX_WARNINGS_SHOWN]:
+        typer.echo(f"kept: {conflict}")
+    if dry_run:
+        typer.echo("dry run: nothing was written. By category (a service may have several):")
+        for line in summary.report():
+            typer.echo(f"  {line}")
+    if summary.warnings:
+        typer.echo("warnings by reason:")
+        for line in summary.groups():
+            typer.echo(f"  {line}")
     typer.echo(summary.line())
 
 
@@ -70,15 +85,37 @@ def import_command(
     verified: Annotated[
         str | None, typer.Option(help="Checked date for rows without one, YYYY-MM-DD (e.g. a SAMHSA export)")
     ] = None,
-    mapping: Annotated[Path | None, typer.Option(help="TOML table: category -> phrases (HSDS)")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="TOML laid over taxonomy.toml: codes, terms, words -> categories")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and classify only: counts per category, samples, reasons")
+    ] = False,
 ) -> None:
-    """Import services (re-importing updates rows with the same source and id, never duplicates)."""
+    """Import services (re-importing updates rows with the same source and id, never duplicates;
+    fields edited on the dashboard are kept)."""
     try:
         checked = date.fromisoformat(verified) if verified else None
     except ValueError:
         typer.echo(f"smsbot: --verified {verified!r} is not a date (YYYY-MM-DD)", err=True)
         raise typer.Exit(2) from None
-    _import(path, source, checked, mapping)
+    _import(path, source, checked, mapping, dry_run)
+
+
+@app.command("stale")
+def stale_command(
+    months: Annotated[int, typer.Option(min=1, help="Not checked for this many months")] = 6,
+) -> None:
+    """List services that need a check: never verified, or verified more than N months ago."""
+    from smsbot.directory.store import stale_services
+
+    ctx = _context()
+    with ctx.db.transaction() as conn:
+        rows = stale_services(conn, ctx.clock.now().date(), months)
+    for row in rows:
+        checked = row.last_verified.isoformat() if row.last_verified else "never"
+        typer.echo(f"{row.id}\t{checked}\t{row.source}\t{row.name}")
+    typer.echo(f"{len(rows)} service{'s' if len(rows) != 1 else ''} not checked for {months} months or more")
 
 
 @app.command("near")

@@ -137,7 +137,8 @@ def _reader(kind: str, path: Path, data: Any, options: ImportOptions) -> tuple[i
             source = options.source or f"hsds:{name}"[:64]
         elif kind == "hsds-json":
             tables = hsds_json.tables_from_document(path.name, data)
-            source = options.source or f"hsds:{path.parent.name or path.stem}"[:64]
+            # HSDS 3.0 ids are UUIDs: one source for every JSON page, however the file is named.
+            source = options.source or "hsds"
         elif kind == "samhsa":
             rows = samhsa.load_rows(path, data)
             return len(rows), samhsa.read(path, options, data)

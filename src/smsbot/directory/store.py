@@ -8,13 +8,14 @@ again, and each one the file would have changed is reported as a conflict.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.directory.geo import lat_band
@@ -234,3 +235,26 @@ def categories_of(conn: Connection, service_ids: Sequence[int]) -> dict[int, lis
         for service_id, category in rows:
             found[service_id].append(category)
     return found
+
+
+def stale_before(today: date, months: int) -> date:
+    """The date `months` months before today (the 31st → the month's last day)."""
+    month = today.month - months
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def stale_filter(today: date, months: int):
+    """Services never verified, or verified before `months` months ago (a WHERE clause)."""
+    return or_(service.c.last_verified.is_(None), service.c.last_verified < stale_before(today, months))
+
+
+def stale_services(conn: Connection, today: date, months: int) -> list:
+    """The services that need a check, oldest first (never checked before all)."""
+    query = (
+        select(service.c.id, service.c.name, service.c.source, service.c.last_verified)
+        .where(stale_filter(today, months))
+        .order_by(service.c.last_verified.is_not(None), service.c.last_verified, service.c.name)
+    )
+    return list(conn.execute(query))
