@@ -45,22 +45,23 @@ def signin_submit(
     login, password = _field(form, "login"), form.get("password")
     password = password if isinstance(password, str) else ""
     next_path = safe_next(_field(form, "next"))
-    keys = signin.keys_for(ctx.vault, login, request.client.host if request.client else "unknown")
+    address = request.client.host if request.client else "unknown"
     now = ctx.clock.now()
     with ctx.db.transaction() as conn:
-        is_blocked = signin.blocked(conn, keys, now)
-        rows = [] if is_blocked else signin.candidates(conn, login)
-        if is_blocked:
+        # Check and spend in one transaction, under a lock per key: concurrent guesses queue here.
+        rows = signin.candidates(conn, login)
+        keys = signin.keys_for(ctx.vault, rows, login, address)
+        reserved = signin.reserve(conn, keys, now)
+        if reserved is None:
             audit.record(conn, now, None, "sign_in_blocked")
-    if is_blocked:
+    if reserved is None:
         raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
     staff = signin.check_password(rows, password)  # argon2, outside any transaction
     with ctx.db.transaction() as conn:
         if staff is None:
-            signin.note(conn, [keys.name, keys.address], now, succeeded=False)
             audit.record(conn, now, rows[0].id if len(rows) == 1 else None, "sign_in_failed")
         else:
-            signin.note(conn, [keys.name, keys.address], now, succeeded=True)
+            signin.settle_success(conn, keys, reserved)
             sessions.end(conn, request.cookies.get(sessions.COOKIE))  # never reuse a session id
             token = sessions.start(conn, staff, now)
             if not sessions.needs_code(staff):
@@ -95,6 +96,7 @@ def code_submit(
     ctx, now = _ctx(request), _ctx(request).clock.now()
     key = signin.code_key(ctx.vault, viewer.id)
     with ctx.db.transaction() as conn:
+        signin.lock(conn, [key])  # the check and the record below happen under one lock
         if signin.failures(conn, key, now) >= signin.MAX_CODE_FAILURES:
             sessions.end_session_id(conn, viewer.session_id)
             audit.record(conn, now, viewer.id, "sign_in_blocked")
