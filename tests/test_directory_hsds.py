@@ -1,4 +1,6 @@
-"""Importing an Open Referral HSDS data package: 3.0 (built here, with broken rows) and 1.x names."""
+"""Importing an Open Referral HSDS data package built here (3.0 with broken rows, 1.x names):
+phones, places, categories with their reasons, hours, line numbers (the shared packages:
+test_directory_packages.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ o1,Rivanna Health Collective,
 """,
     "services": """id,organization_id,name,description,status,assured_date
 s1,o1,Free naloxone,,active,2026-02-10
-s2,o1,Syringe exchange,Sterile supplies,active,
+s2,o1,Syringe exchange,Sterile supplies for people who inject drugs,active,
 s3,o1,Lost van,naloxone,active,
 s4,o1,Food pantry,Groceries,active,
 s5,o1,,naloxone,active,
@@ -40,9 +42,11 @@ sal5,s5,l1
 a0,l1,PO Box 9,Charlottesville,VA,22906,US,postal
 a1,l1,410 E Market St,Charlottesville,VA,22902,US,physical
 """,
-    "phones": """id,organization_id,service_id,number
-p1,o1,,434 555 0199
-p2,,s1,434-555-0101
+    "phones": """id,organization_id,service_id,number,extension,type
+p0,,s1,434-555-0190,,fax
+p1,o1,,434 555 0199,,voice
+p2,,s1,434-555-0101,12,voice
+p3,,s2,434-555-0102,,tty
 """,
     "schedules": "id,service_id,location_id,service_at_location_id,freq,byday,opens_at,closes_at,timezone,"
     + """valid_from,valid_to
@@ -50,6 +54,7 @@ h1,s1,,,WEEKLY,"MO,TU,WE,TH,FR",09:00,17:00,-5,,
 h2,s1,,,WEEKLY,SA,10:00:00-05:00,14:00:00-05:00,-5,,
 h3,s1,,,MONTHLY,1SU,12:00,15:00,-5,,
 h4,s1,,,WEEKLY,SU,08:00,09:00,-5,,2025-12-31
+h5,s1,,,WEEKLY,FUNDAY,08:00,09:00,-5,,
 """,
     "taxonomy_terms": """id,code,name,taxonomy
 t1,HR-NAL,Naloxone Distribution,local
@@ -90,14 +95,17 @@ def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_pa
     warnings = "\n".join(summary.warnings)
     assert "locations.csv line 3: latitude 100 is out of range" in warnings
     assert "'Lost van' skipped" in warnings
-    assert "services.csv line 5: no category" in warnings  # the food pantry
+    assert "services.csv line 5: no category" in warnings  # the food pantry (a false friend code)
     assert "services.csv line 6: missing name" in warnings
-    assert "schedules.csv line 4: a MONTHLY schedule is not weekly hours" in warnings
+    assert "schedules.csv line 6: schedule not understood" in warnings  # the rest of its hours kept
 
     naloxone = service_named(ctx, "Free naloxone")
     assert naloxone.source == "hsds:test-hsds" and naloxone.source_id == "s1@l1"
     assert naloxone.address == "410 E Market St" and naloxone.zip == "22902"  # physical, not the PO box
-    assert naloxone.phone == "434-555-0101"  # the service's own line beats the organization's
+    # The service's own voice line (not its fax) beats the organization's, extension kept.
+    assert (naloxone.phone, naloxone.phone_extension) == ("434-555-0101", "12")
+    assert naloxone.location_kind == "place"
+    assert json.loads(naloxone.category_reasons) == {"naloxone": "term: Naloxone Distribution"}
     assert naloxone.organization == "Rivanna Health Collective"
     assert naloxone.last_verified == date(2026, 2, 10)
     assert naloxone.timezone == "America/New_York"  # from the ZIP, not the fixed -5 offset
@@ -105,8 +113,8 @@ def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_pa
     assert hours["mo"] == ["09:00-17:00"] and hours["sa"] == ["10:00-14:00"]
     assert hours["su"] == []  # the Sunday row expired on 2025-12-31
     assert categories_of(ctx, "Free naloxone") == ["naloxone"]  # from the taxonomy term
-    assert categories_of(ctx, "Syringe exchange") == ["syringe_services"]  # from its name
-    assert service_named(ctx, "Syringe exchange").phone == "434-555-0199"  # the organization's line
+    assert categories_of(ctx, "Syringe exchange") == ["syringe_services"]  # words + drug context
+    assert service_named(ctx, "Syringe exchange").phone == "434-555-0199"  # its TTY is never the line
 
     again = import_path(ctx, folder, _options())
     assert (again.added, again.updated) == (0, 2)
@@ -117,7 +125,7 @@ def test_hsds3_package_imports_with_categories_hours_and_broken_rows(ctx, tmp_pa
 def test_hsds_category_mapping_can_be_replaced(ctx, tmp_path):
     folder = build_hsds3(tmp_path / "pkg")
     mapping = tmp_path / "mapping.toml"
-    mapping.write_text('health_clinic = ["food"]\n')
+    mapping.write_text('[terms]\nhealth_clinic = ["food"]\n')
 
     summary = import_path(ctx, folder, _options(mapping_path=str(mapping)))
 
@@ -129,7 +137,7 @@ def test_hsds_1x_names_are_accepted(ctx, tmp_path):
     folder = tmp_path / "old"
     folder.mkdir()
     tables = {
-        "services": "id,name,description\n1,Needle exchange,\n",
+        "services": "id,name,description\n1,Needle exchange,For people who use drugs\n",
         "locations": "id,name,latitude,longitude\n9,Van,40.75,-73.99\n",
         "services_at_location": "id,service_id,location_id\nx,1,9\n",
         "physical_addresses": "id,location_id,address_1,city,state_province,postal_code\n"

@@ -214,7 +214,7 @@ def _take(parsed: Parsed, options: ImportOptions, classifier, summary: ImportSum
         summary.skipped += 1
         return
     if raw.schedule_rows and raw.hours is None:
-        raw.hours, hour_warnings = hours_from_rows(raw.schedule_rows, raw.schedule_where, options.today)
+        raw.hours, hour_warnings = hours_from_rows(raw.schedule_rows, raw.schedule_where)
         for warning in hour_warnings:
             summary.warn("", warning)
     checked = check(raw, options.default_timezone, classifier)
