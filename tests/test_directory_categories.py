@@ -235,3 +235,12 @@ def test_flat_csv_names_still_parse():
         ["nonsense"],
     )
     assert set(CATEGORIES) >= {"naloxone", "treatment", "health_clinic"}
+
+
+def test_an_admin_may_map_any_code_exactly(tmp_path):
+    mapping = tmp_path / "local.toml"
+    mapping.write_text('[codes]\n"FOOD" = ["health_clinic"]\n"oe:1103" = ["treatment"]\n', encoding="utf-8")
+    local = Classifier.load(mapping)
+    assert local.classify(["food"], "Pantry", "") == {"health_clinic": "code food"}
+    assert local.classify(["OE:1103"], "x", "") == {"treatment": "code OE:1103"}
+    assert local.classify(["FOOD-1"], "x", "") == {}  # exact only outside AIRS

@@ -144,17 +144,18 @@ class Classifier:
     def _from_code(self, raw: str, name_vetoed: bool) -> list[tuple[str, str]]:
         if not raw:
             return []
-        term, key = raw, None
+        term = raw
         match = _AIRS.match(raw)
-        if match:
+        if match:  # an AIRS code covers its children: the longest mapped prefix decides
             key, term = match.group(1).upper(), match.group(2)
+            categories, label = self._code_categories(key), f"AIRS {key}"
         elif raw.upper().startswith("SAMHSA:"):
             key, term = raw.upper().replace(" ", ""), ""
-        if key is not None:
-            categories = self._code_categories(key)
-            if categories is not None:
-                label = f"AIRS {key}" if match else f"SAMHSA {key.split(':', 1)[1]}"
-                return [(c, label) for c in categories if c in CATEGORIES]
+            categories, label = self.codes.get(key), f"SAMHSA {key.split(':', 1)[1]}"
+        else:  # any other code an admin mapped (Open Eligibility ids, a local scheme): exact match
+            categories, label = self.codes.get(raw.upper()), f"code {raw}"
+        if categories is not None:
+            return [(c, label) for c in categories if c in CATEGORIES]
         if not term or name_vetoed:
             return []
         text = _words(term)
