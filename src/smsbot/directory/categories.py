@@ -241,17 +241,3 @@ def _check_list(value: Any, name: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise ValueError(f"{name}: {key!r} must be a list of phrases")
     return value
-
-
-class KeywordMapping:
-    """The old interface (phrases → categories), kept while importers move to `Classifier`."""
-
-    def __init__(self, classifier: Classifier | None = None) -> None:
-        self.classifier = classifier or Classifier.load()
-
-    @classmethod
-    def from_toml(cls, path: Path | None) -> KeywordMapping:
-        return cls(Classifier.load(path))
-
-    def match(self, *texts: str) -> list[str]:
-        return list(self.classifier.classify(list(texts), "", ""))

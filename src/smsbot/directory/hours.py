@@ -359,17 +359,6 @@ def parse_hours(text: str) -> WeeklyHours | None:
     return WeeklyHours(tuple(tuple(day) for day in days))
 
 
-def from_weekly_rows(rows: Iterable[tuple[Iterable[int], int, int]]) -> WeeklyHours | None:
-    """HSDS-style rows (days, opens, closes) merged into one week; no rows → None."""
-    days: list[list[Interval]] = [[] for _ in DAY_CODES]
-    seen = False
-    for which, opens, closes in rows:
-        for day in which:
-            days[day].append(make_interval(opens, closes))
-            seen = True
-    return WeeklyHours(tuple(merge(day) for day in days)) if seen else None
-
-
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     try:
