@@ -35,7 +35,7 @@ class DirectoryImportError(ValueError):
 
 def _reason_key(text: str) -> str:
     """ "latitude 100 is out of range (-90 to 90); service 'X' skipped" → "latitude … is out of range"."""
-    first = text.split(";")[0]
+    first = re.sub(r";[^;]*\b(?:skipped|left out|replaced)$", "", text)  # what happened to the row
     first = re.sub(r"\s*\([^)]*\)", "", first)
     first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", first)
     return re.sub(r"-?\d+(?:\.\d+)?", "…", first).strip()
