@@ -47,14 +47,22 @@ staff = Staff.__table__
 INVITATION_TTL = timedelta(days=7)
 OPEN_CHECKIN = OPEN  # kept for callers that import it from here
 ALREADY_LIVE = "this number already has a live enrollment"
+# What a peer is told about a number they cannot enroll: whether it is someone else's participant or
+# opted out is not theirs to learn (an admin is told the reason).
+NUMBER_UNAVAILABLE = "this number can't be enrolled here; ask an admin"
 
 
 class EnrollmentError(ValueError):
-    """A request that cannot be done as asked; `status` is the HTTP status the API answers with."""
+    """A request that cannot be done as asked; `status` is the HTTP status the API answers with.
+    `about_number`: the reason tells something about the number (its enrollments, its opt-out)."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, about_number: bool = False) -> None:
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.about_number = status, reason, about_number
+
+    def told_to(self, is_admin: bool) -> str:
+        """The reason as the person asking may read it."""
+        return self.reason if is_admin or not self.about_number else NUMBER_UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,9 @@ def invite(
     ).first()
     if suppressed is not None:
         raise EnrollmentError(
-            409, "this number has opted out (STOP); they must text START before a new invitation"
+            409,
+            "this number has opted out (STOP); they must text START before a new invitation",
+            about_number=True,
         )
     contact_id = contact_for_phone(conn, vault, e164, language, now)
     refuse_if_live(conn, contact_id)
@@ -218,7 +228,7 @@ def refuse_if_live(conn: Connection, contact_id: int, but: int | None = None) ->
         query = query.where(enrollment.c.id != but)
     live = conn.execute(query).first()
     if live is not None:
-        raise EnrollmentError(409, f"{ALREADY_LIVE} (id {live.id})")
+        raise EnrollmentError(409, f"{ALREADY_LIVE} (id {live.id})", about_number=True)
 
 
 def insert_live(conn: Connection, values: dict) -> int:
@@ -228,7 +238,7 @@ def insert_live(conn: Connection, values: dict) -> int:
         with conn.begin_nested():
             return conn.execute(enrollment.insert().values(**values).returning(enrollment.c.id)).scalar_one()
     except IntegrityError:
-        raise EnrollmentError(409, ALREADY_LIVE) from None
+        raise EnrollmentError(409, ALREADY_LIVE, about_number=True) from None
 
 
 def live_enrollment(conn: Connection, contact_id: int | None):

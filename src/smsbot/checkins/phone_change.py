@@ -38,7 +38,7 @@ def move_to_phone(
         raise EnrollmentError(409, f"this enrollment is {row.status if row else 'gone'}")
     index = vault.index(e164)
     if conn.execute(select(suppression.c.phone_index).where(suppression.c.phone_index == index)).first():
-        raise EnrollmentError(409, OPTED_OUT)
+        raise EnrollmentError(409, OPTED_OUT, about_number=True)
     old_contact = row.contact_id
     # The same person on a new phone: they keep the language they chose.
     language = conn.execute(select(contact.c.language).where(contact.c.id == old_contact)).scalar() or "en"
@@ -61,7 +61,7 @@ def move_to_phone(
                 )
             )
     except IntegrityError:
-        raise EnrollmentError(409, enrollments.ALREADY_LIVE) from None
+        raise EnrollmentError(409, enrollments.ALREADY_LIVE, about_number=True) from None
     language = conn.execute(select(contact.c.language).where(contact.c.id == new_contact)).scalar_one()
     outbox.enqueue(
         conn,

@@ -123,6 +123,11 @@ def _e164(raw: str) -> str:
 LOST_RACE = "this number was just enrolled by another request"
 
 
+def _lost_race(staff: Staff) -> str:
+    # Who enrolled the number is not a peer's to learn.
+    return LOST_RACE if staff.role == "admin" else enrollments.NUMBER_UNAVAILABLE
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
     body: EnrollmentIn, staff: Staff = Depends(current_staff), ctx: AppContext = Depends(app_context)
@@ -160,13 +165,13 @@ def create(
                     language=body.language or "en",
                 )
             except enrollments.EnrollmentError as exc:
-                raise HTTPException(exc.status, exc.reason) from None
+                raise HTTPException(exc.status, exc.told_to(staff.role == "admin")) from None
             # Audited in the same transaction, whether the change came from the API or a dashboard page.
             audit.record(conn, ctx.clock.now(), staff.id, "enrollment_created", "enrollment", enrollment_id)
             row = conn.execute(select(enrollment).where(enrollment.c.id == enrollment_id)).one()
     except IntegrityError:
         # A concurrent request for the same number committed first (the contact or the live index).
-        raise HTTPException(status.HTTP_409_CONFLICT, LOST_RACE) from None
+        raise HTTPException(status.HTTP_409_CONFLICT, _lost_race(staff)) from None
     return enrollments.view(row)
 
 
@@ -209,7 +214,7 @@ def change(
     try:
         return _change(enrollment_id, body, new_phone, staff, ctx, now)
     except IntegrityError:
-        raise HTTPException(status.HTTP_409_CONFLICT, LOST_RACE) from None
+        raise HTTPException(status.HTTP_409_CONFLICT, _lost_race(staff)) from None
 
 
 def _change(
@@ -261,7 +266,7 @@ def _change(
                     e164=new_phone,
                 )
             except enrollments.EnrollmentError as exc:
-                raise HTTPException(exc.status, exc.reason) from None
+                raise HTTPException(exc.status, exc.told_to(staff.role == "admin")) from None
             detail = "moved to a new number; invitation sent"  # never the number itself
         audit.record(conn, now, staff.id, "enrollment_changed", "enrollment", row.id, detail)
         return enrollments.view(conn.execute(select(enrollment).where(enrollment.c.id == row.id)).one())
