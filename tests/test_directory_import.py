@@ -126,7 +126,7 @@ def test_samhsa_sample_imports_substance_use_facilities_as_treatment(ctx, samhsa
 def test_json_that_is_not_samhsa_is_refused(ctx, tmp_path):
     path = tmp_path / "other.json"
     path.write_text('{"items": []}')
-    with pytest.raises(DirectoryImportError, match='neither SAMHSA locator JSON .* nor HSDS 3.0 JSON'):
+    with pytest.raises(DirectoryImportError, match="neither SAMHSA locator JSON .* nor HSDS 3.0 JSON"):
         import_path(ctx, path, _options())
 
 
@@ -157,3 +157,72 @@ def test_import_command_refuses_an_unknown_format(ctx, tmp_path):
     result = CliRunner().invoke(_cli(), ["directory", "import", str(path)])
     assert result.exit_code == 2
     assert "unknown format" in result.output
+
+
+def _facility(irow: int, name: str, street: str, kind: str = "SA", services: list | None = None) -> dict:
+    """A row of SAMHSA's current (v2) locator export: same shape, and no `frid` on some rows."""
+    return {
+        "_irow": irow,
+        "name1": name,
+        "name2": "",
+        "street1": street,
+        "street2": "",
+        "city": "Charlottesville",
+        "state": "VA",
+        "zip": "22902",
+        "phone": "434-555-0100 x204",
+        "typeFacility": kind,
+        "latitude": "38.03",
+        "longitude": "-78.48",
+        "services": services if services is not None else [],
+    }
+
+
+def test_samhsa_export_pages_without_frid_keep_every_facility(ctx, tmp_path):
+    pages = [
+        [_facility(1, "First Light Recovery", "1 Main St"), _facility(2, "Blue Ridge Detox", "2 Main St")],
+        [
+            _facility(1, "Market Street OTP", "3 Main St", "OTP"),
+            _facility(2, "Dr. Ames", "4 Main St", "BUPREN"),
+        ],
+    ]
+    for number, rows in enumerate(pages, start=1):
+        path = tmp_path / f"page{number}.json"
+        path.write_text(json.dumps({"page": number, "totalPages": 2, "rows": rows}))
+        summary = import_path(ctx, path, _options())
+        assert (summary.added, summary.skipped) == (2, 0), summary.warnings
+
+    # `_irow` restarts on every page: had it been the id, page 2 would have overwritten page 1.
+    assert _count(ctx) == 4
+    otp = service_named(ctx, "Market Street OTP")
+    assert categories_of(ctx, "Market Street OTP") == ["treatment"]
+    assert json.loads(otp.category_reasons) == {"treatment": "SAMHSA OTP"}
+    assert (otp.phone, otp.phone_extension) == ("434-555-0100", "204")
+    assert otp.source_id.startswith("h:") and otp.last_verified is None  # no --verified: needs a check
+    assert categories_of(ctx, "Dr. Ames") == ["treatment"]  # a buprenorphine practitioner
+
+    # The same facility on another page (or a later export) keeps its id: updated, not added.
+    again = tmp_path / "later.json"
+    again.write_text(json.dumps({"rows": [_facility(9, "Market Street OTP", "3 Main St", "OTP")]}))
+    assert (import_path(ctx, again, _options()).updated, _count(ctx)) == (1, 4)
+
+
+def test_samhsa_facility_types_without_type_of_care(ctx, tmp_path):
+    mental_health = [{"f1": "Type of Care", "f2": "TC", "f3": "Mental health treatment"}]
+    both = [{"f1": "Type of Care", "f2": "TC", "f3": "Mental health treatment; Substance use treatment"}]
+    rows = [
+        _facility(1, "Health Center", "5 Main St", "HRSA"),
+        _facility(2, "Counseling Only", "6 Main St", "MH", mental_health),
+        _facility(3, "Co-occurring Care", "7 Main St", "MH", both),
+    ]
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps({"rows": rows}))
+
+    summary = import_path(ctx, path, _options())
+
+    assert (summary.added, summary.skipped) == (2, 1)
+    assert summary.warnings == [
+        "v2.json rows[1]: Counseling Only: mental health only, no substance use treatment; skipped"
+    ]
+    assert categories_of(ctx, "Health Center")  # kept: not skipped as "mental health only"
+    assert categories_of(ctx, "Co-occurring Care") == ["treatment"]

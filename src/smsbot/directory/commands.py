@@ -105,13 +105,21 @@ def import_command(
 @app.command("stale")
 def stale_command(
     months: Annotated[int, typer.Option(min=1, help="Not checked for this many months")] = 6,
+    today: Annotated[
+        str | None, typer.Option(help="Count back from this date, YYYY-MM-DD (default: today)")
+    ] = None,
 ) -> None:
     """List services that need a check: never verified, or verified more than N months ago."""
     from smsbot.directory.store import stale_services
 
     ctx = _context()
+    try:
+        since = date.fromisoformat(today) if today else ctx.clock.now().date()
+    except ValueError:
+        typer.echo(f"smsbot: --today {today!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
     with ctx.db.transaction() as conn:
-        rows = stale_services(conn, ctx.clock.now().date(), months)
+        rows = stale_services(conn, since, months)
     for row in rows:
         checked = row.last_verified.isoformat() if row.last_verified else "never"
         typer.echo(f"{row.id}\t{checked}\t{row.source}\t{row.name}")
