@@ -14,9 +14,11 @@ app = typer.Typer(help="smsbot: an SMS line for harm reduction.", no_args_is_hel
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts (peers and admins).", no_args_is_help=True)
 content_app = typer.Typer(help="The wording packs.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(content_app, name="content")
+app.add_typer(audit_app, name="audit")
 
 
 def _context(now: str | None = None):
@@ -123,6 +125,25 @@ def staff_deactivate(who: Annotated[str, typer.Argument(help="Staff name or id."
     else:
         moved_to = f"went to staff {moved.to_staff_id}"
         typer.echo(f"{moved.participants} participants and {moved.alerts} open alerts {moved_to}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 on any gap, changed or inserted row."""
+    from smsbot.dashboard import audit
+
+    ctx = _context()
+    with ctx.db.transaction() as conn:
+        report = audit.verify(conn)
+    for problem in report.problems[:50]:
+        typer.echo(f"audit log: {problem}", err=True)
+    if len(report.problems) > 50:
+        typer.echo(f"audit log: ... and {len(report.problems) - 50} more problems", err=True)
+    if not report.ok:
+        typer.echo(f"audit log: BROKEN ({len(report.problems)} problems in {report.rows} rows)")
+        raise typer.Exit(1)
+    # The head is worth writing down elsewhere: rows cut from the end leave an intact, shorter chain.
+    typer.echo(f"audit log: {report.rows} rows, chain intact; head {report.head_seq} {report.head_hash}")
 
 
 @content_app.command("check")

@@ -237,6 +237,9 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when())
     revoked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     last_used_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    # Issue 11: what the token is for, and when it stops working (NULL counts as expired).
+    name: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class Enrollment(SQLModel, table=True):
@@ -440,3 +443,9 @@ class AuditLog(SQLModel, table=True):
     object_type: str | None = Field(default=None, sa_column=Column(String(24), nullable=True))
     object_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     detail: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    # Issue 11: the hash chain (position, and HMAC over this row's fields and the previous row's hash).
+    seq: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    chain_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+Index("ix_audit_log_seq", AuditLog.__table__.c.seq, unique=True)

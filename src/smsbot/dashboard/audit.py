@@ -3,7 +3,9 @@
 Sign-ins, reveals of a phone number, enrollment changes, opt-outs entered by staff, deletions, role
 changes and the other account changes. A row names people and objects by id; `detail` is a short
 fixed phrase (a reason code, "peer -> admin", counts), never a phone number or a message text.
-The table refuses UPDATE and DELETE (triggers in migration 0004), so this module only appends.
+The table refuses UPDATE and DELETE (triggers in migration 0004; TRUNCATE and REPLACE in 0009), so
+this module only appends, and each row extends a hash chain (`audit_chain`) that `smsbot audit verify`
+checks.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from smsbot.config import get_settings
+from smsbot.dashboard import audit_chain
 from smsbot.models import AuditLog, Staff
 
 audit_log = AuditLog.__table__
@@ -63,16 +67,32 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     if detail is not None:
         detail = _PHONE_LIKE.sub("[number removed]", detail)[:120]
-    conn.execute(
-        audit_log.insert().values(
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail,
-        )
-    )
+    seq, previous = audit_chain.lock_and_head(conn, audit_log)
+    row = {
+        "seq": seq + 1,
+        "at": now,
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "detail": detail,
+    }
+    conn.execute(audit_log.insert().values(**row, chain_hash=audit_chain.digest(_key(), previous, row)))
+
+
+_KEYS: dict[bytes, bytes] = {}
+
+
+def _key() -> bytes:
+    master = get_settings().master_key
+    if master not in _KEYS:
+        _KEYS[master] = audit_chain.chain_key(master)
+    return _KEYS[master]
+
+
+def verify(conn: Connection) -> audit_chain.Report:
+    """Check the whole chain with the current key (see `smsbot audit verify`)."""
+    return audit_chain.verify(conn, audit_log, [_key()])
 
 
 def recent(conn: Connection, limit: int = 200, before_id: int | None = None) -> list[dict]:
