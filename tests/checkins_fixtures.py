@@ -99,6 +99,10 @@ def peer(ctx: AppContext, client: TestClient) -> Callable[..., Peer]:
         name: str = "Jamie Rivera", phone: str | None = PEER_PHONE, role: str = "peer", on_call=False
     ) -> Peer:
         created = create_staff(ctx, name, role, phone)
+        if role == "admin":
+            from tests.conftest import second_factor_on
+
+            second_factor_on(ctx, created.staff_id)
         if on_call:
             set_on_call(ctx, str(created.staff_id), True)
         return Peer(created.staff_id, created.token, client)

@@ -211,12 +211,26 @@ def sms(post_sms: Callable[..., object]) -> Callable[..., str | None]:
     return send
 
 
+def second_factor_on(ctx: AppContext, staff_id: int) -> None:
+    """Mark an account's authenticator app as set up (an admin's API token works only then)."""
+    from sqlalchemy import update
+
+    from smsbot.models import Staff
+
+    with ctx.db.transaction() as conn:
+        table = Staff.__table__
+        conn.execute(update(table).where(table.c.id == staff_id).values(totp_confirmed_at=ctx.clock.now()))
+
+
 @pytest.fixture
 def staff_token(ctx: AppContext) -> Callable[..., str]:
     """Create a staff account and return its bearer token."""
     from smsbot.staff.service import create_staff
 
     def make(role: str = "peer", name: str = "Pat Peer", phone: str | None = None) -> str:
-        return create_staff(ctx, name, role, phone).token
+        created = create_staff(ctx, name, role, phone)
+        if role == "admin":
+            second_factor_on(ctx, created.staff_id)
+        return created.token
 
     return make

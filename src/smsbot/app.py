@@ -47,6 +47,10 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
         return metrics_response()
 
     _include_feature_routers(app)
+    if production:
+        from smsbot.dashboard.security import StrictTransportSecurity
+
+        app.add_middleware(StrictTransportSecurity)
     logging.getLogger("smsbot").info(
         "app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name
     )

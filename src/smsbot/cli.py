@@ -98,6 +98,106 @@ def staff_add(
     typer.echo(f"staff id: {created.staff_id}")
     typer.echo(f"token: {created.token}")
     typer.echo(f"password: {created.password}")
+    if role == "admin":
+        typer.echo("note: an admin's API token works once they set up a second factor (sign in)", err=True)
+
+
+def _staff_row(conn, who: str):
+    from smsbot.staff.service import find_staff
+
+    try:
+        return find_staff(conn, who, active_only=False)
+    except LookupError as exc:
+        typer.echo(f"smsbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@staff_app.command("token")
+def staff_token(
+    who: Annotated[str, typer.Argument(help="Staff name or id.")],
+    name: Annotated[str | None, typer.Option(help="What the token is for, e.g. 'reporting script'")] = None,
+    days: Annotated[int, typer.Option(help="Days until it expires (1-366).")] = 90,
+) -> None:
+    """Issue an API token (printed once as `token: ...`); it expires after --days."""
+    from smsbot.dashboard import audit
+    from smsbot.staff.tokens import issue_token
+
+    ctx = _context()
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        row = _staff_row(conn, who)
+        if not row.is_active:
+            typer.echo("smsbot: a deactivated account gets no new token", err=True)
+            raise typer.Exit(2)
+        try:
+            token = issue_token(conn, row.id, now, name=name, days=days)
+        except ValueError as exc:
+            typer.echo(f"smsbot: {exc}", err=True)
+            raise typer.Exit(2) from None
+        audit.record(conn, now, None, "token_issued", "staff", row.id, f"command line; {days} days")
+    typer.echo(f"token: {token}")
+
+
+@staff_app.command("tokens")
+def staff_tokens(who: Annotated[str, typer.Argument(help="Staff name or id.")]) -> None:
+    """List an account's API tokens: id, name, created, expires, last used, revoked (never the token)."""
+    from smsbot.staff.tokens import tokens_of
+
+    ctx = _context()
+    with ctx.db.transaction() as conn:
+        rows = tokens_of(conn, _staff_row(conn, who).id)
+    for t in rows:
+        when = [
+            (v.strftime("%Y-%m-%d %H:%M") if v else "-") for v in (t.created_at, t.expires_at, t.last_used_at)
+        ]
+        state = "revoked" if t.revoked_at else ("expired" if t.expires_at <= ctx.clock.now() else "live")
+        typer.echo(f"{t.id}\t{t.name or '-'}\tcreated {when[0]}\texpires {when[1]}\tused {when[2]}\t{state}")
+
+
+@staff_app.command("revoke-token")
+def staff_revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (smsbot staff tokens).")],
+) -> None:
+    """Revoke one API token by its id."""
+    from smsbot.dashboard import audit
+    from smsbot.dashboard.bounds import out_of_range
+    from smsbot.staff.tokens import revoke_token
+
+    ctx = _context()
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        owner = None if out_of_range(token_id) else revoke_token(conn, token_id, now)
+        if owner is not None:
+            audit.record(conn, now, None, "tokens_revoked", "staff", owner, f"command line; token {token_id}")
+    if owner is None:
+        typer.echo("smsbot: no such live token", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"token {token_id} is revoked")
+
+
+@staff_app.command("password")
+def staff_password(who: Annotated[str, typer.Argument(help="Staff name or id.")]) -> None:
+    """Set an account's password, read from the terminal (hidden) or stdin; the same policy as the
+    dashboard (12+ characters, not common or easy to guess). Every session of the account ends."""
+    import getpass
+
+    from smsbot.dashboard import audit
+    from smsbot.staff.service import end_sessions, password_problem, set_password
+
+    ctx = _context()
+    tty = sys.stdin.isatty()
+    password = getpass.getpass("new password: ") if tty else sys.stdin.readline().rstrip("\n")
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        row = _staff_row(conn, who)
+        problem = password_problem(password, [row.name, ctx.settings.program_name])
+        if problem:
+            typer.echo(f"smsbot: choose another password: {problem}", err=True)
+            raise typer.Exit(2)
+        set_password(conn, row.id, password)
+        end_sessions(conn, row.id)
+        audit.record(conn, now, None, "password_reset", "staff", row.id, "command line")
+    typer.echo(f"staff {row.id}: password set; their sessions ended")
 
 
 @staff_app.command("deactivate")

@@ -6,7 +6,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from smsbot.context import AppContext
 from smsbot.models import Staff
-from smsbot.staff.service import staff_for_token
+from smsbot.staff.tokens import check_token
 
 
 def app_context(request: Request) -> AppContext:
@@ -21,10 +21,13 @@ def current_staff(request: Request, ctx: AppContext = Depends(app_context)) -> S
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
     with ctx.db.session() as session:
-        staff = staff_for_token(session, token.strip())
+        checked = check_token(session.connection(), token.strip(), ctx.clock.now())
+        staff = session.get(Staff, checked.staff_id) if checked.staff_id is not None else None
     if staff is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            checked.refusal,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     return staff
 

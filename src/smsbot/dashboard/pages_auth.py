@@ -156,7 +156,9 @@ def password_submit(
         error = "Your current password is not right."
     elif new != again:
         error = "The two new passwords are not the same."
-    elif isinstance(new, str) and (problem := password_problem(new)):
+    elif isinstance(new, str) and (
+        problem := password_problem(new, [viewer.staff.name, _ctx(request).settings.program_name])
+    ):
         error = f"Choose another password: {problem}."
     elif new == current:
         error = "Choose a password different from the current one."

@@ -241,16 +241,21 @@ def new_token(
     staff_id: int,
     request: Request,
     viewer: Viewer = Depends(admin_only),
-    _: FormData = Depends(verified_form),
+    form: FormData = Depends(verified_form),
 ) -> Response:
     ctx = request.app.state.ctx
     now = ctx.clock.now()
+    days_text = _text(form, "days")
+    days = int(days_text) if days_text.isascii() and days_text.isdigit() and len(days_text) < 4 else 90
     with ctx.db.transaction() as conn:
         row = _target(conn, staff_id)
         if not row.is_active:
             raise PageError(409, "A deactivated account gets no new token.")
-        token = service.issue_token(conn, staff_id, now)
-        audit.record(conn, now, viewer.id, "token_issued", "staff", staff_id)
+        try:
+            token = service.issue_token(conn, staff_id, now, name=_text(form, "name") or None, days=days)
+        except ValueError as exc:
+            raise PageError(422, str(exc).capitalize() + ".") from None
+        audit.record(conn, now, viewer.id, "token_issued", "staff", staff_id, f"{days} days")
     return _secret_page(request, row.name, token=token)
 
 

@@ -49,6 +49,30 @@ def cookie_flags(settings: Settings) -> dict[str, Any]:
     return {"httponly": True, "samesite": "lax", "secure": settings.env == "production", "path": "/"}
 
 
+HSTS = ("strict-transport-security", "max-age=63072000; includeSubDomains")  # two years
+
+
+class StrictTransportSecurity:
+    """ASGI middleware for production (always behind https): every response tells browsers to use
+    https only, so a first plain-http visit cannot be downgraded. Added by app.py in production."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != HSTS[0].encode()]
+                message = {**message, "headers": [*headers, (HSTS[0].encode(), HSTS[1].encode())]}
+            await send(message)
+
+        await self.app(scope, receive, with_header)
+
+
 def protect(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

@@ -1,4 +1,8 @@
-"""`smsbot chat`: text the bot from a terminal through the same pipeline as a real text."""
+"""`smsbot chat`: text the bot from a terminal through the same pipeline as a real text.
+
+What is typed is handled like a real text and never written out again (nor logged): a piped
+transcript shows `you> (text N)` in its place.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def run_chat(ctx: AppContext, from_number: str, *, interactive: bool) -> None:
     to_number = ctx.settings.twilio_from_number or "+15550000000"
     if interactive:
         print("Text the line (Ctrl-D to quit). Try NALOXONE, SITES, HEART, ESPANOL, HELP.")
+    count = 0
     while True:
         if interactive:
             print("you> ", end="", flush=True)
@@ -39,8 +44,10 @@ def run_chat(ctx: AppContext, from_number: str, *, interactive: bool) -> None:
         text = line.rstrip("\n")
         if not text.strip():
             continue
+        count += 1
         if not interactive:
-            print(f"you> {text}")
+            # A transcript may end up in a terminal log or CI output: never the texter's words.
+            print(f"you> (text {count})")
         sid = "SMchat" + uuid.uuid4().hex
         outcome = handle_text(ctx, wording, InboundText(sid, sender, to_number, text))
         if outcome.reply is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +12,13 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import select
+from zxcvbn import zxcvbn
 
 from smsbot.context import AppContext
-from smsbot.models import ApiToken, Staff
+from smsbot.models import Staff
 from smsbot.privacy import last4, normalize_phone
+from smsbot.staff.tokens import issue_token, revoke_tokens, token_hash  # noqa: F401  (the staff API)
 
 ROLES = ("peer", "admin")
 _hasher = PasswordHasher()
@@ -30,11 +31,6 @@ class NewStaff:
     password: str
 
 
-def token_hash(token: str) -> str:
-    # API tokens are long random strings, so a fast hash is enough (no dictionary to attack).
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_staff(ctx: AppContext, name: str, role: str, phone: str | None = None) -> NewStaff:
     """Create an account with one API token and a one-time password, returned once and never stored."""
     if role not in ROLES:
@@ -43,7 +39,6 @@ def create_staff(ctx: AppContext, name: str, role: str, phone: str | None = None
     if not name:
         raise ValueError("name must not be empty")
     now = ctx.clock.now()
-    token = "smsbot_" + secrets.token_urlsafe(32)
     password = secrets.token_urlsafe(12)
     staff = Staff(name=name, role=role, created_at=now, password_hash=_hasher.hash(password))
     if phone:
@@ -54,18 +49,9 @@ def create_staff(ctx: AppContext, name: str, role: str, phone: str | None = None
     with ctx.db.session() as session:
         session.add(staff)
         session.flush()
-        session.add(ApiToken(staff_id=staff.id, token_hash=token_hash(token), created_at=now))
+        # An admin's token starts working once they have set up their second factor (tokens.py).
+        token = issue_token(session.connection(), staff.id, now, name="given with the account")
     return NewStaff(staff_id=staff.id, token=token, password=password)
-
-
-def staff_for_token(session: Session, token: str) -> Staff | None:
-    """The active staff member a bearer token belongs to, or None (revoked, unknown, deactivated)."""
-    row = session.exec(
-        select(Staff)
-        .join(ApiToken, ApiToken.staff_id == Staff.id)
-        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None), Staff.is_active)
-    ).first()
-    return row
 
 
 def verify_password(staff: Staff, password: str) -> bool:
@@ -101,7 +87,6 @@ def set_on_call(ctx: AppContext, name_or_id: str, on_call: bool = True) -> int:
 
 MIN_PASSWORD_LENGTH = 12
 _staff_t = Staff.__table__
-_token_t = ApiToken.__table__
 
 
 @dataclass(frozen=True)
@@ -135,27 +120,21 @@ def end_sessions(conn: Connection, staff_id: int) -> int:
     return conn.execute(sa_delete(table).where(table.c.staff_id == staff_id)).rowcount
 
 
-def revoke_tokens(conn: Connection, staff_id: int, now: datetime) -> int:
-    return conn.execute(
-        sa_update(_token_t)
-        .where(_token_t.c.staff_id == staff_id, _token_t.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    ).rowcount
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable", about 10^8 guesses and more
+MAX_PASSWORD_LENGTH = 256  # argon2 takes anything; zxcvbn's time grows with the length
 
 
-def issue_token(conn: Connection, staff_id: int, now: datetime) -> str:
-    """A new API token (shown once; only its hash is kept)."""
-    token = "smsbot_" + secrets.token_urlsafe(32)
-    conn.execute(_token_t.insert().values(staff_id=staff_id, token_hash=token_hash(token), created_at=now))
-    return token
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
+def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
+    """Why a new password is refused (too short, common, or easy to guess), or None.
+    `user_inputs`: words such as the account's name, which make a password weaker."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"use at least {MIN_PASSWORD_LENGTH} characters"
-    if len(set(password)) < 5:
-        return "use more different characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"use at most {MAX_PASSWORD_LENGTH} characters"
+    result = zxcvbn(password, user_inputs=[w for w in (user_inputs or []) if w])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = (result["feedback"].get("warning") or "it is too easy to guess").rstrip(".")
+        return f"{warning[0].lower() + warning[1:]}; a few unusual words together are better"
     return None
 
 
