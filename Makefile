@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint install chat bench clean
+.PHONY: run test lint install chat bench-install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,16 +25,22 @@ run: $(STAMP)
 test: $(STAMP)
 	@command -v chromium >/dev/null || echo "make test: Chromium not found; the real-browser tests (tests/test_browser.py) will be SKIPPED (apt-get install -y chromium)"
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/smsbot content check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check src tests bench
 
 chat: $(STAMP)
 	$(BIN)/smsbot db upgrade
 	$(BIN)/smsbot chat
+
+## make bench-install: what the benchmarks need besides the tests (flask and gunicorn, for bench/inbound.py)
+bench-install: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

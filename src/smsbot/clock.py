@@ -44,15 +44,3 @@ def as_utc(value: datetime) -> datetime:
 def parse_iso(text: str) -> datetime:
     """Parse an ISO-8601 timestamp (`Z` allowed) into aware UTC."""
     return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-
-
-_clock: Clock = SystemClock()
-
-
-def get_clock() -> Clock:
-    return _clock
-
-
-def set_clock(clock: Clock) -> None:
-    global _clock
-    _clock = clock

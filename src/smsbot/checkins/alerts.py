@@ -21,7 +21,6 @@ alert = Alert.__table__
 enrollment = Enrollment.__table__
 staff = Staff.__table__
 suppression = Suppression.__table__
-URGENT_KINDS = ("call", "help", "distress", "emergency", "unreachable")
 
 
 def _reachable_staff(conn: Connection, staff_id: int | None) -> bool:

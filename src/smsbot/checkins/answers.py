@@ -102,8 +102,3 @@ def answered_at(conn: Connection, contact_id: int | None, when: datetime) -> boo
         ).first()
         is not None
     )
-
-
-def open_checkin_for(conn: Connection, contact_id: int) -> int | None:
-    """The check-in waiting for this contact's answer (the contact row says so, no scan)."""
-    return conn.execute(select(contact.c.open_checkin_id).where(contact.c.id == contact_id)).scalar()

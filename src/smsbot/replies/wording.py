@@ -69,10 +69,6 @@ def load_packs(directory: Path | None = None) -> dict[str, Pack]:
     return {lang: _load_pack(directory / f"{lang}.toml") for lang in LANGUAGES}
 
 
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(text) if name}
-
-
 @lru_cache(maxsize=1024)
 def _compiled(template: str) -> tuple[tuple[str, str | None, str | None, str, bool], ...]:
     """(literal, field, conversion, spec, opens a sentence) per piece; parsed once per template."""

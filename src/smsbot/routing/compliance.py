@@ -12,7 +12,7 @@ so "I can't stop using" / "no puedo parar de usar" never opt anyone out, and a n
 from __future__ import annotations
 
 from smsbot.routing.intents import Intent, Routed
-from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, phrase, strip_edges, word_set
+from smsbot.routing.normalize import Normalized, PhraseIndex, fillers, strip_edges, word_set
 
 _OPT_OUT_WHOLE = PhraseIndex(
     [
@@ -163,11 +163,3 @@ def help_word(text: Normalized) -> tuple[str, str | None] | None:
     if not core or core[0] not in _HELP_WORDS:
         return None
     return ("exact" if len(core) == 1 else "first_word"), _HELP_WORDS[core[0]]
-
-
-def is_reserved_word(word: str) -> bool:
-    """Whether a single word is a carrier compliance word (never to be offered as an app answer)."""
-    tokens = phrase(word)
-    if len(tokens) == 1 and tokens[0] in _HELP_WORDS:
-        return True
-    return any(tokens in index for index in (_OPT_OUT_WHOLE, _OPT_IN_WHOLE))

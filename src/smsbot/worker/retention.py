@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -101,10 +101,3 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
         # Flood counters (inbound/flood.py) go once their window ends; a day's outlive FORGET until then.
         conn.execute(delete(InboundCounter.__table__).where(InboundCounter.__table__.c.expires_at <= now))
     return report
-
-
-def count_of(conn: Connection, name: str) -> int:
-    """Total of one daily counter across days (reports and tests)."""
-    return int(
-        conn.execute(select(func.coalesce(func.sum(daily.c.count), 0)).where(daily.c.name == name)).scalar()
-    )
