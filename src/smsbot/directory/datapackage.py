@@ -9,7 +9,9 @@ where it came from ("services.csv line 7": the header is line 1) for warnings.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,34 +51,50 @@ class Table:
 
 def cell(value: object) -> str:
     """One value as text: stripped, with JSON null / "null" as blank and 3.0 as "3.0"."""
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value).strip()
-    return "" if text.lower() in _BLANK else text
+    if value.__class__ is not str:
+        if value is None or isinstance(value, (dict, list)):
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        value = str(value)
+    text = value.strip()  # type: ignore[union-attr]
+    return "" if len(text) <= 4 and text.lower() in _BLANK else text
+
+
+def text(value: str) -> str:
+    """A cell as found in a CSV: stripped, `null` as blank."""
+    text = value.strip()
+    return "" if len(text) <= 4 and text.lower() in _BLANK else text
+
+
+_NULL_WORD = re.compile(r"null|none|nil|n/a", re.I)
+
+
+def _needs_cleaning(body: str) -> bool:
+    """Could `text` change any cell: a space or tab at a cell's edge, or a null word?"""
+    edges = (", ", " ,", ",\t", "\t,", "\n ", " \n", " \r", "\n\t", "\t\n", "\t\r")
+    return body[:1] in (" ", "\t") or any(e in body for e in edges) or bool(_NULL_WORD.search(body))
 
 
 def read_csv(path: Path, label: str) -> Table:
     """Rows with the line each starts on (header = line 1), keys lower-cased, values cleaned."""
     table = Table(label)
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
-        except StopIteration:
-            return table
-        width = len(header)
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(c.strip() for c in cells):
-                continue
-            row = {header[i]: cell(c) for i, c in enumerate(cells[:width])}
-            table.rows.append((f"{label} line {start}", row))
+        body = handle.read()
+    reader = csv.reader(io.StringIO(body, newline=""))
+    try:
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        return table
+    # Most exports are clean: then each row is one C-level dict(zip()); else every cell is cleaned.
+    clean = not _needs_cleaning(body)
+    append = table.rows.append
+    last = reader.line_num  # a quoted cell may span lines: each row starts after the last one
+    for cells in reader:
+        start, last = last + 1, reader.line_num
+        row = dict(zip(header, cells if clean else map(text, cells), strict=False))
+        if any(row.values()):
+            append((f"{label} line {start}", row))
     return table
 
 

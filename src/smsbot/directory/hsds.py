@@ -23,7 +23,7 @@ from smsbot.directory.areas import area_zips
 from smsbot.directory.datapackage import HsdsError, Row, Table
 from smsbot.directory.geo import valid_coordinates, zip_point
 from smsbot.directory.languages import language_codes
-from smsbot.directory.records import ImportOptions, Parsed, RawService, parse_date
+from smsbot.directory.records import NO_CATEGORY, ImportOptions, Parsed, RawService, parse_date
 
 __all__ = ["HsdsError", "read_tables"]
 
@@ -214,10 +214,26 @@ def _location_problems(package: _Package) -> dict[str, tuple[str, str]]:
     return bad
 
 
-def read_tables(tables: dict[str, Table], source: str, options: ImportOptions) -> Iterator[Parsed]:
+def read_tables(
+    tables: dict[str, Table], source: str, options: ImportOptions, classifier=None
+) -> Iterator[Parsed]:
+    """Parsed services; with a `classifier`, a service that gets no category is skipped before
+    the joins (most of a general 211 export: they are read once and cost little)."""
     package = _Package(tables, options)
     bad_locations = _location_problems(package)
     placed: set[str] = set()
+    classified: dict[str, dict[str, str]] = {}
+
+    def reasons(service: Row) -> dict[str, str] | None:
+        if classifier is None:
+            return None
+        if service["id"] not in classified:
+            codes = package.codes(service)
+            classified[service["id"]] = classifier.classify(
+                codes, service.get("name", ""), service.get("description", "")
+            )
+        return classified[service["id"]]
+
     for where, link in package.links:
         service_id, location_id = link.get("service_id", ""), link.get("location_id", "")
         if service_id not in package.services:
@@ -233,10 +249,12 @@ def read_tables(tables: dict[str, Table], source: str, options: ImportOptions) -
             location_where, problem = bad_locations[location_id]
             yield Parsed(location_where, None, [f"{problem}; service {name!r} skipped"])
             continue
-        yield _service(package, source, service_where, service, package.locations[location_id][1], link)
+        yield _service(
+            package, source, service_where, service, package.locations[location_id][1], link, reasons
+        )
     for service_id, (where, service) in package.services.items():
         if service_id not in placed:  # offered in an area, by phone or online: not silently dropped
-            yield _service(package, source, where, service, None, {})
+            yield _service(package, source, where, service, None, {}, reasons)
 
 
 def _address(package: _Package, location: Row | None, organization_id: str) -> tuple[Row, bool]:
@@ -264,10 +282,17 @@ def _offset_zone(rows: list[tuple[str, Row]]) -> str | None:
 
 
 def _service(
-    package: _Package, source: str, where: str, service: Row, location: Row | None, link: Row
+    package: _Package, source: str, where: str, service: Row, location: Row | None, link: Row, classify
 ) -> Parsed:
     if service.get("status", "active").lower() in ("inactive", "defunct"):
         return Parsed(where, None, ["service is inactive; skipped"])
+    if location is None and not package.areas.get(service["id"]):
+        owner = service.get("organization_id", "")
+        if not (owner and package.org_addresses.get(owner)):
+            return Parsed(where, None, ["no location, address or service area; skipped"])
+    categories = classify(service)
+    if categories == {} and service.get("name"):
+        return Parsed(where, None, [NO_CATEGORY], name=service["name"])
     service_id, location_id = service["id"], location["id"] if location else ""
     organization_id = service.get("organization_id", "") or (location or {}).get("organization_id", "")
     organization = package.organizations.get(organization_id, {})
@@ -324,6 +349,7 @@ def _service(
         area_zips=zips,
         languages=package.language_list(service_id, location_id, phone),
         taxonomy_codes=package.codes(service),
+        category_reasons=categories,
         # The ZIP's IANA zone knows DST; the schedule's fixed offset is only a fallback.
         timezone=None if zip_point(address.get("postal_code")) else _offset_zone(schedule),
         schedule_rows=[r for _, r in schedule],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsbot.directory.datapackage import HsdsError, Row, Table, cell, tables_from_json
+from smsbot.directory.datapackage import HsdsError, Row, Table, cell, tables_from_json, text
 
 # Nested lists → the table they flatten into and the column that links them to their parent.
 _CHILDREN = {
@@ -51,13 +51,25 @@ def _is_entity(item: dict) -> bool:
 class _Flattener:
     def __init__(self) -> None:
         self.tables: dict[str, Table] = {}
+        self.rows: dict[str, list] = {}
 
     def add(self, table: str, where: str, item: dict, **links: str) -> Row:
-        row = {k.lower(): cell(v) for k, v in item.items() if not isinstance(v, (dict, list))}
+        row: Row = {}
+        for key, value in item.items():
+            kind = value.__class__
+            if kind is str:
+                # Most values need no cleaning; `text` only for an edge space or a null word.
+                row[key] = value if len(value) > 4 and value[0] != " " and value[-1] != " " else text(value)
+            elif kind is not dict and kind is not list:
+                row[key] = cell(value)
         for key, value in links.items():
             if value and not row.get(key):
                 row[key] = value
-        self.tables.setdefault(table, Table(table)).rows.append((where, row))
+        rows = self.rows.get(table)
+        if rows is None:
+            self.tables[table] = Table(table)
+            rows = self.rows[table] = self.tables[table].rows
+        rows.append((where, row))
         return row
 
     def children(self, item: dict, where: str, **links: str) -> None:

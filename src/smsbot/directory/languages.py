@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # The languages US directories list most; anything else that is already two letters is kept.
 _NAMES = {
@@ -67,15 +68,21 @@ _NAMES = {
 }
 
 
+_TAGGED = re.compile(r"[a-z]{2,3}[-_][a-z0-9]{2,4}")
+_TWO = re.compile(r"[a-z]{2}")
+_SPLIT = re.compile(r"[,;/|]|\band\b")
+
+
+@lru_cache(maxsize=1024)
 def language_code(text: str | None) -> str | None:
     """One language name or code → its short code, or None when it is not one we know."""
     key = " ".join((text or "").strip().lower().split())
     if not key:
         return None
-    key = re.split(r"[-_]", key)[0] if re.fullmatch(r"[a-z]{2,3}[-_][a-z0-9]{2,4}", key) else key
+    key = re.split(r"[-_]", key)[0] if _TAGGED.fullmatch(key) else key
     if key in _NAMES:
         return _NAMES[key]
-    if re.fullmatch(r"[a-z]{2}", key):
+    if _TWO.fullmatch(key):
         return key
     return None
 
@@ -84,7 +91,7 @@ def language_codes(values: Iterable[str | None]) -> list[str]:
     """Each value may list several ("en, es", "English; Spanish"): their codes, in order, once each."""
     found: list[str] = []
     for value in values:
-        for part in re.split(r"[,;/|]|\band\b", value or ""):
+        for part in _SPLIT.split(value or "") if value else ():
             code = language_code(part)
             if code and code not in found:
                 found.append(code)

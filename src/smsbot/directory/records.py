@@ -23,6 +23,7 @@ from smsbot.directory.geo import normalize_zip, valid_coordinates, zip_point
 from smsbot.directory.hours import HoursError, WeeklyHours, parse_hours, zone
 
 LOCATION_KINDS = ("place", "zip_centre", "virtual", "area")
+NO_CATEGORY = "no category (no taxonomy code, term or words matched); row skipped"
 
 
 @dataclass
@@ -307,6 +308,7 @@ class Parsed:
     where: str  # "line 7" / "locations.csv line 3": what a warning names
     raw: RawService | None
     problems: list[str] = field(default_factory=list)
+    name: str | None = None  # of a skipped service, for the dry run's samples
 
 
 @dataclass(frozen=True)
