@@ -155,3 +155,66 @@ def test_hsds_1x_names_are_accepted(ctx, tmp_path):
     assert json.loads(row.hours)["tu"] == ["18:00-22:00"]
     assert json.loads(row.hours)["fr"] == ["22:00-02:00"]  # weekday 5 = Friday (ISO), past midnight
     assert categories_of(ctx, "Needle exchange") == ["syringe_services"]
+
+
+# A 211 export as the issue describes it: CSVs in data/ (as datapackage.json says), HSDS 2.0
+# names, AIRS codes as the ids of taxonomy.csv, phones with a fax first, Spanish rows, and one
+# service offered only in a service area.
+EXPORT_211 = {
+    "services": """id,organization_id,name,description,status,last_modified
+s1,o1,Opioid Treatment Program,Methadone and counseling,active,2026-02-01T10:00:00Z
+s2,o1,In-Home Respite for Caregivers,Relief for family caregivers,active,
+s3,o1,Mobile Harm Reduction Outreach,Supplies and naloxone by appointment,active,
+""",
+    "organizations": "id,name\no1,Miami Community Services\n",
+    "locations": "id,organization_id,name,latitude,longitude\nl1,o1,Main clinic,25.7890,-80.2100\n",
+    "services_at_location": "id,service_id,location_id\nx1,s1,l1\nx2,s2,l1\n",
+    "physical_addresses": "id,location_id,address_1,city,state_province,postal_code\n"
+    "a1,l1,1611 NW 12th Ave,Miami,FL,33136\n",
+    "postal_addresses": "id,location_id,address_1,city,state_province,postal_code\n"
+    "p1,l1,P.O. Box 5000,Miami,FL,33101\n",
+    "phones": """id,service_id,number,extension,type,language
+f1,s1,305-555-0199,,fax,
+v1,s1,(305) 555-0100 ext. 7,,voice,"en, es"
+v3,s3,305-555-0300,,voice,
+""",
+    "languages": "id,service_id,language\ng1,s1,Spanish\ng2,s3,Spanish\n",
+    "taxonomy": "id,name,parent_id,vocabulary\nRX-8450.5000,Opioid Treatment Programs,RX-8450,AIRS\n"
+    "PH-6300.0500,In Home Respite Care,PH-6300,AIRS\nLH-2700.6000,Harm Reduction Programs,,AIRS\n",
+    "services_taxonomy": "id,service_id,taxonomy_id\nt1,s1,RX-8450.5000\nt2,s2,PH-6300.0500\n"
+    "t3,s3,LH-2700.6000\n",
+    "service_areas": "id,service_id,service_area,description\nar1,s3,Miami-Dade County,\n",
+}
+
+
+def build_211(folder: Path) -> Path:
+    (folder / "data").mkdir(parents=True)
+    for name, body in EXPORT_211.items():
+        (folder / "data" / f"{name}.csv").write_text(body)
+    resources = [{"name": name, "path": f"data/{name}.csv"} for name in EXPORT_211]
+    (folder / "datapackage.json").write_text(json.dumps({"name": "miami-211", "resources": resources}))
+    return folder
+
+
+def test_a_211_export_with_data_paths_airs_codes_and_a_service_area(ctx, tmp_path):
+    folder = build_211(tmp_path / "export")
+
+    summary = import_path(ctx, folder / "datapackage.json", _options())
+
+    assert (summary.added, summary.skipped) == (2, 1), summary.warnings
+    assert summary.warnings == [
+        "data/services.csv line 3: no category (no taxonomy code, term or words matched); row skipped"
+    ]
+    otp = service_named(ctx, "Opioid Treatment Program")
+    assert json.loads(otp.category_reasons) == {"treatment": "AIRS RX-8450.5000"}
+    assert (otp.phone, otp.phone_extension) == ("305-555-0100", "7")  # the voice line, not the fax
+    assert otp.address == "1611 NW 12th Ave" and otp.zip == "33136"  # never the P.O. box
+    assert otp.languages == "es en" and otp.last_verified == date(2026, 2, 1)
+    outreach = service_named(ctx, "Mobile Harm Reduction Outreach")
+    assert (outreach.location_kind, outreach.service_area, outreach.address) == (
+        "area",
+        "Miami-Dade County",
+        None,
+    )
+    assert "33136" in outreach.area_zips.split() and len(outreach.area_zips.split()) > 50
+    assert outreach.source_id == "s3" and outreach.phone == "305-555-0300"

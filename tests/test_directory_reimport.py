@@ -188,3 +188,17 @@ def test_hsds_warnings_count_the_header_as_line_1(ctx, tmp_path):
     assert json.loads(service_named(ctx, "Free naloxone").category_reasons) == {
         "naloxone": "words: naloxone in name"
     }
+
+
+def test_the_directory_page_shows_why_each_service_has_its_categories(ctx, staff_browser, tmp_path):
+    from tests.test_directory_hsds import build_211
+
+    import_path(ctx, build_211(tmp_path / "export"), _options())
+    admin = staff_browser("admin")
+
+    listing = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", admin.get("/directory").text))
+    assert "treatment (AIRS RX-8450.5000)" in listing
+    assert "syringe services (term: Harm Reduction Programs)" in listing
+    assert "serves Miami-Dade County" in listing  # an area service has no street to show
+    page = admin.get(f"/directory/{service_named(ctx, 'Opioid Treatment Program').id}").text
+    assert "Why these categories" in page and "treatment: AIRS RX-8450.5000" in page
