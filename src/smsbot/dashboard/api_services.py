@@ -332,7 +332,12 @@ def update_service(
     except ValidationError as exc:
         detail = [{k: e[k] for k in ("loc", "msg", "type")} for e in exc.errors()]
         raise HTTPException(422, detail) from None
-    fields = sorted(set(current["edited_fields"]) | {k for k in changes if changes[k] != current.get(k)})
+
+    def differs(key: str) -> bool:  # a list in another order is the same choice
+        new, old = getattr(checked, key, changes[key]), current.get(key)  # as normalised
+        return sorted(new) != sorted(old or []) if isinstance(new, list) else new != old
+
+    fields = sorted(set(current["edited_fields"]) | {k for k in changes if differs(k)})
     kept = {
         "area_zips": (row.area_zips or "").split(),
         "category_reasons": current["category_reasons"],
