@@ -335,6 +335,7 @@ def update_service(
 
     def differs(key: str) -> bool:  # a list in another order is the same choice
         new, old = getattr(checked, key, changes[key]), current.get(key)  # as normalised
+        new = new.isoformat() if isinstance(new, date) else new
         return sorted(new) != sorted(old or []) if isinstance(new, list) else new != old
 
     fields = sorted(set(current["edited_fields"]) | {k for k in changes if differs(k)})
