@@ -112,6 +112,7 @@ def test_samhsa_sample_imports_substance_use_facilities_as_treatment(ctx, samhsa
 
     assert (summary.format, summary.added, summary.skipped) == ("samhsa", 14, 16)
     assert all("mental health only" in w for w in summary.warnings)
+    assert summary.groups() == ["16 mental health only, no substance use treatment"]
     otp = service_named(ctx, "Addiction Recovery Systems LLC")
     assert otp.notes == "Medications: methadone, buprenorphine."
     assert otp.last_verified == date(2019, 5, 30)
@@ -222,7 +223,7 @@ def test_samhsa_facility_types_without_type_of_care(ctx, tmp_path):
 
     assert (summary.added, summary.skipped) == (2, 1)
     assert summary.warnings == [
-        "v2.json rows[1]: Counseling Only: mental health only, no substance use treatment; skipped"
+        "v2.json rows[1]: mental health only, no substance use treatment (Counseling Only); skipped"
     ]
     assert categories_of(ctx, "Health Center")  # kept: not skipped as "mental health only"
     assert categories_of(ctx, "Co-occurring Care") == ["treatment"]

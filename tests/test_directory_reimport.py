@@ -168,7 +168,7 @@ def test_dry_run_prints_categories_with_samples_and_reasons_and_writes_nothing(c
     assert re.search(r"treatment: 1\n\s+- Market Street Methadone \(words: methadone in name\)", out)
     assert "(no category): 1" in out and "- Adult Day Respite" in out
     assert "1 no category: see --dry-run" in out
-    assert "hsds: would add 2, updated 0, skipped 1" in out
+    assert "hsds: would add 2, would update 0, would skip 1" in out
     with ctx.db.transaction() as conn:
         assert conn.execute(update(Service.__table__).values(name="x")).rowcount == 0
 

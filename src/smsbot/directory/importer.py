@@ -66,8 +66,10 @@ class ImportSummary:
             shown.append(text)
 
     def line(self) -> str:
-        verb = "would add" if self.dry_run else "added"
-        counts = f"{verb} {self.added}, updated {self.updated}, skipped {self.skipped}"
+        if self.dry_run:
+            counts = f"would add {self.added}, would update {self.updated}, would skip {self.skipped}"
+        else:
+            counts = f"added {self.added}, updated {self.updated}, skipped {self.skipped}"
         kept = f", kept {len(self.conflicts)} edited field{'s' if len(self.conflicts) != 1 else ''}"
         s = "s" if len(self.warnings) != 1 else ""
         return f"{self.format}: {counts}{kept if self.conflicts else ''} ({len(self.warnings)} warning{s})"

@@ -116,7 +116,7 @@ def read(path: Path, options: ImportOptions, data: Any = None) -> Iterator[Parse
         name1, name2 = (row.get("name1") or "").strip(), (row.get("name2") or "").strip()
         kind = str(row.get("typeFacility") or "").strip().upper()
         if kind == "MH" and not substance_use(row):
-            reason = f"{name1 or 'facility'}: mental health only, no substance use treatment; skipped"
+            reason = f"mental health only, no substance use treatment ({name1 or 'facility'}); skipped"
             yield Parsed(where, None, [reason])
             continue
         street = ", ".join(
