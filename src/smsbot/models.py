@@ -188,6 +188,7 @@ class ServiceCategory(SQLModel, table=True):
 
 
 Index("ix_service_lat_lon", Service.__table__.c.latitude, Service.__table__.c.longitude)
+Index("ix_service_location_kind", Service.__table__.c.location_kind)
 Index(
     "ix_service_category_geo",
     ServiceCategory.__table__.c.category,

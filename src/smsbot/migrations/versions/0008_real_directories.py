@@ -31,9 +31,13 @@ def upgrade() -> None:
     with op.batch_alter_table("service") as batch:
         for name, type_, default in COLUMNS:
             batch.add_column(sa.Column(name, type_, nullable=default is None, server_default=default))
+    # Every texter search also looks for services reached by phone or serving an area: most rows
+    # are walkable places, so an index on the kind keeps that lookup off a full scan.
+    op.create_index("ix_service_location_kind", "service", ["location_kind"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_service_location_kind", table_name="service")
     with op.batch_alter_table("service") as batch:
         for name, _, _ in reversed(COLUMNS):
             batch.drop_column(name)
