@@ -82,6 +82,7 @@ def test_every_route_declares_who_may_use_it(client):
     assert public == {
         "/twilio/sms",
         "/twilio/status",
+        "/twilio/fallback",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -94,6 +95,7 @@ def test_every_route_declares_who_may_use_it(client):
     assert {p for p, (policy, _) in DECLARED_ROUTES.items() if policy is Policy.TWILIO} == {
         "/twilio/sms",
         "/twilio/status",
+        "/twilio/fallback",
     }
 
 

@@ -30,6 +30,10 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
 
     for route in status_routes(ctx):
         app.router.routes.append(route)
+    from smsbot.inbound.fallback import routes as fallback_routes
+
+    for route in fallback_routes(ctx):
+        app.router.routes.append(route)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

@@ -20,6 +20,11 @@ INBOUND_SECONDS = Histogram(
 OUTBOUND_MESSAGES = Counter(
     "smsbot_outbound_messages_total", "Outbound messages by purpose and result", ["purpose", "result"]
 )
+FALLBACK_TEXTS = Counter(
+    "smsbot_fallback_texts_total",
+    "Texts Twilio sent to the fallback URL, by whether the database recorded them",
+    ["result"],  # recorded | not_recorded
+)
 
 
 def metrics_response() -> Response:

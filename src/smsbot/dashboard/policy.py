@@ -54,6 +54,7 @@ _BY_DEPENDENCY: dict[Callable[..., Any], Policy] = {
 DECLARED_ROUTES: dict[str, tuple[Policy, str]] = {
     "/twilio/sms": (Policy.TWILIO, "Twilio inbound webhook; the signature is checked before anything"),
     "/twilio/status": (Policy.TWILIO, "Twilio delivery callbacks; the signature is checked"),
+    "/twilio/fallback": (Policy.TWILIO, "Twilio fallback URL: a fixed safe reply; the signature is checked"),
     "/healthz": (Policy.PUBLIC, "liveness probe"),
     "/readyz": (Policy.PUBLIC, "readiness probe"),
     "/metrics": (Policy.PUBLIC, "Prometheus text, aggregate and without personal data"),
