@@ -1,9 +1,10 @@
-"""The `smsbot` command: serve, worker, tick, chat, db, directory, staff, content."""
+"""The `smsbot` command: serve, worker, tick, chat, db, directory, staff, content, audit, keys."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,10 +16,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts (peers and admins).", no_args_is_help=True)
 content_app = typer.Typer(help="The wording packs.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="The master key.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(content_app, name="content")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
 def _context(now: str | None = None):
@@ -72,6 +75,73 @@ def db_upgrade() -> None:
     ctx = _context()
     migrate.upgrade(ctx.db)
     typer.echo("database is up to date")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup (a new file).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """A consistent backup while the app runs (SQLite online backup; PostgreSQL pg_dump, custom format)."""
+    from smsbot.ops.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, path, force=force)
+    except BackupError as exc:
+        typer.echo(f"smsbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"backup written to {path} ({path.stat().st_size} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `smsbot db backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace what the target holds.")] = False,
+) -> None:
+    """Load a backup into DATABASE_URL: a new SQLite path, or an empty PostgreSQL database."""
+    from smsbot.ops.backup import BackupError, restore
+
+    try:
+        restore(get_settings().database_url, path, force=force)
+    except BackupError as exc:
+        typer.echo(f"smsbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("restored; check it with `smsbot audit verify`")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="Rows per transaction.", min=1)] = 500,
+    max_batches: Annotated[int | None, typer.Option(hidden=True)] = None,  # tests: stop part-way
+) -> None:
+    """Re-encrypt stored numbers and answers under SMSBOT_SECRET_KEY (old key: SMSBOT_PREVIOUS_SECRET_KEY).
+    Safe to interrupt and run again; the app keeps working meanwhile."""
+    from smsbot.ops.rotate import rotate
+
+    ctx = _context()
+    if ctx.vault.previous is None:
+        typer.echo(
+            "smsbot: set SMSBOT_PREVIOUS_SECRET_KEY to the old key and SMSBOT_SECRET_KEY to the new one",
+            err=True,
+        )
+        raise typer.Exit(2)
+    counts = rotate(ctx.db, ctx.settings, ctx.vault, ctx.clock.now(), batch_size, max_batches)
+    typer.echo(
+        f"moved to the new key: {counts.numbers} numbers, {counts.answers} check-in answers, "
+        f"{counts.second_factors} second factors; {counts.already} already done"
+    )
+    if counts.unreadable:
+        typer.echo(f"{counts.unreadable} rows open under neither key (left as they are)", err=True)
+    if not counts.finished:
+        typer.echo(f"stopped after {counts.batches} batches; run it again to finish")
+        raise typer.Exit(3)
+    typer.echo(
+        f"done. {counts.index_only} texters and opt-outs are known only by a keyed hash of their number: "
+        "they are recognised while SMSBOT_PREVIOUS_SECRET_KEY is set and move over when that number "
+        "texts or is enrolled. Keep the old key to check older audit rows (smsbot audit verify)."
+    )
+    if counts.unreadable:
+        raise typer.Exit(1)
 
 
 @staff_app.command("add")

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = Field("development", alias="SMSBOT_ENV")
     validate_signatures: bool = Field(True, alias="SMSBOT_VALIDATE_SIGNATURES")
     secret_key: str | None = Field(None, alias="SMSBOT_SECRET_KEY")
+    # Only while `smsbot keys rotate` runs (and until it reports nothing left under the old key).
+    previous_secret_key: str | None = Field(None, alias="SMSBOT_PREVIOUS_SECRET_KEY")
     sender: Literal["twilio", "console"] | None = Field(None, alias="SMSBOT_SENDER")
     send_rate: float = Field(1.0, alias="SMSBOT_SEND_RATE", ge=0)
     default_timezone: str = Field("America/New_York", alias="SMSBOT_DEFAULT_TIMEZONE")
@@ -58,6 +60,9 @@ class Settings(BaseSettings):
     search_radius_miles: float = Field(25.0, alias="SMSBOT_SEARCH_RADIUS_MILES", gt=0)
     reply_window_minutes: int = Field(60, alias="SMSBOT_REPLY_WINDOW_MINUTES", ge=5)
     alert_ack_minutes: int = Field(30, alias="SMSBOT_ALERT_ACK_MINUTES", ge=1)
+    # The watch: /readyz, the dashboard banner and an SMS to the on-call admin say when these pass.
+    worker_silent_minutes: int = Field(5, alias="SMSBOT_WORKER_SILENT_MINUTES", ge=1)
+    outbox_stale_minutes: int = Field(30, alias="SMSBOT_OUTBOX_STALE_MINUTES", ge=1)
     log_level: str = Field("INFO", alias="SMSBOT_LOG_LEVEL")
 
     @model_validator(mode="after")
@@ -80,6 +85,11 @@ class Settings(BaseSettings):
                 raise ConfigError("SMSBOT_VALIDATE_SIGNATURES may be false only in development")
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"SMSBOT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.previous_secret_key is not None:
+            if not self.secret_key:
+                raise ConfigError("SMSBOT_PREVIOUS_SECRET_KEY needs the new key in SMSBOT_SECRET_KEY")
+            if self.previous_secret_key == self.secret_key:
+                raise ConfigError("SMSBOT_PREVIOUS_SECRET_KEY is the same as SMSBOT_SECRET_KEY")
         return self
 
     def program_name_for(self, language: str) -> str:
@@ -113,6 +123,11 @@ class Settings(BaseSettings):
         if self.sender:
             return self.sender
         return "twilio" if self.twilio_account_sid and self.twilio_auth_token else "console"
+
+    @property
+    def previous_master_key(self) -> bytes | None:
+        """The master secret being rotated away from (accepted for reading, never for writing)."""
+        return self.previous_secret_key.encode() if self.previous_secret_key else None
 
     @cached_property
     def master_key(self) -> bytes:

@@ -27,6 +27,6 @@ class AppContext:
         return cls(
             settings=settings,
             db=Database(settings.database_url),
-            vault=PhoneVault.from_master(settings.master_key),
+            vault=PhoneVault.from_master(settings.master_key, settings.previous_master_key),
             clock=clock or SystemClock(),
         )

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 import phonenumbers
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -57,10 +58,21 @@ class PhoneVault:
 
     index_key: bytes
     encryption_key: bytes
+    # During a key rotation (keys.py): the vault of the old master key, read but never written.
+    previous: PhoneVault | None = None
 
     @classmethod
-    def from_master(cls, master: bytes) -> PhoneVault:
-        return cls(index_key=_derive(master, b"phone-index"), encryption_key=_derive(master, b"phone-aead"))
+    def from_master(cls, master: bytes, previous: bytes | None = None) -> PhoneVault:
+        return cls(
+            index_key=_derive(master, b"phone-index"),
+            encryption_key=_derive(master, b"phone-aead"),
+            previous=cls.from_master(previous) if previous else None,
+        )
+
+    @property
+    def encryption_keys(self) -> list[bytes]:
+        """The current encryption key, then the previous one while a rotation runs."""
+        return [self.encryption_key] + ([self.previous.encryption_key] if self.previous else [])
 
     def index(self, e164: str) -> str:
         """Keyed hash used to find a number's rows; stable across restarts, useless without the key."""
@@ -76,8 +88,14 @@ class PhoneVault:
         return nonce + AESGCM(self.encryption_key).encrypt(nonce, e164.encode(), self.index(e164).encode())
 
     def decrypt(self, blob: bytes, index: str) -> str:
+        """The number; a row not yet rotated (old key, old index) reads with the previous key."""
         nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
-        return AESGCM(self.encryption_key).decrypt(nonce, ciphertext, index.encode()).decode()
+        try:
+            return AESGCM(self.encryption_key).decrypt(nonce, ciphertext, index.encode()).decode()
+        except InvalidTag:
+            if self.previous is None:
+                raise
+            return self.previous.decrypt(blob, index)
 
 
 def last4(e164: str) -> str:

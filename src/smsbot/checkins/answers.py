@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -34,11 +35,13 @@ def encrypt_answer(vault: PhoneVault, checkin_id: int, text: str) -> bytes:
 
 
 def decrypt_answer(vault: PhoneVault, checkin_id: int, blob: bytes) -> str:
-    return (
-        AESGCM(vault.encryption_key)
-        .decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(checkin_id))
-        .decode()
-    )
+    for key in vault.encryption_keys[:-1]:  # during a key rotation the answer may be under either key
+        try:
+            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(checkin_id)).decode()
+        except InvalidTag:
+            pass
+    key = vault.encryption_keys[-1]
+    return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(checkin_id)).decode()
 
 
 def answer_checkin(

@@ -25,6 +25,7 @@ from smsbot.checkins.schedule import (
     zone,
 )
 from smsbot.checkins.states import LIVE, OPEN, WAITING, CheckinStatus, EnrollmentStatus
+from smsbot.keyring import adopt
 from smsbot.models import (
     Alert,
     Checkin,
@@ -174,6 +175,7 @@ def invite(
     language: str = "en",
 ) -> int:
     """A peer enrolls a number: status `invited`, one invitation queued. Nothing else is sent before JOIN."""
+    adopt(conn, vault, e164)  # during a key rotation: an opt-out filed under the old key still counts
     index = vault.index(e164)
     suppressed = conn.execute(
         select(Suppression.__table__.c.phone_index).where(Suppression.__table__.c.phone_index == index)

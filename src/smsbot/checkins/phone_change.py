@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from smsbot.checkins import enrollments, texts
 from smsbot.checkins.enrollments import EnrollmentError
 from smsbot.checkins.states import LIVE, EnrollmentStatus
+from smsbot.keyring import adopt
 from smsbot.models import Checkin, Contact, Enrollment, Staff, Suppression
 from smsbot.outbound import outbox
 from smsbot.privacy import PhoneVault, last4
@@ -36,6 +37,7 @@ def move_to_phone(
     ).first()
     if row is None or row.status not in LIVE:
         raise EnrollmentError(409, f"this enrollment is {row.status if row else 'gone'}")
+    adopt(conn, vault, e164)  # during a key rotation: an opt-out filed under the old key still counts
     index = vault.index(e164)
     if conn.execute(select(suppression.c.phone_index).where(suppression.c.phone_index == index)).first():
         raise EnrollmentError(409, OPTED_OUT, about_number=True)

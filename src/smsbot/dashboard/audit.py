@@ -48,6 +48,7 @@ ACTIONS = {
     "tokens_revoked": "revoked API tokens",
     "token_issued": "issued an API token",
     "on_call_changed": "changed who is on call",
+    "keys_rotated": "rotated the master key",
 }
 # Belt and braces: anything that looks like a phone number never reaches the table.
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
@@ -91,8 +92,12 @@ def _key() -> bytes:
 
 
 def verify(conn: Connection) -> audit_chain.Report:
-    """Check the whole chain with the current key (see `smsbot audit verify`)."""
-    return audit_chain.verify(conn, audit_log, [_key()])
+    """Check the whole chain with the current key, and the previous one (rows sealed before a key
+    rotation stay sealed by it: the table refuses UPDATE, so they are never re-sealed)."""
+    previous = get_settings().previous_master_key
+    return audit_chain.verify(
+        conn, audit_log, [_key()] + ([audit_chain.chain_key(previous)] if previous else [])
+    )
 
 
 def recent(conn: Connection, limit: int = 200, before_id: int | None = None) -> list[dict]:

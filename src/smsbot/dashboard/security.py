@@ -28,11 +28,12 @@ SECURITY_HEADERS = {
 }
 
 
-def derived_key(settings: Settings, purpose: str) -> bytes:
-    """A key for one purpose, derived from the master secret (HKDF), like the phone vault's keys."""
+def derived_key(settings: Settings, purpose: str, master: bytes | None = None) -> bytes:
+    """A key for one purpose, derived from the master secret (HKDF), like the phone vault's keys
+    (`master` names another secret: the previous one during a key rotation)."""
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"smsbot/dashboard/v1", info=purpose.encode()
-    ).derive(settings.master_key)
+    ).derive(master or settings.master_key)
 
 
 def new_secret() -> str:

@@ -12,6 +12,7 @@ import os
 from datetime import datetime
 
 import pyotp
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -38,6 +39,13 @@ def encrypt_secret(settings: Settings, staff_id: int, secret: str) -> bytes:
 
 def decrypt_secret(settings: Settings, staff_id: int, blob: bytes) -> str:
     key = derived_key(settings, "staff-totp")
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(staff_id)).decode()
+    except InvalidTag:
+        if settings.previous_master_key is None:
+            raise
+    # Not yet re-encrypted by `smsbot keys rotate`: still under the previous master key.
+    key = derived_key(settings, "staff-totp", settings.previous_master_key)
     return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(staff_id)).decode()
 
 

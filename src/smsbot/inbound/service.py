@@ -19,6 +19,7 @@ from smsbot.inbound.flood import TextClass
 from smsbot.inbound.handlers import dispatch
 from smsbot.inbound.senders import sender_address
 from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
+from smsbot.keyring import adopt
 from smsbot.models import InboundMessage
 from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
 from smsbot.replies.wording import Wording
@@ -77,6 +78,7 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
     opt_out_type = (message.opt_out_type or "").strip().upper()
 
     with ctx.db.transaction() as conn:
+        adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key
         texter = load_texter(conn, ctx.vault.index(sender), now)
         routed = route(
             body,

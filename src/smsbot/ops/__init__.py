@@ -1,0 +1,1 @@
+"""Operator tasks run from the command line: key rotation and database backups."""
