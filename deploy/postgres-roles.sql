@@ -3,7 +3,7 @@
 -- (UPDATE, DELETE and TRUNCATE stay refused), and it is never granted TRUNCATE.
 -- Run once as a superuser before the first `smsbot db upgrade` (compose runs it at first start):
 --   psql -v app_password="'...'" -f deploy/postgres-roles.sql smsbot
--- (the owner role is assumed to be named smsbot, as in compose.yaml)
+-- (the owner role is assumed to be named smsbot, as in docker-compose.yml)
 \if :{?app_password}
 \else
   \set app_password '''smsbot_app'''
