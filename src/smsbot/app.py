@@ -11,9 +11,12 @@ from smsbot.context import AppContext
 from smsbot.dashboard.bounds import bounded_numbers
 from smsbot.inbound.webhook import routes as inbound_routes
 from smsbot.observability import metrics_response
+from smsbot.outbound import watch
+from smsbot.outbound.senders import Sender
 
 
-def create_app(ctx: AppContext | None = None) -> FastAPI:
+def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -> FastAPI:
+    """The app; `sender` is how this process texts a watch alarm (default: from the settings)."""
     ctx = ctx or AppContext.build()
     production = ctx.settings.env == "production"
     app = FastAPI(
@@ -39,12 +42,15 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     def healthz() -> str:
         return "ok"
 
+    app.state.started_at = ctx.clock.now()  # a worker that never beats gets the same grace as a silent one
+    alarms = _WebAlarms(ctx, sender)
+
     @app.get("/readyz", response_class=PlainTextResponse)
     def readyz() -> PlainTextResponse:
-        ready = ctx.db.ping()
-        return PlainTextResponse(
-            "ready" if ready else "database unreachable", status_code=200 if ready else 503
-        )
+        health = watch.read_health(ctx, watching_since=app.state.started_at)
+        if health.worker_silent or health.outbox_stale:
+            alarms.raise_for(health)  # a silent worker cannot text anyone: this process does
+        return PlainTextResponse(health.reason(), status_code=200 if health.ready else 503)
 
     @app.get("/metrics")
     def metrics():
@@ -73,3 +79,21 @@ def _include_feature_routers(app: FastAPI) -> None:
     pages.install(app)  # the staff dashboard: pages, /static, HTML error pages
     bounds.install(app)  # a number the database refuses is a 404/422, not a 500
     policy.deny_undeclared(app)  # last: a route that declares no access policy answers 403
+
+
+class _WebAlarms:
+    """The web side of the watch: texts the on-call admin (once per incident) when it notices first."""
+
+    def __init__(self, ctx: AppContext, sender: Sender | None) -> None:
+        self.ctx, self.sender, self._dispatcher = ctx, sender, None
+
+    def raise_for(self, health: watch.Health) -> None:
+        from smsbot.outbound.dispatch import Dispatcher
+        from smsbot.outbound.senders import build_sender
+
+        try:
+            if self._dispatcher is None:
+                self._dispatcher = Dispatcher(self.ctx, self.sender or build_sender(self.ctx.settings))
+            watch.raise_alarms(self.ctx, health, self._dispatcher)
+        except Exception as exc:  # readiness still answers; the worker's own check may send it
+            logging.getLogger("smsbot").error("watch alarm not sent: %s", type(exc).__name__)

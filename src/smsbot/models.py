@@ -450,3 +450,16 @@ class AuditLog(SQLModel, table=True):
 
 
 Index("ix_audit_log_seq", AuditLog.__table__.c.seq, unique=True)
+
+
+# --- the watch (issue 14): the worker's heartbeat ---
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """One row per worker process (host:pid), touched every tick: /readyz and the dashboard read it."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    started_at: datetime = Field(sa_column=_when())
+    beat_at: datetime = Field(sa_column=_when(index=True))

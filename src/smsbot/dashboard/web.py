@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from smsbot.dashboard import csrf
 from smsbot.dashboard.security import protect
+from smsbot.outbound import watch
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -88,11 +89,24 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         program=settings.program_name,
         program_timezone=settings.default_timezone,
         path=request.url.path,
+        watch_warning=_watch_warning(request) if signed_in else None,
         **context,
     )
     response = HTMLResponse(html, status_code)
     csrf.attach(request, response)
     return protect(response)
+
+
+def _watch_warning(request: Request) -> str | None:
+    """The banner every signed-in page shows while the worker is silent (check-ins are not going out)."""
+    health = watch.read_health(
+        request.app.state.ctx, watching_since=getattr(request.app.state, "started_at", None)
+    )
+    if health.worker_silent:
+        return f"Check-ins and alerts are not going out: {health.reason()}. Tell whoever runs the server."
+    if health.outbox_stale:
+        return "Texts are waiting to go out for longer than usual. Tell whoever runs the server."
+    return None
 
 
 def redirect(url: str) -> Response:

@@ -18,6 +18,7 @@ from smsbot.outbound.dispatch import Dispatcher, DispatchReport
 from smsbot.outbound.pacing import Pacer
 from smsbot.outbound.senders import Sender, build_sender
 from smsbot.replies.wording import Wording
+from smsbot.worker import heartbeat
 from smsbot.worker.retention import RetentionReport, run_retention
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class TickReport:
     escalated: int = 0
     dispatch: DispatchReport = field(default_factory=DispatchReport)
     retention: RetentionReport = field(default_factory=RetentionReport)
+    alarms: list[str] = field(default_factory=list)  # watch incidents this tick texted the on-call admin
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
 
     def summary(self) -> str:
@@ -66,8 +68,13 @@ class Worker:
             on_status=self.failures.on_delivery_status,
             pacer=pacer,
         )
+        self.name = heartbeat.worker_id()
 
     def tick(self, *, send: bool = True, retention: bool = True) -> TickReport:
+        with heartbeat.beating(self.ctx, self.name):  # the watch knows this worker lives
+            return self._tick(send=send, retention=retention)
+
+    def _tick(self, *, send: bool, retention: bool) -> TickReport:
         ctx, report = self.ctx, TickReport()
         started = time.perf_counter()
 
@@ -90,6 +97,8 @@ class Worker:
         if retention:
             report.retention = run_retention(ctx)
             took("retention")
+        if send:
+            report.alarms = heartbeat.check(ctx, self.dispatcher)
         return report
 
 

@@ -1,0 +1,190 @@
+"""The watch: is the worker alive (its heartbeat), is the outbox moving, and one text per incident to
+the on-call admin (or on-call peer, else an admin) when not. Read by /readyz, the dashboard and the worker.
+"""
+# Once per incident, whoever notices first: the alarm is an outbox row whose idempotency key names the
+# incident (the silent worker's last beat; the oldest stuck row), so every process computes the same key
+# and only the one whose insert lands sends it. A silent worker cannot send, so the process that queued
+# the alarm sends that one row itself, right away, through the normal claim/attempt/record path; if that
+# send fails the row stays queued like any other and a live worker retries it.
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.context import AppContext
+from smsbot.db import utc_value
+from smsbot.models import OutboxMessage, Staff, Suppression, WorkerHeartbeat
+from smsbot.outbound import outbox
+from smsbot.outbound.outbox import Claimed
+from smsbot.outbound.states import OutboxStatus as S
+
+log = logging.getLogger(__name__)
+heartbeat, outbox_t = WorkerHeartbeat.__table__, OutboxMessage.__table__
+staff, suppression = Staff.__table__, Suppression.__table__
+
+PURPOSE = "watch"
+WAITING = (S.QUEUED, S.CLAIMED, S.ATTEMPTING)  # texts not out yet
+FORGET_WORKERS_AFTER = timedelta(days=7)  # rows of worker processes long gone
+SEND_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Health:
+    database: bool
+    last_beat: datetime | None = None
+    worker_silent: bool = False
+    oldest_waiting: datetime | None = None  # created_at of the oldest text not sent yet
+    outbox_stale: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return self.database and not self.worker_silent
+
+    def reason(self) -> str:
+        """Why not ready, for /readyz and the dashboard: no personal data, only what and since when."""
+        if not self.database:
+            return "database unreachable"
+        if self.worker_silent:
+            since = self.last_beat.strftime("%Y-%m-%d %H:%M UTC") if self.last_beat else "never"
+            return f"worker silent (last heartbeat: {since})"
+        return "ready"
+
+
+def beat(conn: Connection, worker_id: str, now: datetime) -> None:
+    """The worker is alive at `now` (one row per process; old processes' rows are dropped)."""
+    touched = conn.execute(update(heartbeat).where(heartbeat.c.worker_id == worker_id).values(beat_at=now))
+    if touched.rowcount == 0:
+        conn.execute(heartbeat.insert().values(worker_id=worker_id, started_at=now, beat_at=now))
+        conn.execute(delete(heartbeat).where(heartbeat.c.beat_at < now - FORGET_WORKERS_AFTER))
+
+
+def read_health(ctx: AppContext, *, watching_since: datetime | None = None) -> Health:
+    """The worker and outbox as seen now. `watching_since` (the reader's own start) gives a worker that
+    has never beaten the same grace as one that just stopped."""
+    now, settings = ctx.clock.now(), ctx.settings
+    try:
+        with ctx.db.engine.connect() as conn:
+            last = conn.execute(select(func.max(heartbeat.c.beat_at))).scalar()
+            oldest = conn.execute(
+                select(func.min(outbox_t.c.created_at)).where(
+                    outbox_t.c.status.in_(WAITING), outbox_t.c.purpose != PURPOSE
+                )
+            ).scalar()
+    except Exception as exc:  # only the type: a driver's text may quote values
+        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+        return Health(database=False)
+    last, oldest = utc_value(last), utc_value(oldest)
+    reference = last or watching_since
+    silent = reference is not None and now - reference > timedelta(minutes=settings.worker_silent_minutes)
+    stale = oldest is not None and now - oldest > timedelta(minutes=settings.outbox_stale_minutes)
+    return Health(True, last, silent, oldest, stale)
+
+
+def alarm_texts(ctx: AppContext, health: Health) -> dict[str, str]:
+    """Incident key -> the staff text for what is wrong now (empty when all is well)."""
+    texts: dict[str, str] = {}
+    now = ctx.clock.now()
+    if health.database and health.worker_silent:
+        since = health.last_beat.isoformat(timespec="seconds") if health.last_beat else "never"
+        minutes = int((now - health.last_beat).total_seconds() // 60) if health.last_beat else None
+        texts[f"watch:worker:{since}"] = (
+            "smsbot alarm: the worker has stopped"
+            + (f" (no heartbeat for {minutes} min)" if minutes is not None else " (it never started)")
+            + ". Check-ins, reminders and alerts are not going out. Restart the worker."
+        )
+    if health.database and health.outbox_stale and health.oldest_waiting is not None:
+        minutes = int((now - health.oldest_waiting).total_seconds() // 60)
+        texts[f"watch:outbox:{health.oldest_waiting.isoformat(timespec='seconds')}"] = (
+            f"smsbot alarm: texts have waited {minutes} min in the outbox. "
+            "Check the worker's log and Twilio's status."
+        )
+    return texts
+
+
+def _on_call(conn: Connection) -> int | None:
+    """Who gets the alarm: an on-call admin, else an on-call peer, else an admin (reachable by text)."""
+    reachable = (
+        select(staff.c.id)
+        .select_from(staff.outerjoin(suppression, suppression.c.phone_index == staff.c.phone_index))
+        .where(staff.c.is_active, staff.c.phone_ciphertext.is_not(None), suppression.c.phone_index.is_(None))
+    )
+    for query in (
+        reachable.where(staff.c.is_on_call, staff.c.role == "admin"),
+        reachable.where(staff.c.is_on_call),
+        reachable.where(staff.c.role == "admin"),
+    ):
+        found = conn.execute(query.order_by(staff.c.id).limit(1)).scalar()
+        if found is not None:
+            return found
+    return None
+
+
+def raise_alarms(ctx: AppContext, health: Health, dispatcher) -> list[str]:
+    """Queue (once per incident, across processes) and send the alarms `health` calls for.
+
+    `dispatcher` is an `outbound.dispatch.Dispatcher`; returns the incident keys this call sent.
+    """
+    sent: list[str] = []
+    for key, body in alarm_texts(ctx, health).items():
+        now = ctx.clock.now()
+        with ctx.db.transaction() as conn:
+            already = conn.execute(
+                select(outbox_t.c.id).where(
+                    outbox_t.c.purpose == PURPOSE,
+                    or_(outbox_t.c.idempotency_key == key, _same_outbox_incident(key, health)),
+                )
+            ).first()
+            recipient = None if already else _on_call(conn)
+            if recipient is None:
+                if not already:
+                    log.error(
+                        "watch: %s, and no on-call admin or peer with a phone to text", key.split(":")[1]
+                    )
+                continue
+            if not outbox.enqueue(conn, key=key, purpose=PURPOSE, body=body, now=now, staff_id=recipient):
+                continue  # another process noticed first and sends it
+            row = _claim_one(conn, key, now)
+        log.error("watch: %s alarm raised", key.split(":")[1])
+        result, sid = dispatcher.send_one(row)
+        if sid is not None:
+            with ctx.db.transaction() as conn:
+                outbox.mark_sent_many(conn, [(row.id, row.token, sid)], ctx.clock.now())
+        if result == "sent":
+            sent.append(key)
+    return sent
+
+
+def _same_outbox_incident(key: str, health: Health):
+    """A stuck outbox stays one incident while its oldest text predates the last alarm about it."""
+    if not key.startswith("watch:outbox:") or health.oldest_waiting is None:
+        return false()
+    return (outbox_t.c.idempotency_key.like("watch:outbox:%")) & (
+        outbox_t.c.created_at >= health.oldest_waiting
+    )
+
+
+def _claim_one(conn: Connection, key: str, now: datetime) -> Claimed:
+    token = outbox.new_token()
+    row = conn.execute(
+        update(outbox_t)
+        .where(outbox_t.c.idempotency_key == key, outbox_t.c.status == S.QUEUED)
+        .values(status=S.CLAIMED, claim_token=token, lease_until=now + SEND_LEASE, status_at=now)
+        .returning(
+            outbox_t.c.id,
+            outbox_t.c.purpose,
+            outbox_t.c.contact_id,
+            outbox_t.c.staff_id,
+            outbox_t.c.body,
+            outbox_t.c.attempts,
+            outbox_t.c.checkin_id,
+            outbox_t.c.alert_id,
+            outbox_t.c.claim_token,
+            outbox_t.c.interrupted,
+        )
+    ).one()
+    return Claimed(*row)
