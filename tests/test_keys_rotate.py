@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from smsbot.checkins import answers
 from smsbot.checkins.enrollments import contact_for_phone
 from smsbot.config import Settings, reset_settings
 from smsbot.context import AppContext
-from smsbot.dashboard import totp
+from smsbot.dashboard import audit, totp
 from smsbot.models import Checkin, Contact, Staff, Suppression
 from smsbot.outbound.pacing import NoPacing
 from smsbot.outbound.senders import TwilioSender
@@ -52,7 +52,9 @@ def _rotate(url: str, *args: str, previous: str | None = OLD) -> subprocess.Comp
 
 
 def _audit_verify(url: str, **keys: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **TEST_ENV, "DATABASE_URL": url, **keys}
+    env = {**os.environ, **TEST_ENV, "DATABASE_URL": url}
+    env.pop("SMSBOT_PREVIOUS_SECRET_KEY", None)
+    env.update(keys)
     return subprocess.run(
         [sys.executable, "-m", "smsbot", "audit", "verify"],
         capture_output=True,
@@ -63,15 +65,21 @@ def _audit_verify(url: str, **keys: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def rotated(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    """Factory state after rotation: the app's settings now carry the new key and the previous one."""
-    monkeypatch.setenv("SMSBOT_SECRET_KEY", NEW)
-    monkeypatch.setenv("SMSBOT_PREVIOUS_SECRET_KEY", OLD)
-    settings = Settings(_env_file=None)
-    reset_settings(settings)
-    new = AppContext.build(settings, clock=ctx.clock)
-    yield new
-    new.db.dispose()
+def rotated(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], AppContext]]:
+    """Switch this process to the new key (and the previous one), as a restarted app would be."""
+    made: list[AppContext] = []
+
+    def switch() -> AppContext:
+        monkeypatch.setenv("SMSBOT_SECRET_KEY", NEW)
+        monkeypatch.setenv("SMSBOT_PREVIOUS_SECRET_KEY", OLD)
+        settings = Settings(_env_file=None)
+        reset_settings(settings)
+        made.append(AppContext.build(settings, clock=ctx.clock))
+        return made[-1]
+
+    yield switch
+    for new in made:
+        new.db.dispose()
 
 
 def _text(client: TestClient, body: str, from_: str) -> str | None:
@@ -108,6 +116,8 @@ def test_after_rotation_texters_participants_and_opt_outs_are_who_they_were(
     sms("rough night but im ok")
     sms("ESPAÑOL", from_=KEYWORD_TEXTER)
     sms("STOP", from_=OPTED_OUT)
+    with ctx.db.transaction() as conn:
+        audit.record(conn, ctx.clock.now(), jamie.id, "service_changed", "service", 1, "before rotation")
     english_reply = sms("naloxone", from_="+15555550143")
     spanish_reply = sms("naloxone", from_=KEYWORD_TEXTER)
     assert english_reply != spanish_reply
@@ -128,6 +138,7 @@ def test_after_rotation_texters_participants_and_opt_outs_are_who_they_were(
 
     from smsbot.app import create_app
 
+    rotated = rotated()
     with TestClient(create_app(rotated), base_url="http://testserver") as app:
         # The texter who chose Spanish is the same contact: still answered in Spanish, no new row.
         assert _text(app, "naloxone", KEYWORD_TEXTER) == spanish_reply
@@ -146,8 +157,12 @@ def test_after_rotation_texters_participants_and_opt_outs_are_who_they_were(
         assert len(fake.to(PARTICIPANT)) == before + 1
         assert _count(rotated, Contact) == contacts_before
 
-    verified = _audit_verify(ctx.settings.database_url, SMSBOT_SECRET_KEY=NEW, SMSBOT_PREVIOUS_SECRET_KEY=OLD)
+    # Audit rows are append-only: those sealed before the rotation verify with the previous key.
+    url = ctx.settings.database_url
+    verified = _audit_verify(url, SMSBOT_SECRET_KEY=NEW, SMSBOT_PREVIOUS_SECRET_KEY=OLD)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    without_old = _audit_verify(url, SMSBOT_SECRET_KEY=NEW)
+    assert without_old.returncode == 1 and "SMSBOT_PREVIOUS_SECRET_KEY" in without_old.stderr
 
 
 def _seed(ctx: AppContext, count: int) -> list[str]:
@@ -181,6 +196,7 @@ def _readable(ctx: AppContext, vault: PhoneVault) -> list[str]:
 
 def test_an_interrupted_rotation_loses_nothing_and_finishes_when_run_again(ctx, rotated):
     numbers = _seed(ctx, 7)
+    rotated = rotated()
     url = ctx.settings.database_url
 
     stopped = _rotate(url, "--batch-size", "2", "--max-batches", "2")

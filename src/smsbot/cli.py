@@ -311,9 +311,29 @@ def audit_verify() -> None:
         typer.echo(f"audit log: ... and {len(report.problems) - 50} more problems", err=True)
     if not report.ok:
         typer.echo(f"audit log: BROKEN ({len(report.problems)} problems in {report.rows} rows)")
+        if ctx.settings.previous_master_key is None and _rotated(ctx):
+            # Rows are append-only, so rows sealed before a key rotation keep the old key's seal.
+            typer.echo(
+                "audit log: the master key was rotated; rows sealed before that need the old key: "
+                "run it again with SMSBOT_PREVIOUS_SECRET_KEY set",
+                err=True,
+            )
         raise typer.Exit(1)
     # The head is worth writing down elsewhere: rows cut from the end leave an intact, shorter chain.
     typer.echo(f"audit log: {report.rows} rows, chain intact; head {report.head_seq} {report.head_hash}")
+
+
+def _rotated(ctx) -> bool:
+    from sqlalchemy import select
+
+    from smsbot.models import AuditLog
+
+    table = AuditLog.__table__
+    with ctx.db.transaction() as conn:
+        return (
+            conn.execute(select(table.c.id).where(table.c.action == "keys_rotated").limit(1)).first()
+            is not None
+        )
 
 
 @content_app.command("check")
