@@ -5,8 +5,10 @@ to the on-call admin per incident (a silent worker, a stuck outbox), on a frozen
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from smsbot.app import create_app
@@ -83,18 +85,29 @@ def test_the_on_call_peer_gets_it_when_no_admin_is_on_call(web, worker, clock, p
 def test_a_stuck_outbox_texts_the_on_call_admin_once_from_the_worker(ctx, worker, clock, peer, fake):
     stuck = peer("Pat Peer", phone=PEER_PHONE)
     peer("Ona Call", phone=ON_CALL_PHONE, role="admin", on_call=True)
-    with ctx.db.transaction() as conn:  # a text Twilio will not take: it waits and is retried
+    with ctx.db.transaction() as conn:  # a text held by a worker that hung (its lease runs for hours)
         outbox.enqueue(conn, key="stuck", purpose="alert", body="x", now=clock.now(), staff_id=stuck.id)
-    fake.script("503", "503", to=PEER_PHONE)
+        outbox.claim(conn, clock.now(), 10, timedelta(hours=3), outbox.new_token())
     assert worker.tick().alarms == []
     clock.advance(minutes=31)
-    report = worker.tick()  # the second try fails too; the text has waited 31 minutes
+    report = worker.tick()
     assert len(report.alarms) == 1
     [alarm] = fake.to(ON_CALL_PHONE)
     assert "waited 31 min in the outbox" in alarm
-    clock.advance(seconds=1)  # before its next try: the same incident, no second text
+    clock.advance(minutes=20)  # still stuck: the same incident, no second text
     assert worker.tick().alarms == []
-    assert len(fake.to(ON_CALL_PHONE)) == 1
+    assert len(fake.to(ON_CALL_PHONE)) == 1 and fake.to(PEER_PHONE) == []
+
+
+def test_a_text_held_for_later_is_not_a_stuck_outbox(ctx, worker, clock, peer, fake):
+    waiting = peer("Pat Peer", phone=PEER_PHONE)
+    peer("Ona Call", phone=ON_CALL_PHONE, role="admin", on_call=True)
+    with ctx.db.transaction() as conn:  # queued now, due in the morning (quiet hours)
+        outbox.enqueue(conn, key="later", purpose="alert", body="x", now=clock.now(), staff_id=waiting.id)
+        conn.execute(update(OutboxMessage.__table__).values(next_attempt_at=clock.now() + timedelta(hours=9)))
+    clock.advance(hours=2)
+    assert worker.tick().alarms == []
+    assert fake.to(ON_CALL_PHONE) == []
 
 
 def test_the_dashboard_shows_a_banner_while_the_worker_is_silent(ctx, client, staff_browser, clock):

@@ -38,7 +38,7 @@ class Health:
     database: bool
     last_beat: datetime | None = None
     worker_silent: bool = False
-    oldest_waiting: datetime | None = None  # created_at of the oldest text not sent yet
+    oldest_waiting: datetime | None = None  # since when the longest-overdue text has been due
     outbox_stale: bool = False
 
     @property
@@ -70,9 +70,12 @@ def read_health(ctx: AppContext, *, watching_since: datetime | None = None) -> H
     try:
         with ctx.db.engine.connect() as conn:
             last = conn.execute(select(func.max(heartbeat.c.beat_at))).scalar()
+            # Due since when: a text held for the morning (quiet hours) or for its retry is not late.
             oldest = conn.execute(
-                select(func.min(outbox_t.c.created_at)).where(
-                    outbox_t.c.status.in_(WAITING), outbox_t.c.purpose != PURPOSE
+                select(func.min(outbox_t.c.next_attempt_at)).where(
+                    outbox_t.c.status.in_(WAITING),
+                    outbox_t.c.next_attempt_at <= now,
+                    outbox_t.c.purpose != PURPOSE,
                 )
             ).scalar()
     except Exception as exc:  # only the type: a driver's text may quote values
