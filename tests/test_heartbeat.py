@@ -118,3 +118,28 @@ def test_the_dashboard_shows_a_banner_while_the_worker_is_silent(ctx, client, st
     page = person.get("/").text
     assert 'role="alert"' in page and "Check-ins and alerts are not going out" in page
     assert "+1555" not in page.split('role="alert"')[1].split("</p>")[0]
+
+
+def _gauge(metrics: str, name: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_metrics_show_the_outbox_the_open_alerts_and_the_heartbeat_without_personal_data(
+    ctx, web, worker, clock, peer
+):
+    stuck = peer("Pat Peer", phone=PEER_PHONE)
+    worker.tick()
+    with ctx.db.transaction() as conn:
+        outbox.enqueue(conn, key="a", purpose="alert", body="x", now=clock.now(), staff_id=stuck.id)
+        outbox.enqueue(conn, key="b", purpose="alert", body="y", now=clock.now(), staff_id=stuck.id)
+    clock.advance(minutes=2)
+    metrics = web.get("/metrics").text
+    assert _gauge(metrics, "smsbot_database_up") == 1
+    assert 'smsbot_outbox_waiting{status="queued"} 2.0' in metrics
+    assert _gauge(metrics, "smsbot_outbox_oldest_due_seconds") == 120
+    assert _gauge(metrics, "smsbot_worker_heartbeat_age_seconds") == 120
+    assert _gauge(metrics, "smsbot_alerts_open") == 0
+    assert PEER_PHONE not in metrics and "+1555" not in metrics

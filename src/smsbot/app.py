@@ -54,6 +54,7 @@ def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -
 
     @app.get("/metrics")
     def metrics():
+        watch.export_gauges(ctx)
         return metrics_response()
 
     _include_feature_routers(app)

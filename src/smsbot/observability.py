@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 INBOUND_TEXTS = Counter("smsbot_inbound_texts_total", "Inbound texts by routed intent", ["intent"])
 INBOUND_REJECTED = Counter("smsbot_inbound_rejected_total", "Inbound requests refused", ["reason"])
@@ -24,6 +24,17 @@ FALLBACK_TEXTS = Counter(
     "smsbot_fallback_texts_total",
     "Texts Twilio sent to the fallback URL, by whether the database recorded them",
     ["result"],  # recorded | not_recorded
+)
+
+# Read from the database at each scrape (outbound/watch.py), so every web process reports the same.
+DATABASE_UP = Gauge("smsbot_database_up", "1 if the database answered this scrape, else 0")
+OUTBOX_WAITING = Gauge("smsbot_outbox_waiting", "Outbox texts not sent yet, by status", ["status"])
+OUTBOX_OLDEST_DUE = Gauge(
+    "smsbot_outbox_oldest_due_seconds", "Seconds the longest-overdue unsent outbox text has been due"
+)
+ALERTS_OPEN = Gauge("smsbot_alerts_open", "Peer alerts not acknowledged yet")
+WORKER_HEARTBEAT_AGE = Gauge(
+    "smsbot_worker_heartbeat_age_seconds", "Seconds since the newest worker heartbeat (-1: none yet)"
 )
 
 

@@ -18,7 +18,14 @@ from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
 from smsbot.db import utc_value
-from smsbot.models import OutboxMessage, Staff, Suppression, WorkerHeartbeat
+from smsbot.models import Alert, OutboxMessage, Staff, Suppression, WorkerHeartbeat
+from smsbot.observability import (
+    ALERTS_OPEN,
+    DATABASE_UP,
+    OUTBOX_OLDEST_DUE,
+    OUTBOX_WAITING,
+    WORKER_HEARTBEAT_AGE,
+)
 from smsbot.outbound import outbox
 from smsbot.outbound.outbox import Claimed
 from smsbot.outbound.states import OutboxStatus as S
@@ -191,3 +198,31 @@ def _claim_one(conn: Connection, key: str, now: datetime) -> Claimed:
         )
     ).one()
     return Claimed(*row)
+
+
+def export_gauges(ctx: AppContext) -> None:
+    """Set the database-derived gauges of /metrics (counts and ages only, labels are fixed words)."""
+    now, alert = ctx.clock.now(), Alert.__table__
+    try:
+        with ctx.db.engine.connect() as conn:
+            counts = dict(
+                conn.execute(
+                    select(outbox_t.c.status, func.count())
+                    .where(outbox_t.c.status.in_(WAITING))
+                    .group_by(outbox_t.c.status)
+                ).all()
+            )
+            open_alerts = conn.execute(select(func.count()).where(alert.c.status == "open")).scalar()
+        health = read_health(ctx)
+    except Exception as exc:
+        log.warning("metrics: database unreachable (%s)", type(exc).__name__)
+        DATABASE_UP.set(0)
+        return
+    DATABASE_UP.set(1 if health.database else 0)
+    for status in WAITING:
+        OUTBOX_WAITING.labels(status.value).set(counts.get(status.value, 0))
+    ALERTS_OPEN.set(open_alerts or 0)
+    due = health.oldest_waiting
+    OUTBOX_OLDEST_DUE.set(max(0.0, (now - due).total_seconds()) if due else 0)
+    beat_at = health.last_beat
+    WORKER_HEARTBEAT_AGE.set((now - beat_at).total_seconds() if beat_at else -1)
