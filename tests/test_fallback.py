@@ -149,3 +149,32 @@ def test_the_fallback_checks_the_signature_like_the_webhook(client, ctx):
     table = InboundMessage.__table__
     with ctx.db.transaction() as conn:
         assert conn.execute(select(table.c.id)).all() == []
+
+
+def test_production_log_lines_are_json_with_the_request_id_and_no_number_or_text(down_ctx):
+    import io
+    import json
+
+    from smsbot.observability import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("smsbot")
+    logger.addHandler(handler)
+    try:
+        with TestClient(create_app(down_ctx)) as client:
+            response = _post(client, "/twilio/sms", _form("naloxone please, my number is 434-555-0199"))
+            assert response.status_code == 503
+            chosen = client.get("/healthz", headers={"X-Request-Id": "lb-1234"})
+            forged = client.get("/healthz", headers={"X-Request-Id": "+15555550123 <script>"})
+    finally:
+        logger.removeHandler(handler)
+    assert chosen.headers["x-request-id"] == "lb-1234"
+    assert forged.headers["x-request-id"] != "+15555550123 <script>"
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    failed = [line for line in lines if line["message"].startswith("inbound text not handled")]
+    assert failed and failed[0]["request_id"] == response.headers["x-request-id"]
+    assert failed[0]["level"] == "ERROR"
+    for line in stream.getvalue().splitlines():
+        assert TEXTER not in line and "naloxone" not in line and "0199" not in line

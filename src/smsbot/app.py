@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from smsbot.context import AppContext
 from smsbot.dashboard.bounds import bounded_numbers
 from smsbot.inbound.webhook import routes as inbound_routes
-from smsbot.observability import metrics_response
+from smsbot.observability import RequestIdMiddleware, metrics_response
 from smsbot.outbound import watch
 from smsbot.outbound.senders import Sender
 
@@ -62,6 +62,7 @@ def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -
         from smsbot.dashboard.security import StrictTransportSecurity
 
         app.add_middleware(StrictTransportSecurity)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     logging.getLogger("smsbot").info(
         "app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name
     )

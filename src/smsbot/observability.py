@@ -1,8 +1,15 @@
-"""Logging set-up and Prometheus metrics. Labels are fixed enums: never a number or a text."""
+"""Logging set-up (JSON lines with a request id in production) and Prometheus metrics.
+Labels are fixed enums and log lines name types and counts: never a number or a text.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import uuid
+from contextvars import ContextVar
+from typing import Any
 
 from fastapi import Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -42,5 +49,66 @@ def metrics_response() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # a caller's id is kept only if it can carry nothing else
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, request id (and the exception's type only)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id:
+            line["request_id"] = request_id
+        if record.exc_info and record.exc_info[0] is not None:
+            # Only the type: an exception's text can quote a bound value (a number, a message).
+            line["exception"] = record.exc_info[0].__name__
+        return json.dumps(line, ensure_ascii=False)
+
+
+class RequestIdMiddleware:
+    """Gives each HTTP request an id (the caller's X-Request-Id when it is a plain token, else a new one),
+    puts it on every log line written while handling it, and returns it as X-Request-Id."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+def setup_logging(level: str = "INFO", json_lines: bool | None = None) -> None:
+    """Plain lines in development; JSON lines (for a log collector) in production, or when asked."""
+    if json_lines is None:
+        from smsbot.config import get_settings
+
+        try:
+            json_lines = get_settings().env == "production"
+        except Exception:  # a configuration error is reported by whoever starts the process
+            json_lines = False
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
+    logging.basicConfig(level=level.upper(), handlers=[handler])
