@@ -143,3 +143,25 @@ def test_metrics_show_the_outbox_the_open_alerts_and_the_heartbeat_without_perso
     assert _gauge(metrics, "smsbot_worker_heartbeat_age_seconds") == 120
     assert _gauge(metrics, "smsbot_alerts_open") == 0
     assert PEER_PHONE not in metrics and "+1555" not in metrics
+
+
+def test_metrics_add_up_across_processes_with_a_shared_multiprocess_directory(tmp_path):
+    """Two web processes and the worker each count; any process's /metrics shows the sums."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = (
+        "from smsbot.observability import INBOUND_TEXTS, OUTBOUND_MESSAGES\n"
+        "INBOUND_TEXTS.labels('naloxone').inc(2)\n"
+        "OUTBOUND_MESSAGES.labels('checkin', 'sent').inc()\n"
+    )
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, timeout=60)
+    scrape = "from smsbot.observability import metrics_response\nprint(metrics_response().body.decode())"
+    shown = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
+    assert 'smsbot_inbound_texts_total{intent="naloxone"} 6.0' in shown
+    assert 'smsbot_outbound_messages_total{purpose="checkin",result="sent"} 3.0' in shown

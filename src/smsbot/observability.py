@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
 from fastapi import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 INBOUND_TEXTS = Counter("smsbot_inbound_texts_total", "Inbound texts by routed intent", ["intent"])
 INBOUND_REJECTED = Counter("smsbot_inbound_rejected_total", "Inbound requests refused", ["reason"])
@@ -34,18 +43,30 @@ FALLBACK_TEXTS = Counter(
 )
 
 # Read from the database at each scrape (outbound/watch.py), so every web process reports the same.
-DATABASE_UP = Gauge("smsbot_database_up", "1 if the database answered this scrape, else 0")
-OUTBOX_WAITING = Gauge("smsbot_outbox_waiting", "Outbox texts not sent yet, by status", ["status"])
+# With several processes, the value of the latest scrape stands (they all read the same database).
+_LATEST = {"multiprocess_mode": "mostrecent"}
+DATABASE_UP = Gauge("smsbot_database_up", "1 if the database answered this scrape, else 0", **_LATEST)
+OUTBOX_WAITING = Gauge("smsbot_outbox_waiting", "Outbox texts not sent yet, by status", ["status"], **_LATEST)
 OUTBOX_OLDEST_DUE = Gauge(
-    "smsbot_outbox_oldest_due_seconds", "Seconds the longest-overdue unsent outbox text has been due"
+    "smsbot_outbox_oldest_due_seconds",
+    "Seconds the longest-overdue unsent outbox text has been due",
+    **_LATEST,
 )
-ALERTS_OPEN = Gauge("smsbot_alerts_open", "Peer alerts not acknowledged yet")
+ALERTS_OPEN = Gauge("smsbot_alerts_open", "Peer alerts not acknowledged yet", **_LATEST)
 WORKER_HEARTBEAT_AGE = Gauge(
-    "smsbot_worker_heartbeat_age_seconds", "Seconds since the newest worker heartbeat (-1: none yet)"
+    "smsbot_worker_heartbeat_age_seconds",
+    "Seconds since the newest worker heartbeat (-1: none yet)",
+    **_LATEST,
 )
 
 
 def metrics_response() -> Response:
+    """This process's metrics; with PROMETHEUS_MULTIPROC_DIR set (several web processes, and the worker
+    on the same machine), everyone's, summed: each process writes its values to files there."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
