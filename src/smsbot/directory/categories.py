@@ -133,13 +133,29 @@ class Classifier:
         """{category: reason}: codes first, then term names, then words (empty: none fits)."""
         found: dict[str, str] = {}
         name_text = _words(name or "")
-        name_vetoed = _first(name_text, self.false_friends) is not None
+        name_vetoed = self._vetoed(name_text)
         for raw in codes:
-            for category, reason in self._from_code(str(raw or "").strip(), name_vetoed):
+            for category, reason in self._code_reasons(str(raw or "").strip(), name_vetoed):
                 found.setdefault(category, reason)
         if found:
             return {c: found[c] for c in CATEGORIES if c in found}
         return self._from_words(name_text, _words(description or ""))
+
+    def _vetoed(self, text: str) -> bool:
+        """Whether a false friend stands in the text (one compiled search, not one per phrase)."""
+        pattern = self._cache.get("false friends")
+        if pattern is None:
+            alternatives = "|".join(re.escape(p) for p in self.false_friends) or r"(?!x)x"
+            pattern = self._cache["false friends"] = re.compile(alternatives)
+        return pattern.search(text) is not None
+
+    def _code_reasons(self, raw: str, name_vetoed: bool) -> list[tuple[str, str]]:
+        """_from_code, remembered: a 211 export repeats a few hundred codes over thousands of services."""
+        key = ("code", raw, name_vetoed)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._from_code(raw, name_vetoed)
+        return found
 
     def _from_code(self, raw: str, name_vetoed: bool) -> list[tuple[str, str]]:
         if not raw:
@@ -159,7 +175,7 @@ class Classifier:
         if not term or name_vetoed:
             return []
         text = _words(term)
-        if _first(text, self.false_friends):
+        if self._vetoed(text):
             return []
         shown = term.strip()
         return [(c, f"term: {shown}") for c in CATEGORIES if _first(text, self.terms[c])]
@@ -183,7 +199,7 @@ class Classifier:
 
     def _from_words(self, name: str, description: str) -> dict[str, str]:
         both = name + description
-        if _first(both, self.false_friends):
+        if self._vetoed(both):
             return {}
         found: dict[str, str] = {}
         for category in CATEGORIES:
