@@ -37,12 +37,17 @@ CODES = [
     (["SAMHSA:SA"], "Region Ten Community Services Board", "", {"treatment": "SAMHSA SA"}),
     (["SAMHSA:OTP"], "Methadone Clinic", "", {"treatment": "SAMHSA OTP"}),
     (["SAMHSA:BUPREN"], "Dr. Smith", "", {"treatment": "SAMHSA BUPREN"}),
-    (["SAMHSA:HRSA"], "Central Virginia Health Services", "", {"health_clinic": "SAMHSA HRSA"}),
+    (
+        ["SAMHSA:HRSA"],
+        "Central Virginia Health Services",
+        "",
+        {"treatment": "SAMHSA HRSA", "health_clinic": "SAMHSA HRSA"},
+    ),
     (
         ["SAMHSA:HRSA", "SAMHSA:SA"],
         "Charlottesville Free Clinic",
         "",
-        {"treatment": "SAMHSA SA", "health_clinic": "SAMHSA HRSA"},
+        {"treatment": "SAMHSA HRSA", "health_clinic": "SAMHSA HRSA"},
     ),
     (["SAMHSA:MH"], "Dual Recovery Center", "", {}),
     # Term names (AIRS names beside their code, Open Eligibility, HSDS 3.0 free terms).

@@ -225,5 +225,6 @@ def test_samhsa_facility_types_without_type_of_care(ctx, tmp_path):
     assert summary.warnings == [
         "v2.json rows[1]: mental health only, no substance use treatment (Counseling Only); skipped"
     ]
-    assert categories_of(ctx, "Health Center")  # kept: not skipped as "mental health only"
+    # Kept as treatment (and a clinic): not skipped as "mental health only".
+    assert categories_of(ctx, "Health Center") == ["health_clinic", "treatment"]
     assert categories_of(ctx, "Co-occurring Care") == ["treatment"]
