@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from smsbot.checkins import alerts, answers, enrollments, texts
+from smsbot.checkins import alerts, answers, endings, enrollments, texts
 from smsbot.checkins.states import EnrollmentStatus
 from smsbot.routing.intents import Intent
 from smsbot.turn import Turn
@@ -147,7 +147,7 @@ def pause(turn: Turn) -> None:
         turn.say("checkin_not_enrolled")
         return
     if row.status == EnrollmentStatus.ACTIVE:
-        enrollments.pause(turn.conn, row, turn.now)
+        endings.pause(turn.conn, row, turn.now)
         turn.texter.open_checkin_id = None
     turn.say("checkin_paused")
 
@@ -192,13 +192,13 @@ def relapse(turn: Turn) -> None:
 
 def on_opt_out(turn: Turn) -> None:
     """STOP: end every enrollment of this texter and cancel whatever was queued (the peer sees it)."""
-    enrollments.stop_contact(turn.conn, turn.texter.id, turn.now)
+    endings.stop_contact(turn.conn, turn.texter.id, turn.now)
     turn.texter.open_checkin_id = None
 
 
 def on_forget(turn: Turn) -> None:
     """FORGET: remove enrollments, check-ins and answers before the contact row goes."""
-    enrollments.forget_contact(turn.conn, turn.texter.id)
+    endings.forget_contact(turn.conn, turn.texter.id)
     turn.texter.open_checkin_id = None
 
 

@@ -1,5 +1,5 @@
 """Enrollment: a peer invites (one invitation through the outbox), the participant JOINs, or a texter
-opts in themselves (CHECKIN + a time). PAUSE/RESUME, changes, STOP, FORGET and consent evidence.
+opts in themselves (CHECKIN + a time); RESUME, changes and consent evidence. Pausing and ending: endings.py.
 """
 # Every function takes the caller's connection: the API and the webhook own the transaction, so the
 # state change and the texts it causes commit together.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -24,15 +24,13 @@ from smsbot.checkins.schedule import (
     parse_local_time,
     zone,
 )
-from smsbot.checkins.states import LIVE, OPEN, WAITING, CheckinStatus, EnrollmentStatus
+from smsbot.checkins.states import LIVE, OPEN, EnrollmentStatus
 from smsbot.keyring import adopt
 from smsbot.models import (
-    Alert,
     Checkin,
     ConsentRecord,
     Contact,
     Enrollment,
-    OutboxMessage,
     Staff,
     Suppression,
 )
@@ -307,96 +305,3 @@ def self_enroll(
         ),
     )
     return enrollment_id, on_call.name if on_call else None
-
-
-def close_open_checkins(
-    conn: Connection, enrollment_ids: list[int], status: str = CheckinStatus.CLOSED.value
-) -> None:
-    if not enrollment_ids:
-        return
-    closed = conn.execute(
-        update(checkin)
-        .where(checkin.c.enrollment_id.in_(enrollment_ids), checkin.c.status.in_(WAITING))
-        .values(status=status, next_action_at=None)
-        .returning(checkin.c.id)
-    ).scalars()
-    closed_ids = list(closed)
-    if closed_ids:
-        conn.execute(
-            update(contact).where(contact.c.open_checkin_id.in_(closed_ids)).values(open_checkin_id=None)
-        )
-
-
-def pause(conn: Connection, row, now: datetime) -> None:
-    conn.execute(
-        update(enrollment)
-        .where(enrollment.c.id == row.id)
-        .values(status=EnrollmentStatus.PAUSED.value, next_checkin_at=None)
-    )
-    close_open_checkins(conn, [row.id])
-    outbox.cancel_queued(conn, contact_id=row.contact_id)
-
-
-def end(conn: Connection, enrollment_ids: list[int], status: str, now: datetime) -> None:
-    """stopped (STOP, carrier opt-out) | ended (the peer removed it) | expired: nothing more is sent."""
-    if not enrollment_ids:
-        return
-    conn.execute(
-        update(enrollment)
-        .where(enrollment.c.id.in_(enrollment_ids))
-        .values(status=status, next_checkin_at=None, invite_expires_at=None, ended_at=now)
-    )
-    close_open_checkins(conn, enrollment_ids)
-
-
-def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> None:
-    """STOP (or the carrier's 21610): end every live enrollment and cancel every queued text."""
-    if contact_id is None:
-        return
-    ids = list(
-        conn.execute(
-            select(enrollment.c.id).where(
-                enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE)
-            )
-        ).scalars()
-    )
-    end(conn, ids, EnrollmentStatus.STOPPED.value, now)
-    outbox.cancel_queued(conn, contact_id=contact_id)
-    conn.execute(update(contact).where(contact.c.id == contact_id).values(open_checkin_id=None))
-
-
-def forget_contact(conn: Connection, contact_id: int | None) -> None:
-    """FORGET: delete enrollments, check-ins (with their answers) and texts; alerts keep no name."""
-    if contact_id is None:
-        return
-    ids = list(conn.execute(select(enrollment.c.id).where(enrollment.c.contact_id == contact_id)).scalars())
-    outbox_table = OutboxMessage.__table__
-    if ids:
-        alert = Alert.__table__
-        alert_ids = list(conn.execute(select(alert.c.id).where(alert.c.enrollment_id.in_(ids))).scalars())
-        if alert_ids:
-            # The peers' alert texts named the nickname: drop the unsent ones, blank the sent ones.
-            conn.execute(
-                delete(outbox_table).where(
-                    outbox_table.c.alert_id.in_(alert_ids), outbox_table.c.status == "queued"
-                )
-            )
-            conn.execute(update(outbox_table).where(outbox_table.c.alert_id.in_(alert_ids)).values(body=""))
-            conn.execute(
-                update(alert).where(alert.c.id.in_(alert_ids)).values(enrollment_id=None, checkin_id=None)
-            )
-        conn.execute(delete(checkin).where(checkin.c.enrollment_id.in_(ids)))
-        conn.execute(delete(enrollment).where(enrollment.c.id.in_(ids)))
-    conn.execute(
-        delete(outbox_table).where(
-            outbox_table.c.contact_id == contact_id, outbox_table.c.status != "attempting"
-        )
-    )
-    # A row being sent this instant is left to its worker, unlinked: its recipient is gone, so the
-    # suppression check finds nobody and it is never sent.
-    conn.execute(update(outbox_table).where(outbox_table.c.contact_id == contact_id).values(contact_id=None))
-
-
-def cancel_checkin_texts(conn: Connection, contact_id: int) -> None:
-    """The peer removed the enrollment: texts not yet sent to the participant are not sent."""
-    outbox.cancel_queued(conn, contact_id=contact_id)

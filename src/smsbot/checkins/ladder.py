@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import alerts, enrollments, texts
+from smsbot.checkins import alerts, endings, texts
 from smsbot.checkins.schedule import next_checkin_at, parse_days, parse_local_time, zone
 from smsbot.checkins.states import CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
@@ -166,7 +166,7 @@ def _schedule_batch(
         conn.execute(_OPEN_CHECKIN, opened)
     if advances:
         conn.execute(_ADVANCE_ENROLLMENT, advances)
-    enrollments.end(conn, stopped, EnrollmentStatus.STOPPED.value, now)
+    endings.end(conn, stopped, EnrollmentStatus.STOPPED.value, now)
     report.prompts += len(prompt_rows)
     report.missed_by_system += len(missed_rows)
     report.stopped += len(stopped)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.checkins import alerts, enrollments, texts
+from smsbot.checkins import alerts, endings, enrollments, texts
 from smsbot.checkins.states import LIVE
 from smsbot.models import Alert, ConsentRecord, Contact, Enrollment, Staff, Suppression
 from smsbot.outbound import outbox
@@ -92,7 +92,7 @@ def opt_out(
         select(enrollment.c.id).where(enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE))
     ).scalars()
     ended = list(live)
-    enrollments.stop_contact(conn, contact_id, now)  # ends them, closes check-ins, cancels queued texts
+    endings.stop_contact(conn, contact_id, now)  # ends them, closes check-ins, cancels queued texts
     for enrollment_id in ended:
         # Plainly, and only once per enrollment: the peer must not go looking for someone who said stop.
         alerts.raise_alert(

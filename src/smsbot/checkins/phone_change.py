@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import enrollments, texts
+from smsbot.checkins import endings, enrollments, texts
 from smsbot.checkins.enrollments import EnrollmentError
 from smsbot.checkins.states import LIVE, EnrollmentStatus
 from smsbot.keyring import adopt
@@ -81,7 +81,7 @@ def move_to_phone(
 def _silence_old_number(conn: Connection, enrollment_id: int, old_contact: int | None) -> None:
     """Nothing more to the old number: its waiting check-ins closed, its unsent texts cancelled, and
     a late reply from it no longer counts for this enrollment."""
-    enrollments.close_open_checkins(conn, [enrollment_id])
+    endings.close_open_checkins(conn, [enrollment_id])
     if old_contact is None:
         return
     outbox.cancel_queued(conn, contact_id=old_contact)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import answers, enrollments, optout, phone_change
+from smsbot.checkins import answers, endings, enrollments, optout, phone_change
 from smsbot.checkins.schedule import ScheduleError, parse_days, parse_local_time, zone
 from smsbot.context import AppContext
 from smsbot.dashboard import audit
@@ -251,7 +251,7 @@ def _change(
         values["next_checkin_at"] = plan.next_after(now) if new_status == "active" else None
         conn.execute(update(enrollment).where(enrollment.c.id == row.id).values(**values))
         if new_status == "paused" and row.status == "active":
-            enrollments.pause(conn, row, now)
+            endings.pause(conn, row, now)
         detail = {("active", "paused"): "paused", ("paused", "active"): "resumed"}.get(
             (row.status, new_status), "schedule changed"
         )
@@ -279,10 +279,10 @@ def remove(
     now = ctx.clock.now()
     with ctx.db.transaction() as conn:
         row = _load(conn, enrollment_id, staff)
-        enrollments.end(conn, [row.id], "ended", now)
+        endings.end(conn, [row.id], "ended", now)
         audit.record(conn, now, staff.id, "enrollment_stopped", "enrollment", row.id, "stopped")
         if row.contact_id is not None:
-            enrollments.cancel_checkin_texts(conn, row.contact_id)
+            endings.cancel_checkin_texts(conn, row.contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
