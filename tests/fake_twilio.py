@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+STOP_CHECK_SECONDS = 0.05  # how often wait_for() looks at its stop() between arriving messages
 ERRORS = {
     "429": (429, 20429, "Too Many Requests"),
     "500": (500, 20500, "Internal Server Error"),
@@ -51,7 +52,8 @@ class FakeTwilio:
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        # A condition, not a bare lock: wait_for() wakes when a message arrives instead of polling.
+        self._lock = threading.Condition()
         self._script: deque[str] = deque()
         self._script_for: dict[str, deque[str]] = {}
         self.release = threading.Event()
@@ -93,7 +95,7 @@ class FakeTwilio:
                 self._tokens -= 1
                 return True
             self.rejected_429 += 1
-            self.rejected_at.append(time.time())
+            self.rejected_at.append(now)
             return False
 
     # --- reading results --------------------------------------------------------------------
@@ -124,15 +126,14 @@ class FakeTwilio:
         }
 
     def wait_for(self, count: int, timeout: float = 10.0, stop: Callable[[], bool] | None = None) -> bool:
-        """Until `count` messages were received (True), or `stop()` says to give up, or the timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.messages) >= count:
-                return True
-            if stop is not None and stop():
-                return len(self.messages) >= count
-            time.sleep(0.005)
-        return False
+        """Until `count` messages were received (True), or `stop()` says to give up, or the timeout.
+        Woken by each arriving message; `stop()` (a process that ended) is looked at every 50 ms."""
+        with self._lock:
+            for _ in range(max(1, int(timeout / STOP_CHECK_SECONDS))):
+                if len(self.messages) >= count or (stop is not None and stop()):
+                    break
+                self._lock.wait(STOP_CHECK_SECONDS)
+            return len(self.messages) >= count
 
     def sid_to(self, number: str) -> list[str]:
         """SIDs of the messages sent to one number, in order."""
@@ -194,10 +195,11 @@ class FakeTwilio:
                     sender=form.get("From") or form.get("MessagingServiceSid", ""),
                     status_callback=form.get("StatusCallback"),
                     sid=sid,
-                    at=time.time(),
+                    at=fake.clock(),
                 )
                 with fake._lock:
                     fake.messages.append(received)
+                    fake._lock.notify_all()
                 if outcome == "hang":  # it reached "Twilio"; the answer never comes back in time
                     fake.hanging.set()
                     fake.release.wait(60)
@@ -227,8 +229,7 @@ def main() -> None:
     fake = FakeTwilio(rate=args.rate).start(args.port)
     print(fake.base_url, flush=True)
     try:
-        while True:
-            time.sleep(3600)
+        threading.Event().wait()  # serve until interrupted
     except KeyboardInterrupt:
         fake.stop()
 

@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from smsbot.models import Enrollment
 from tests.conftest import ACCOUNT_SID, OUR_NUMBER, PUBLIC_URL, REPO_ROOT, TEST_ENV, sign
 
 CHROMIUM = shutil.which("chromium")
+STARTUP_RETRIES = 8  # refused connections retried with backoff: about a minute in all
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 PARTICIPANT = "+15555550123"
 NEW_PASSWORD = "a long passphrase for the test"
@@ -119,13 +119,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.PIPE,
     )
     try:
-        for _ in range(100):
+        # httpx retries a refused connection itself (with backoff) while the server starts up.
+        with httpx.Client(transport=httpx.HTTPTransport(retries=STARTUP_RETRIES)) as starting:
             try:
-                if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
-                    break
+                started = starting.get(server.url + "/healthz", timeout=5).status_code == 200
             except httpx.TransportError:
-                time.sleep(0.1)
-        else:
+                started = False
+        if not started:
             pytest.fail("smsbot serve did not start")
         yield server
     finally:

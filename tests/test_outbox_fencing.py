@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -26,13 +25,17 @@ from tests.test_outbox_support import FaultySender, T, join_all, phones, prompts
 OB = OutboxMessage.__table__
 
 
-def _eventually(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
+class _Observed(Dispatcher):
+    """A dispatcher that says when it has written SIDs (the test waits on that, not on a clock)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorded = threading.Event()
+
+    def _record_sent(self, sent) -> None:
+        super()._record_sent(sent)
+        if sent:
+            self.recorded.set()
 
 
 def _prompt_row(ctx, number_index: int):
@@ -54,14 +57,15 @@ def test_a_stalled_worker_and_a_second_worker_never_double_a_participant_text(
 
     # Worker A takes everything due, one row at a time, and stalls inside its first HTTP call.
     sender = TwilioSender(twilio_settings(ctx, fake))
-    stalled = Dispatcher(ctx, sender, on_failure=worker.failures.on_send_failure, pacer=NoPacing(), threads=1)
+    stalled = _Observed(ctx, sender, on_failure=worker.failures.on_send_failure, pacer=NoPacing(), threads=1)
     reports = []
     thread = threading.Thread(target=lambda: reports.append(stalled.run()))
     thread.start()
     assert fake.hanging.wait(30), "worker A should be inside its first send"
     if stalls_on == "participant check-in":
         # What A sent before it stalled is written within a moment (B only comes after a lease).
-        assert _eventually(lambda: rows(ctx, OutboxMessage, OB.c.purpose == "alert")[0].status == "sent")
+        assert stalled.recorded.wait(30), "worker A should write the SID of what it sent"
+        assert rows(ctx, OutboxMessage, OB.c.purpose == "alert")[0].status == "sent"
 
     # Worker B comes along after A's lease ran out.
     later = dataclasses.replace(ctx, clock=FrozenClock(parse_iso(T) + timedelta(minutes=10)))
