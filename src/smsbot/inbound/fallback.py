@@ -17,9 +17,8 @@ from starlette.routing import Route
 
 from smsbot.context import AppContext
 from smsbot.inbound.senders import sender_address
-from smsbot.inbound.signature import signature_ok
 from smsbot.inbound.twiml import twiml_response
-from smsbot.inbound.webhook import MAX_SID_CHARS, Refused, read_form
+from smsbot.inbound.webhook import Refused, read_message
 from smsbot.models import InboundMessage, Suppression
 from smsbot.observability import FALLBACK_TEXTS, INBOUND_REJECTED
 from smsbot.replies.wording import Wording
@@ -65,14 +64,7 @@ def routes(ctx: AppContext, wording: Wording | None = None) -> list[Route]:
 
     async def twilio_fallback(request: Request) -> Response:
         try:
-            form = await read_form(request)
-            if not signature_ok(ctx.settings, PATH, form, request.headers.get("x-twilio-signature")):
-                raise Refused(403, "invalid Twilio signature")
-            sid, sender = form.get("MessageSid", ""), form.get("From", "")
-            if not sid or not sender:
-                raise Refused(422, "MessageSid and From are required")
-            if len(sid) > MAX_SID_CHARS:
-                raise Refused(422, f"MessageSid longer than {MAX_SID_CHARS} characters")
+            form, sid, sender = await read_message(request, ctx.settings, PATH)
         except Refused as refusal:
             INBOUND_REJECTED.labels(str(refusal.status)).inc()
             return PlainTextResponse(refusal.reason, status_code=refusal.status)
