@@ -17,6 +17,14 @@ from smsbot.models.peers import (
     Staff,
 )
 from smsbot.models.staff_side import AuditLog, SignInAttempt, StaffSession, WorkerHeartbeat
+from smsbot.models.supply import (
+    SupplyAlert,
+    SupplyBroadcast,
+    SupplyDelivery,
+    SupplyReport,
+    SupplySubscriber,
+    SupplySubscription,
+)
 from smsbot.models.texting import (
     ConsentRecord,
     Contact,
@@ -46,5 +54,11 @@ __all__ = [
     "Staff",
     "StaffSession",
     "Suppression",
+    "SupplyAlert",
+    "SupplyBroadcast",
+    "SupplyDelivery",
+    "SupplyReport",
+    "SupplySubscriber",
+    "SupplySubscription",
     "WorkerHeartbeat",
 ]
