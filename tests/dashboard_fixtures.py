@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
+from smsbot.auth import totp
 from smsbot.checkins import alerts, enrollments
 from smsbot.context import AppContext
-from smsbot.dashboard import totp
 from smsbot.models import AuditLog, Checkin, Enrollment, Staff
 from smsbot.replies.wording import Wording
 from smsbot.staff.service import create_staff, set_password

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from smsbot import migrate
-from smsbot.dashboard import audit
+from smsbot.audit import log as audit
 from smsbot.db import Database
 from smsbot.models import AuditLog
 from tests.conftest import START, TEST_ENV

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from smsbot.dashboard import audit
+from smsbot.audit import log as audit
 from smsbot.db import Database
 from smsbot.models import AuditLog, Contact, Enrollment, OutboxMessage
 from smsbot.ops import backup as backup_module

@@ -11,8 +11,8 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from smsbot.dashboard import access
-from smsbot.dashboard.policy import DECLARED_ROUTES, Policy, _calls, deny_undeclared, route_table
+from smsbot.auth import access
+from smsbot.auth.policy import DECLARED_ROUTES, Policy, _calls, deny_undeclared, route_table
 from smsbot.models import Alert, Enrollment, Service
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import OTHER_PARTICIPANT, PASSWORD, make_alert, make_enrollment

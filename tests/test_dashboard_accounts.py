@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from smsbot.dashboard import security, sessions
+from smsbot.auth import security, sessions
 from smsbot.models import Alert, Enrollment, OutboxMessage, Staff, StaffSession
 from smsbot.staff.service import create_staff, mark_on_call
 from tests.dashboard_fixtures import *  # noqa: F403
@@ -160,7 +160,6 @@ def test_the_cli_deactivates_too(ctx, staff_browser):
     from smsbot import cli
 
     peer = staff_browser("peer", name="Pat Peer")
-    cli._register_feature_commands()
     result = CliRunner().invoke(cli.app, ["staff", "deactivate", "Pat Peer"])
     assert result.exit_code == 0, result.output
     assert "sessions and API tokens ended" in result.output

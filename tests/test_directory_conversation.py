@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from smsbot.directory.commands import DEMO_CSV
 from smsbot.directory.importer import import_path
 from smsbot.directory.records import RawService, check
-from smsbot.directory.store import upsert_records
+from smsbot.directory.store import DEMO_CSV, upsert_records
 from smsbot.models import Contact, InboundMessage
 from smsbot.replies.segments import segment_info
 
@@ -140,7 +139,6 @@ def test_the_zip_is_kept_only_in_the_conversation_and_never_logged(ctx, sms, sev
 def test_near_command_prints_what_a_texter_gets(ctx, sms, seven_sites):
     from smsbot import cli
 
-    cli._register_feature_commands()
     result = CliRunner().invoke(cli.app, ["directory", "near", "22902", "--category", "naloxone"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == sms("naloxone 22902")

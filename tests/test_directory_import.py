@@ -137,7 +137,6 @@ def test_json_that_is_not_samhsa_is_refused(ctx, tmp_path):
 def _cli():
     from smsbot import cli
 
-    cli._register_feature_commands()
     return cli.app
 
 

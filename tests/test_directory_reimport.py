@@ -32,7 +32,6 @@ def _options(**overrides) -> ImportOptions:
 def _cli():
     from smsbot import cli
 
-    cli._register_feature_commands()
     return cli.app
 
 

@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from smsbot.audit import log as audit
+from smsbot.auth import totp
 from smsbot.checkins import answers
 from smsbot.checkins.enrollments import contact_for_phone
 from smsbot.config import Settings, reset_settings
 from smsbot.context import AppContext
-from smsbot.dashboard import audit, totp
 from smsbot.models import Checkin, Contact, Staff, Suppression
 from smsbot.outbound.pacing import NoPacing
 from smsbot.outbound.senders import TwilioSender

@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
 
-from smsbot.dashboard.bounds import _int_query_names
+from smsbot.auth.bounds import _int_query_names
 from smsbot.staff.service import issue_token
 from tests.dashboard_fixtures import *  # noqa: F403
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 from starlette.testclient import TestClient
 
-from smsbot.dashboard import signin
+from smsbot.auth import signin
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD, Browser, audit_rows
 

@@ -7,8 +7,8 @@ import logging
 from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 
+from smsbot.auth.bounds import bounded_numbers
 from smsbot.context import AppContext
-from smsbot.dashboard.bounds import bounded_numbers
 from smsbot.inbound.webhook import routes as inbound_routes
 from smsbot.observability import RequestIdMiddleware, metrics_response
 from smsbot.outbound import watch
@@ -59,7 +59,7 @@ def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -
 
     _include_feature_routers(app)
     if production:
-        from smsbot.dashboard.security import StrictTransportSecurity
+        from smsbot.auth.security import StrictTransportSecurity
 
         app.add_middleware(StrictTransportSecurity)
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
@@ -71,12 +71,13 @@ def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -
 
 def _include_feature_routers(app: FastAPI) -> None:
     """Routers of the staff side; each module declares its own routes and who may use them."""
-    from smsbot.dashboard import api
+    from smsbot import api
 
     for router in api.routers():
         app.include_router(router)
 
-    from smsbot.dashboard import bounds, pages, policy
+    from smsbot.auth import bounds, policy
+    from smsbot.dashboard import pages
 
     pages.install(app)  # the staff dashboard: pages, /static, HTML error pages
     bounds.install(app)  # a number the database refuses is a 404/422, not a 500

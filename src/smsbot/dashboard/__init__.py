@@ -1,1 +1,1 @@
-"""The browser and API side for staff: auth, JSON API, pages."""
+"""The browser side for staff: the pages, their charts and queries, templates and static files."""

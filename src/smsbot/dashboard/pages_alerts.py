@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from smsbot.audit import log as audit
+from smsbot.auth.access import signed_in, verified_form
+from smsbot.auth.sessions import Viewer
 from smsbot.checkins import alerts
-from smsbot.dashboard import audit, queries
-from smsbot.dashboard.access import signed_in, verified_form
-from smsbot.dashboard.sessions import Viewer
+from smsbot.dashboard import queries
 from smsbot.dashboard.web import PageError, is_fetch, redirect, render
 
 router = APIRouter(include_in_schema=False)

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from smsbot.audit import log as audit
+from smsbot.auth import sessions, signin, totp
+from smsbot.auth.access import public, signed_in, signing_in, verified_form
+from smsbot.auth.sessions import Viewer
 from smsbot.context import AppContext
-from smsbot.dashboard import audit, sessions, signin, totp
-from smsbot.dashboard.access import public, signed_in, signing_in, verified_form
-from smsbot.dashboard.sessions import Viewer
 from smsbot.dashboard.web import PageError, redirect, render, safe_next
 from smsbot.staff.service import password_problem, set_password, verify_password
 

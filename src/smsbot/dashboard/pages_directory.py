@@ -1,7 +1,7 @@
 """The Directory pages (admins): list and search services, edit or delete one, and upload an import
 file, read by the same importers as `smsbot directory import`, with the summary and row warnings.
 
-Edits go through the API's functions (api_services), so a form and a JSON PATCH check the same way.
+Edits go through the API's functions (api/services.py), so a form and a JSON PATCH check the same way.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sqlalchemy import func, or_, select
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from smsbot.dashboard import api_services as api
-from smsbot.dashboard import audit
-from smsbot.dashboard.access import admin_only, verified_form
-from smsbot.dashboard.sessions import Viewer
+from smsbot.api import services as api
+from smsbot.audit import log as audit
+from smsbot.auth.access import admin_only, verified_form
+from smsbot.auth.sessions import Viewer
 from smsbot.dashboard.web import PageError, redirect, render
 from smsbot.directory.categories import CATEGORIES
 from smsbot.directory.importer import DirectoryImportError, import_path

@@ -2,7 +2,7 @@
 (pause, resume, change time, a new phone, stop, opt-out entered by staff), plus an admin's audited
 phone reveal.
 
-Enrolling and changing go through the API's own functions (api_enrollments), so a form and a JSON
+Enrolling and changing go through the API's own functions (api/enrollments.py), so a form and a JSON
 call apply exactly the same rules; pages add the audit row and the human wording of errors.
 """
 
@@ -16,12 +16,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from smsbot.api import enrollments as api
+from smsbot.audit import log as audit
+from smsbot.auth.access import admin_only, signed_in, verified_form
+from smsbot.auth.sessions import Viewer
 from smsbot.checkins import enrollments
 from smsbot.checkins.schedule import ScheduleError
-from smsbot.dashboard import api_enrollments as api
-from smsbot.dashboard import audit, queries
-from smsbot.dashboard.access import admin_only, signed_in, verified_form
-from smsbot.dashboard.sessions import Viewer
+from smsbot.dashboard import queries
 from smsbot.dashboard.web import PageError, redirect, render
 
 router = APIRouter(include_in_schema=False)

@@ -13,10 +13,10 @@ from string import Formatter
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from smsbot.dashboard.access import admin_only
+from smsbot.auth.access import admin_only
+from smsbot.auth.sessions import Viewer
 from smsbot.dashboard.charts import bar_chart, shown
 from smsbot.dashboard.numbers import PERIODS, figures
-from smsbot.dashboard.sessions import Viewer
 from smsbot.dashboard.web import render
 from smsbot.replies.checker import DEFAULT_SEGMENTS, SAMPLE_VALUES, check_packs
 from smsbot.replies.segments import segment_info

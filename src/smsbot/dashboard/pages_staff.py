@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from smsbot.audit import log as audit
+from smsbot.auth.access import admin_only, verified_form
+from smsbot.auth.sessions import Viewer
 from smsbot.checkins.enrollments import LIVE
-from smsbot.dashboard import audit
-from smsbot.dashboard.access import admin_only, verified_form
-from smsbot.dashboard.sessions import Viewer
 from smsbot.dashboard.web import PageError, redirect, render
 from smsbot.models import ApiToken, Enrollment, Staff
 from smsbot.privacy import InvalidPhone

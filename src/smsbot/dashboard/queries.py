@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
+from smsbot.auth.sessions import Viewer
 from smsbot.checkins import alerts as alert_rules
 from smsbot.checkins import enrollments
-from smsbot.dashboard.sessions import Viewer
 from smsbot.models import Alert, Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import PhoneVault
 

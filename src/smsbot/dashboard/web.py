@@ -1,7 +1,7 @@
 """Rendering dashboard pages: the Jinja2 environment, redirects, and the error pages.
 
 Every page response gets the security headers and, in its forms, the CSRF token. A failed check
-raises `PageError` (an HTML page with a plain reason) or `SignInRequired` (a redirect to sign in).
+raises `PageError` or `SignInRequired` (auth/access.py); here they become an HTML page or a redirect.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from smsbot.dashboard import csrf
-from smsbot.dashboard.security import protect
+from smsbot.auth import csrf
+from smsbot.auth.access import PageError, SignInRequired
+from smsbot.auth.security import protect
 from smsbot.outbound import watch
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -34,22 +35,6 @@ NAV = (
     ("Staff", "/staff", True),
     ("Audit log", "/audit", True),
 )
-
-
-class PageError(Exception):
-    """Answer with an HTML page that says what went wrong (403, 404, 409, 413, 415, 422, 429)."""
-
-    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status_code, self.message, self.headers = status_code, message, headers or {}
-
-
-class SignInRequired(Exception):
-    """No live session (or sign-in is not finished): go to `to`, then come back to `next_path`."""
-
-    def __init__(self, next_path: str | None = None, to: str = "/signin") -> None:
-        super().__init__(to)
-        self.next_path, self.to = next_path, to
 
 
 def _local(value: datetime | str | None, timezone: str | None = None, fmt: str = "%a %d %b, %H:%M") -> str:

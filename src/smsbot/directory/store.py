@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
@@ -24,6 +25,8 @@ from smsbot.models import Service, ServiceCategory
 
 service = Service.__table__
 service_category = ServiceCategory.__table__
+# The shipped DEMO directory (invented places): `smsbot directory demo` loads it, delete_demo removes it.
+DEMO_CSV = Path(__file__).parent / "demo" / "services.csv"
 
 
 def _category_rows(service_id: int, record: ServiceRecord) -> list[dict]:

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.audit import log as audit
+from smsbot.auth.security import derived_key
 from smsbot.checkins import answers
 from smsbot.config import Settings
-from smsbot.dashboard import audit
-from smsbot.dashboard.security import derived_key
 from smsbot.db import Database
 from smsbot.keyring import move
 from smsbot.models import Checkin, Contact, Staff, Suppression

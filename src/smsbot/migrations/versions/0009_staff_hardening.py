@@ -69,8 +69,8 @@ def _seal_existing_rows() -> None:
     bind = op.get_bind()
     if bind.execute(sa.select(sa.func.count()).select_from(audit)).scalar_one() == 0:
         return  # nothing to seal (and no key needed: a fresh database)
+    from smsbot.audit.chain import GENESIS, chain_key, digest
     from smsbot.config import get_settings
-    from smsbot.dashboard.audit_chain import GENESIS, chain_key, digest
 
     key = chain_key(get_settings().master_key)
     _allow_updates(bind, True)

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import select
 from starlette.responses import Response
 
+from smsbot.auth.security import cookie_flags, new_secret, sha256
 from smsbot.config import Settings
 from smsbot.context import AppContext
-from smsbot.dashboard.security import cookie_flags, new_secret, sha256
 from smsbot.models import Staff, StaffSession
 
 COOKIE = "smsbot_session"

@@ -7,6 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     # One import per resource module; each declares its own routes and who may call them.
-    from smsbot.dashboard import api_alerts, api_enrollments, api_services
+    from smsbot.api import alerts, enrollments, services
 
-    return [api_services.router, api_enrollments.router, api_alerts.router]
+    return [services.router, enrollments.router, alerts.router]

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - older FastAPI keeps app.routes flat
         return iter(routes)
 
 
-from smsbot.dashboard import auth
+from smsbot.auth import auth
 
 log = logging.getLogger(__name__)
 

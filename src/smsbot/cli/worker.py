@@ -1,6 +1,4 @@
-"""`smsbot worker` (the loop), `smsbot tick [--now ISO-8601]` (one pass, cron-friendly) and
-`smsbot staff oncall NAME_OR_ID` (who gets unacknowledged alerts and self-enrolled texters).
-"""
+"""`smsbot worker` (the loop) and `smsbot tick [--now ISO-8601]` (one pass, cron-friendly)."""
 
 from __future__ import annotations
 
@@ -10,13 +8,11 @@ from typing import Annotated
 
 import typer
 
-
-def _context(now: str | None = None):
-    from smsbot.cli import _context as cli_context
-
-    return cli_context(now)
+from smsbot.cli import app
+from smsbot.cli.context import open_context
 
 
+@app.command("tick")
 def tick(
     now: Annotated[
         str | None, typer.Option(help="Run as if it were this instant (ISO-8601, e.g. 2026-03-08T12:00:00Z).")
@@ -33,7 +29,7 @@ def tick(
         except ValueError:
             typer.echo("smsbot: --now must be an ISO-8601 timestamp, e.g. 2026-03-08T12:00:00Z", err=True)
             raise typer.Exit(2) from None
-    ctx = _context(now)
+    ctx = open_context(now)
     setup_logging(ctx.settings.log_level)
     report = Worker(ctx).tick()
     typer.echo(report.summary())
@@ -49,6 +45,7 @@ class _StartedClock:
         return self.start + timedelta(seconds=time.monotonic() - self.began)
 
 
+@app.command("worker")
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between passes.", min=0.1)] = 2.0,
     now: Annotated[
@@ -65,7 +62,7 @@ def worker(
     except ValueError:
         typer.echo("smsbot: --now must be an ISO-8601 timestamp, e.g. 2026-03-08T12:00:00Z", err=True)
         raise typer.Exit(2) from None
-    ctx = _context()
+    ctx = open_context()
     if start is not None:
         ctx.clock = _StartedClock(start)
     setup_logging(ctx.settings.log_level)
@@ -74,25 +71,3 @@ def worker(
         f"rate: {ctx.settings.send_rate:g}/s)"
     )
     run_forever(Worker(ctx), interval)
-
-
-def oncall(
-    who: Annotated[str, typer.Argument(help="Staff name or id.")],
-    off: Annotated[bool, typer.Option("--off", help="Take them off call instead.")] = False,
-) -> None:
-    """Put a staff member on call (or --off): they get unacknowledged alerts and self-enrolled texters."""
-    from smsbot.staff.service import set_on_call
-
-    ctx = _context()
-    try:
-        staff_id = set_on_call(ctx, who, not off)
-    except LookupError as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"staff {staff_id} is {'off call' if off else 'on call'}")
-
-
-def register(app: typer.Typer, staff_app: typer.Typer) -> None:
-    app.command("tick")(tick)
-    app.command("worker")(worker)
-    staff_app.command("oncall")(oncall)

@@ -9,22 +9,14 @@ from typing import Annotated
 
 import typer
 
+from smsbot.cli import app
+from smsbot.cli.context import open_context
 from smsbot.directory.categories import CATEGORIES, normalize_category
+from smsbot.directory.store import DEMO_CSV
 
-app = typer.Typer(help="The services directory (where to go).", no_args_is_help=True)
-DEMO_CSV = Path(__file__).parent / "demo" / "services.csv"
+directory_app = typer.Typer(help="The services directory (where to go).", no_args_is_help=True)
+app.add_typer(directory_app, name="directory")
 MAX_WARNINGS_SHOWN = 50
-
-
-def _context():
-    from smsbot.config import ConfigError, get_settings
-    from smsbot.context import AppContext
-
-    try:
-        return AppContext.build(get_settings())
-    except ConfigError as exc:
-        typer.echo(f"smsbot: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _import(
@@ -35,7 +27,7 @@ def _import(
     from smsbot.directory.importer import DirectoryImportError, import_path
     from smsbot.directory.records import ImportOptions
 
-    ctx = _context()
+    ctx = open_context()
     options = ImportOptions(
         default_timezone=ctx.settings.default_timezone,
         source=source,
@@ -76,7 +68,7 @@ def _import(
     typer.echo(summary.line())
 
 
-@app.command("import")
+@directory_app.command("import")
 def import_command(
     path: Annotated[Path, typer.Argument(help="HSDS folder (datapackage.json), flat .csv, or SAMHSA .json")],
     source: Annotated[
@@ -102,7 +94,7 @@ def import_command(
     _import(path, source, checked, mapping, dry_run)
 
 
-@app.command("stale")
+@directory_app.command("stale")
 def stale_command(
     months: Annotated[int, typer.Option(min=1, help="Not checked for this many months")] = 6,
     today: Annotated[
@@ -112,7 +104,7 @@ def stale_command(
     """List services that need a check: never verified, or verified more than N months ago."""
     from smsbot.directory.store import stale_services
 
-    ctx = _context()
+    ctx = open_context()
     try:
         since = date.fromisoformat(today) if today else ctx.clock.now().date()
     except ValueError:
@@ -126,7 +118,7 @@ def stale_command(
     typer.echo(f"{len(rows)} service{'s' if len(rows) != 1 else ''} not checked for {months} months or more")
 
 
-@app.command("near")
+@directory_app.command("near")
 def near_command(
     zip_code: Annotated[str, typer.Argument(metavar="ZIP", help="A US ZIP (or ZIP+4)")],
     category: Annotated[
@@ -146,7 +138,7 @@ def near_command(
             typer.echo(f"smsbot: unknown category {written!r} (one of {', '.join(CATEGORIES)})", err=True)
             raise typer.Exit(2)
         categories.append(found)
-    ctx = _context()
+    ctx = open_context()
     with ctx.db.transaction() as conn:
         answer = directory_answer(
             conn,
@@ -160,18 +152,18 @@ def near_command(
     typer.echo(answer.text)
 
 
-@app.command("demo")
+@directory_app.command("demo")
 def demo_command() -> None:
     """Load the shipped DEMO directory (invented places; every reply using them says so)."""
     _import(DEMO_CSV, "demo", None, None)
 
 
-@app.command("remove-demo")
+@directory_app.command("remove-demo")
 def remove_demo_command() -> None:
     """Delete every demo service (do this once your real directory is imported)."""
     from smsbot.directory.store import delete_demo
 
-    ctx = _context()
+    ctx = open_context()
     with ctx.db.transaction() as conn:
         removed = delete_demo(conn)
     typer.echo(f"removed {removed} demo services")

@@ -2,7 +2,8 @@
 
 `public` (anyone), `signing_in` (a session that has not finished signing in), `signed_in` (a peer or
 an admin), `admin_only`. Each is registered with policy.py, which denies any route that uses none.
-`verified_form` reads a POSTed form and refuses it (403) without the right CSRF token.
+`verified_form` reads a POSTed form and refuses it (403) without the right CSRF token. A refusal is a
+`PageError` or `SignInRequired`; dashboard/web.py renders them.
 """
 
 from __future__ import annotations
@@ -10,13 +11,28 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from smsbot.dashboard import csrf
-from smsbot.dashboard.policy import Policy, declares
-from smsbot.dashboard.sessions import COOKIE, Viewer, load
-from smsbot.dashboard.web import PageError, SignInRequired
+from smsbot.auth import csrf
+from smsbot.auth.policy import Policy, declares
+from smsbot.auth.sessions import COOKIE, Viewer, load
 
 MAX_FORM_BYTES = 20 * 1024 * 1024  # a directory import file fits; anything bigger is refused (413)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class PageError(Exception):
+    """Answer with an HTML page that says what went wrong (403, 404, 409, 413, 415, 422, 429)."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code, self.message, self.headers = status_code, message, headers or {}
+
+
+class SignInRequired(Exception):
+    """No live session (or sign-in is not finished): go to `to`, then come back to `next_path`."""
+
+    def __init__(self, next_path: str | None = None, to: str = "/signin") -> None:
+        super().__init__(to)
+        self.next_path, self.to = next_path, to
 
 
 def _session(request: Request) -> Viewer | None:

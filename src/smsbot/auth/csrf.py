@@ -14,9 +14,9 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smsbot.auth.security import cookie_flags, derived_key, new_secret
+from smsbot.auth.sessions import COOKIE as SESSION_COOKIE
 from smsbot.config import Settings
-from smsbot.dashboard.security import cookie_flags, derived_key, new_secret
-from smsbot.dashboard.sessions import COOKIE as SESSION_COOKIE
 
 PRE_SESSION_COOKIE = "smsbot_presession"
 FIELD = "csrf_token"

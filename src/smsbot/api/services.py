@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 
+from smsbot.auth.auth import app_context, current_staff, require_admin
 from smsbot.context import AppContext
-from smsbot.dashboard.auth import app_context, current_staff, require_admin
 from smsbot.directory.categories import CATEGORIES, normalize_category
 from smsbot.directory.conversation import SITES_CATEGORIES, directory_answer
 from smsbot.directory.geo import zip_point

@@ -14,11 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from smsbot.audit import log as audit
+from smsbot.auth.auth import app_context, current_staff
 from smsbot.checkins import answers, endings, enrollments, optout, phone_change
 from smsbot.checkins.schedule import ScheduleError, parse_days, parse_local_time, zone
 from smsbot.context import AppContext
-from smsbot.dashboard import audit
-from smsbot.dashboard.auth import app_context, current_staff
 from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import InvalidPhone, normalize_phone
 from smsbot.replies.wording import Wording

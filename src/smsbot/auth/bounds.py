@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, StatementError
 from starlette.responses import Response
 
-from smsbot.dashboard.web import PageError, page_error
+from smsbot.auth.access import PageError
 
 log = logging.getLogger(__name__)
 SMALLEST, LARGEST = -(2**31), 2**31 - 1  # PostgreSQL `integer`, the narrowest id column we have
@@ -91,7 +91,13 @@ async def _database_refused(request: Request, exc: Exception) -> Response:
     log.info("a request value was out of range for the database on %s", request.url.path)
     if request.url.path.startswith("/api"):
         return JSONResponse({"detail": "a number in the request is out of range"}, status_code=422)
-    return await page_error(request, PageError(404, NOT_FOUND_PAGE))
+    return await _not_found_page(request)
+
+
+async def _not_found_page(request: Request) -> Response:
+    # Rendered by the app's own PageError handler (the dashboard installs it), as a raised one would be.
+    handler = request.app.exception_handlers[PageError]
+    return await handler(request, PageError(404, NOT_FOUND_PAGE))
 
 
 def install(app: FastAPI) -> None:
@@ -106,4 +112,4 @@ async def _overflow(request: Request, exc: Exception) -> Response:
     # A number too large for a date or a duration (e.g. `?days=` far beyond any calendar).
     if request.url.path.startswith("/api"):
         return JSONResponse({"detail": "a number in the request is out of range"}, status_code=422)
-    return await page_error(request, PageError(404, NOT_FOUND_PAGE))
+    return await _not_found_page(request)

@@ -10,9 +10,9 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
 
+from smsbot.auth.auth import app_context, current_staff
 from smsbot.checkins import alerts
 from smsbot.context import AppContext
-from smsbot.dashboard.auth import app_context, current_staff
 from smsbot.models import Alert, Enrollment, Staff
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])

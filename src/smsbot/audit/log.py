@@ -4,7 +4,7 @@ Sign-ins, reveals of a phone number, enrollment changes, opt-outs entered by sta
 changes and the other account changes. A row names people and objects by id; `detail` is a short
 fixed phrase (a reason code, "peer -> admin", counts), never a phone number or a message text.
 The table refuses UPDATE and DELETE (triggers in migration 0004; TRUNCATE and REPLACE in 0009), so
-this module only appends, and each row extends a hash chain (`audit_chain`) that `smsbot audit verify`
+this module only appends, and each row extends a hash chain (chain.py) that `smsbot audit verify`
 checks.
 """
 
@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from smsbot.audit import chain as audit_chain
 from smsbot.config import get_settings
-from smsbot.dashboard import audit_chain
 from smsbot.models import AuditLog, Staff
 
 audit_log = AuditLog.__table__

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
-from smsbot.dashboard.bounds import out_of_range
+from smsbot.auth.bounds import out_of_range
 from smsbot.models import SignInAttempt, Staff
 from smsbot.privacy import PhoneVault
 from smsbot.staff.service import spend_password_check, verify_password

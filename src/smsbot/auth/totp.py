@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.auth.security import derived_key
 from smsbot.config import Settings
-from smsbot.dashboard.security import derived_key
 from smsbot.models import Staff
 
 staff_table = Staff.__table__

@@ -1,0 +1,28 @@
+"""What every command runs with: the settings, the database and a clock (fixed by `--now`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from smsbot.config import ConfigError, get_settings
+
+if TYPE_CHECKING:
+    from smsbot.context import AppContext
+
+
+def open_context(now: str | None = None) -> AppContext:
+    """The app's context from the environment; `now` (ISO-8601) freezes its clock at that instant.
+    A configuration error ends the command with exit code 2 and the reason."""
+    # Imported here so `smsbot --help` does not load the database layer.
+    from smsbot.clock import FrozenClock, parse_iso
+    from smsbot.context import AppContext
+
+    try:
+        settings = get_settings()
+        clock = FrozenClock(parse_iso(now)) if now else None
+        return AppContext.build(settings, clock=clock)
+    except ConfigError as exc:
+        typer.echo(f"smsbot: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None

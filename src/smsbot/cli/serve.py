@@ -1,0 +1,40 @@
+"""`smsbot serve`: the web app (webhooks, API, dashboard, /metrics) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smsbot.cli import app
+from smsbot.config import ConfigError, get_settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes.")] = 1,
+) -> None:
+    """Run the web app (webhooks, API, dashboard, /metrics)."""
+    import uvicorn
+
+    try:
+        settings = get_settings()
+        settings.master_key  # noqa: B018  (create the development key before workers fork)
+    except ConfigError as exc:
+        typer.echo(f"smsbot: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
+    )
+    uvicorn.run(
+        "smsbot.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,  # access logs would carry nothing personal, but they add cost on the hot path
+        proxy_headers=False,
+        server_header=False,  # no version banner for scanners
+    )
