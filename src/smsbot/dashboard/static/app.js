@@ -65,3 +65,23 @@
 
   document.querySelectorAll("[data-refresh]").forEach(refresh);
 })();
+
+// Forms that help (_form_errors.html): a link in the error summary focuses its field (or the first box
+// of a fieldset) and scrolls its label into view, so the question is seen with the field.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    var field = target.matches("input, select, textarea, button") ? target
+      : target.querySelector("input, select, textarea, button");
+    if (!field) return;
+    event.preventDefault();
+    var label = target.tagName === "FIELDSET" ? target.querySelector("legend")
+      : document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+})();
