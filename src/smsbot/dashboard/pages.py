@@ -15,6 +15,7 @@ from smsbot.dashboard.web import STATIC_DIR, install_error_pages
 def routers() -> list[APIRouter]:
     from smsbot.dashboard import (
         pages_alerts,
+        pages_audit,
         pages_auth,
         pages_directory,
         pages_participants,
@@ -29,6 +30,7 @@ def routers() -> list[APIRouter]:
         pages_directory.router,
         pages_reports.router,
         pages_staff.router,
+        pages_audit.router,
     ]
 
 

@@ -1,5 +1,6 @@
 """The Staff pages (admins): add an account, deactivate it, reset its password or second factor,
-change its role, set who is on call, revoke or issue API tokens; and the audit log.
+change its role, set who is on call, revoke or issue API tokens (the audit log
+is pages_audit.py).
 
 Every change writes its audit row in the same transaction. A new password or token is shown once,
 on a page that is never cached. An admin cannot lock the program out: the last active admin can be
@@ -257,10 +258,3 @@ def new_token(
             raise PageError(422, str(exc).capitalize() + ".") from None
         audit.record(conn, now, viewer.id, "token_issued", "staff", staff_id, f"{days} days")
     return _secret_page(request, row.name, token=token)
-
-
-@router.get("/audit")
-def audit_page(request: Request, before: int | None = None, viewer: Viewer = Depends(admin_only)) -> Response:
-    with request.app.state.ctx.db.transaction() as conn:
-        rows = audit.recent(conn, 200, before)
-    return render(request, "audit.html", rows=rows, next_before=rows[-1]["id"] if len(rows) == 200 else None)
