@@ -49,6 +49,9 @@ ACTIONS = {
     "token_issued": "issued an API token",
     "on_call_changed": "changed who is on call",
     "keys_rotated": "rotated the master key",
+    # issue 12: wording edited in the dashboard (detail: the reply, its language and version)
+    "wording_published": "published new wording for a reply",
+    "wording_rolled_back": "rolled a reply's wording back",
 }
 # Belt and braces: anything that looks like a phone number never reaches the table.
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
