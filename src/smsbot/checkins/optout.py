@@ -12,11 +12,13 @@ from enum import StrEnum
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.checkins import alerts, endings, enrollments, texts
+from smsbot.alerts import raising as alerts
+from smsbot.checkins import endings, enrollments, texts
 from smsbot.checkins.states import LIVE
 from smsbot.models import Alert, ConsentRecord, Contact, Enrollment, Staff, Suppression
 from smsbot.outbound import outbox
 from smsbot.replies.wording import Wording
+from smsbot.supply.subscriptions import end_alerts
 from smsbot.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -70,17 +72,21 @@ def opt_out(
         is not None
     )
     contact_id = _contact_id(conn, phone_index, contact_id)
+    version = _wording_version(conn, wording, contact_id)
     if newly or not _has_evidence(conn, phone_index):
         enrollments.record_consent(
             conn,
             phone_index,
             "opt_out",
             now,
-            wording_version=_wording_version(conn, wording, contact_id),
+            wording_version=version,
             staff_id=staff_id,
             message_sid_hash=message_sid_hash,
             source=str(source),
         )
+    # Drug-supply alerts end too, with their own consent record (issue 13).
+    end_alerts(conn, phone_index, now, source=str(source), message_sid_hash=message_sid_hash,
+               wording_version=version, staff_id=staff_id)  # fmt: skip
     if contact_id is None:
         return newly  # FORGET ran before: the suppression entry is all there is to keep
     conn.execute(

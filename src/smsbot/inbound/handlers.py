@@ -1,7 +1,8 @@
 """What the line does for each intent: compliance, emergencies, topics, MORE, FORGET, language.
 
 Feature packages add their own handlers (directory: SITES and ZIP answers; check-ins: JOIN, OK,
-CALL...; compliance words: inbound/compliance.py). Every handler sets at most one reply on the turn.
+CALL...; drug-supply alerts: ALERTS, STOP ALERTS, REPORT; compliance words: inbound/compliance.py).
+Every handler sets at most one reply on the turn.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from smsbot.checkins import conversation as checkins
 from smsbot.directory import conversation as directory
 from smsbot.inbound.compliance import forget, help_, opt_in, opt_out
 from smsbot.routing import Intent
+from smsbot.supply import conversation as supply
 from smsbot.turn import Turn
 
 Handler = Callable[[Turn], None]
@@ -52,6 +54,7 @@ ANSWERED_IN_THE_TEXTS_LANGUAGE = frozenset({Intent.EMERGENCY, Intent.DISTRESS, I
 
 
 def emergency(turn: Turn) -> None:
+    supply.keep_urgent_answer(turn)  # inside a report: its words are kept; 911 still comes first
     _start_topic(turn, "emergency")
     checkins.on_urgent(turn, "emergency")  # a participant's peer hears now, check-in open or not
 
@@ -138,7 +141,9 @@ def menu(turn: Turn) -> None:
 
 def unknown(turn: Turn) -> None:
     """Anything unrecognised gets the menu once a day, then a one-segment "didn't catch that" (MENU,
-    911): never silence, never the texter's words back."""
+    911): never silence, never the texter's words back. A reply to a recent drug alert gets its details."""
+    if supply.reply_to_alert(turn):
+        return
     today = turn.now.date().isoformat()
     if turn.texter.menu_sent_on == today:
         turn.say("not_understood")
@@ -152,8 +157,26 @@ def switch_language(turn: Turn) -> None:
     turn.say("lang_es" if turn.texter.language == "es" else "lang_en")
 
 
+def opt_out_of(turn: Turn) -> None:
+    """STOP ends everything (the alerts too, in checkins.optout); STOP ALERTS ends alerts only."""
+    if turn.routed.scope == "alerts":
+        supply.stop_alerts(turn)
+    else:
+        opt_out(turn)
+
+
+def forget_everything(turn: Turn) -> None:
+    supply.on_forget(turn)
+    forget(turn)
+
+
+def zip_answer(turn: Turn) -> None:
+    if not supply.zip_answer(turn):  # the ZIP ALERTS asked for; else the directory's question
+        directory.HANDLERS[Intent.ZIP](turn)
+
+
 CORE_HANDLERS: dict[Intent, Handler] = {
-    Intent.OPT_OUT: opt_out,
+    Intent.OPT_OUT: opt_out_of,
     Intent.OPT_IN: opt_in,
     Intent.HELP: help_,
     Intent.EMERGENCY: emergency,
@@ -172,7 +195,11 @@ CORE_HANDLERS: dict[Intent, Handler] = {
     Intent.UNKNOWN: unknown,
     Intent.LANG_ES: switch_language,
     Intent.LANG_EN: switch_language,
-    Intent.FORGET: forget,
+    Intent.FORGET: forget_everything,
+    Intent.ALERTS: supply.alerts,
+    Intent.REPORT: supply.report,
+    Intent.REPORT_STEP: supply.report_step,
+    Intent.SKIP: unknown,  # SKIP outside a report's questions
 }
 # RELAPSE while a check-in waits is the check-ins' (answer + `relapse_checkin`); otherwise it is ours.
 CHECKIN_RELAPSE: Handler = checkins.HANDLERS.get(Intent.RELAPSE, _relapse_as_checkin_answer)
@@ -180,6 +207,7 @@ HANDLERS: dict[Intent, Handler] = {
     **CORE_HANDLERS,
     **directory.HANDLERS,
     **{intent: handler for intent, handler in checkins.HANDLERS.items() if intent is not Intent.RELAPSE},
+    Intent.ZIP: zip_answer,
 }
 
 

@@ -57,7 +57,7 @@ TWILIO_STATUS: dict[str, OutboxStatus] = {
 _RANK = {S.ATTEMPTING: 1, S.UNKNOWN: 1, S.SENT: 2, S.DELIVERED: 3, S.UNDELIVERED: 3, S.FAILED: 3}
 _RANK |= {S.CANCELLED: 3, S.READ: 4}
 
-PARTICIPANT_PURPOSES = ("invitation", "checkin", "reminder")  # a duplicate is never safe
+PARTICIPANT_PURPOSES = ("invitation", "checkin", "reminder", "supply_alert")  # a duplicate is never safe
 HELD = (S.CLAIMED, S.ATTEMPTING)  # a worker has it right now
 UNDELIVERED = (S.UNDELIVERED, S.FAILED)
 # Nothing more will happen to these rows by our hand (retention may delete them).

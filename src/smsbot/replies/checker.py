@@ -43,10 +43,20 @@ SAMPLE_VALUES = {
     "days": "Mon, Tue, Wed, Thu, Fri, Sat",
     "nickname": "Big J from Market St",
     "ref": "123456",
+    # drug-supply alerts (issue 13): an area, the ZIPs someone follows, an alert as staff write it, a day
+    "area": "22902 (Charlottesville, VA)",
+    "zips": "22902, 22903, 22911",
+    "alert": "Pills sold as oxy 30s near Main St have fentanyl and tranq. People are passing out fast. "
+    "Test, go slow, do not use alone.",
+    "date": "Mar 14",
 }
 # Settings fill {program} and {help_contact} per language: Spanish values have accents (UCS-2 budgets).
 SAMPLE_VALUES_BY_LANGUAGE = {
-    "es": {"program": "Línea de Reducción de Daños", "help_contact": "escríbenos al (434) 555-0100"},
+    "es": {
+        "program": "Línea de Reducción de Daños",
+        "help_contact": "escríbenos al (434) 555-0100",
+        "alert": "Pastillas vendidas como oxy 30 cerca de Main St tienen fentanilo y xilacina. Ve despacio.",
+    },
 }
 DEFAULT_SEGMENTS = {"en": 2, "es": 3}
 MAX_SEGMENTS = 3  # a list of services may ask for 3 (segments = 3); nothing may ask for more
@@ -81,7 +91,8 @@ _RESERVED_RE = re.compile(
 )
 # ...and is fine only as the standard instruction: STOP to opt out, START/UNSTOP to opt back in.
 _STOP_CONTEXT_RE = re.compile(
-    r"^\W{0,3}(?:to (?:opt out|unsubscribe|stop (?:all )?texts)"
+    r"^(?:\s+ALERTS?\b|\s+ALERTAS?\b)"  # STOP ALERTS: the alerts-only word (issue 13)
+    r"|^\W{0,3}(?:to (?:opt out|unsubscribe|stop (?:all )?texts)"
     r"|para (?:salir|no recibir|dejar de recibir|darte de baja))",
     re.I,
 )

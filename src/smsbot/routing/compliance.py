@@ -6,7 +6,8 @@ Spanish words carriers and the FCC's 2024 rule expect us to honour (PARAR, PARA,
 BASTA, SALIR, CANCELAR, BAJA, ALTO). Phrases count anywhere, built from a stop verb and what is to stop
 ("stop texting me", "para ya de escribirme", "no quiero más mensajes"): the object must be our texts,
 so "I can't stop using" / "no puedo parar de usar" never opt anyone out, and a negation in front
-("don't stop texting me", "no dejen de escribirme") cancels it.
+("don't stop texting me", "no dejen de escribirme") cancels it. STOP ALERTS / PARAR ALERTAS (or any
+opt-out that names alerts and not everything) is matched first: it ends drug-supply alerts only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _OPT_OUT_WHOLE = PhraseIndex(
 # What is to stop: our texts. Nothing about drug use is here ("stop using", "parar de usar").
 _OBJECTS = word_set(
     "texting text texts txt txts txting messaging message messages msg msgs msging sending send contacting "
-    "contact writing spamming spam bothering notifications alerts sms "
+    "contact writing spamming spam bothering notifications alerts sms alertas "
     "escribirme escribir escribiendome mandarme mandar mandandome enviarme enviar enviandome mensajes "
     "mensaje mensajitos textos texto contactarme molestarme molestar notificaciones"
 )
@@ -142,7 +143,47 @@ def _phrase(tokens: tuple[str, ...]) -> str | None:  # noqa: C901 - one clause p
     return None
 
 
+# Alerts only, as the whole message ("stop alerts please", "PARAR ALERTAS").
+_ALERTS_OFF_WHOLE = PhraseIndex(
+    [
+        ("stop alerts", "en"), ("stop alert", "en"), ("stopalerts", "en"), ("stop the alerts", "en"),
+        ("stop drug alerts", "en"), ("stop supply alerts", "en"), ("alerts stop", "en"), ("alerts off", "en"),
+        ("no more alerts", "en"), ("no alerts", "en"), ("unsubscribe alerts", "en"), ("cancel alerts", "en"),
+        ("end alerts", "en"), ("quit alerts", "en"), ("stop alerts texts", "en"),
+        ("parar alertas", "es"), ("para alertas", "es"), ("pare alertas", "es"), ("parar las alertas", "es"),
+        ("detener alertas", "es"), ("no mas alertas", "es"), ("basta de alertas", "es"),
+        ("sin alertas", "es"),
+        ("cancelar alertas", "es"), ("alertas no", "es"), ("baja alertas", "es"), ("quitar alertas", "es"),
+        ("alto alertas", "es"), ("fin alertas", "es"), ("salir de alertas", "es"), ("parar alerta", "es"),
+    ]
+)  # fmt: skip
+_ALERT_WORDS = word_set("alerts alert alertas alerta")
+_EVERYTHING = word_set("everything all anything todo todos toda todas nada")
+
+
+def match_alerts_opt_out(text: Normalized) -> Routed | None:
+    """STOP ALERTS and its kin: an opt-out of alerts only (checked before the opt-out of everything)."""
+    found, language = _whole(_ALERTS_OFF_WHOLE, text.tokens)
+    if found:
+        return Routed(Intent.OPT_OUT, language=language, matched_by="exact", scope="alerts")
+    tokens = text.tokens
+    # "all" about the alerts ("stop all alerts", "todas las alertas") still means alerts only.
+    everything = [
+        i
+        for i, t in enumerate(tokens)
+        if t in _EVERYTHING and not set(tokens[i + 1 : i + 3]) & (_ALERT_WORDS | {"the", "las", "los"})
+    ]
+    if set(tokens) & _ALERT_WORDS and not everything:
+        language = _phrase(tokens)  # "stop sending me alerts", "no quiero mas alertas"
+        if language is not None:
+            return Routed(Intent.OPT_OUT, language=language, matched_by="phrase", scope="alerts")
+    return None
+
+
 def match_opt_out(text: Normalized) -> Routed | None:
+    scoped = match_alerts_opt_out(text)
+    if scoped is not None:
+        return scoped
     found, language = _whole(_OPT_OUT_WHOLE, text.tokens)
     if found:
         return Routed(Intent.OPT_OUT, language=language, matched_by="exact")

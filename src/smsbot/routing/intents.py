@@ -37,10 +37,15 @@ class Intent(StrEnum):
     CALL = "call"
     PAUSE = "pause"
     RESUME = "resume"
+    # drug-supply alerts (issue 13); STOP ALERTS is OPT_OUT with scope "alerts" (a compliance word)
+    ALERTS = "alerts"  # ALERTS / ALERTAS (+ ZIP): subscribe to an area's alerts
+    REPORT = "report"  # REPORT / "bad batch" / ALERTA / REPORTE: start an anonymous report
+    SKIP = "skip"  # SKIP / SALTAR outside a report (inside one, every answer is REPORT_STEP)
     # 3. answers to a question the bot asked (conversation state)
     ZIP = "zip"  # a US ZIP (or ZIP+4) given as an answer or with a keyword
     TIME = "time"  # a time of day, when the bot asked for one
     ANSWER = "answer"  # free text that answers an open check-in
+    REPORT_STEP = "report_step"  # any text while a report asks its questions (skip words included)
     # 5. nothing recognised
     UNKNOWN = "unknown"
 
@@ -50,7 +55,7 @@ class RouteContext:
     """What routing may know about the texter: never their number."""
 
     language: str = "en"  # 'en' | 'es', the texter's current language
-    awaiting: str | None = None  # the open question, if any: 'zip' | 'time' | None
+    awaiting: str | None = None  # the open question, if any: 'zip' | 'time' | 'report' | None
     checkin_open: bool = False  # a check-in is waiting for this texter's answer
 
 
@@ -65,3 +70,5 @@ class Routed:
     time_of_day: str | None = None
     # How it matched, for metrics and tests: exact | first_word | phrase | embedded | fuzzy | state | none
     matched_by: str = "none"
+    # What an OPT_OUT ends: None = everything; "alerts" = drug-supply alerts only (STOP ALERTS).
+    scope: str | None = None

@@ -1,7 +1,8 @@
 """route(): one text and what we know of the texter -> what they mean. Pure, no I/O, tables built at import.
 
 Order: opt-out / opt-in; a strong emergency sign (911), then distress (988), then the bare noun
-"overdose" about a person (911), then using alone; HELP; keywords (they win over an open question, so
+"overdose" about a person (911), then using alone; while a report asks its questions, the answer to
+it (only HELP or a command said on its own gets out); HELP; keywords (they win over an open question, so
 "naloxone" in answer to a ZIP question gets naloxone); the answer to an open question (ZIP, time);
 a bare ZIP; a check-in answer; UNKNOWN. HELP comes after emergencies so "help he is not breathing"
 gets 911 and the naloxone steps, and a topic after HELP wins ("info on narcan" -> NALOXONE).
@@ -23,6 +24,10 @@ from smsbot.routing.safety import distress, using_alone
 
 # Check-in answers and opt-out words tell no language of their own: "ok" from a Spanish texter is fine.
 _NO_HINT = (Intent.OK, Intent.CALL, Intent.OPT_OUT)
+# Said on their own, these leave a report's questions; anything else is the report's answer.
+_OUT_OF_A_REPORT = frozenset(
+    {Intent.MENU, Intent.MORE, Intent.FORGET, Intent.LANG_ES, Intent.LANG_EN, Intent.ALERTS, Intent.REPORT}
+)
 
 
 def _with_hint(routed: Routed, text: Normalized) -> Routed:
@@ -51,6 +56,21 @@ def match_urgent(text: Normalized) -> Routed | None:
     return None
 
 
+def _in_a_report(norm: Normalized, ctx: RouteContext) -> Routed:
+    """A report's answer is free text about drugs ("blues sold as percs, fent"): topics never take it."""
+    help_match = help_word(norm)
+    if help_match is not None and help_match[0] == "exact":
+        return Routed(Intent.HELP, language=help_match[1], matched_by="exact")
+    keyword = match_keyword(norm, ctx)
+    leaves = keyword is not None and (
+        keyword.intent in _OUT_OF_A_REPORT or (keyword.intent is Intent.CALL and ctx.checkin_open)
+    )
+    if leaves and keyword.matched_by == "exact":
+        return keyword
+    # No language hint: a Spanish word in an English answer ("sold as perico") switches nothing.
+    return Routed(Intent.REPORT_STEP, matched_by="state")
+
+
 def route(text: str, ctx: RouteContext) -> Routed:
     """What a text means; see the module docstring for the order of the checks."""
     norm = normalize(text or "")
@@ -60,6 +80,8 @@ def route(text: str, ctx: RouteContext) -> Routed:
     urgent = match_urgent(norm)
     if urgent is not None:
         return _with_hint(urgent, norm)
+    if ctx.awaiting == "report":
+        return _in_a_report(norm, ctx)
 
     keyword = match_keyword(norm, ctx)
     help_match = help_word(norm)

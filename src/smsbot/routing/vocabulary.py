@@ -141,6 +141,20 @@ VOCABULARY: list[tuple[str, Term]] = [
     *_terms(I.CHECKIN, C, en="checkin|check in"),
     *_terms(I.PAUSE, C, en="pause", es="pausa|pausar"),
     *_terms(I.RESUME, C, en="resume", es="reanudar|continuar"),
+    # Drug-supply alerts (issue 13). ALERTS (+ ZIP) subscribes; the singular ALERTA (a warning: "¡alerta!")
+    # starts a report, like REPORT / REPORTE; "alerta 22902" subscribes (conversation.py decides).
+    *_terms(I.ALERTS, C,
+        en="alerts|alert|drug alerts|supply alerts|overdose alerts|bad batch alerts|get alerts|alerts on"
+           "|sign me up for alerts|sign up for alerts",
+        es="alertas|alertas de drogas|recibir alertas|quiero alertas"),
+    *_terms(I.REPORT, C,
+        en="report|report a bad batch|report bad batch|make a report|report a batch",
+        es="reporte|reportar|reporto|alerta|reportar droga|hacer un reporte"),
+    # Said anywhere, a bad batch is a report (over a drug name elsewhere in the text).
+    *_terms(I.REPORT, T, rank=0,
+        en="bad batch|bad batches|hot batch|bad dope|bad pills|bad stuff going around",
+        es="lote malo|droga mala|mala droga|lote contaminado"),
+    *_terms(I.SKIP, A, en="skip", es="saltar|salta|paso"),
     *_terms(I.OK, A,
         any="ok|okay|okey|1|thumbsup|k|kk",
         en="fine|good|i'm ok|im ok|i'm okay|i am ok|i'm fine|i'm good|all good|doing ok|doing good|alright"

@@ -16,6 +16,7 @@ from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, DailyCount, InboundCounter, InboundMessage, OutboxMessage
 from smsbot.outbound.callbacks import purge_pending
 from smsbot.outbound.states import FINAL
+from smsbot.supply.retention import purge_reports
 
 inbound = InboundMessage.__table__
 daily = DailyCount.__table__
@@ -100,4 +101,5 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
         report.pending_statuses_deleted = purge_pending(conn, now - PENDING_STATUS_KEPT)
         # Flood counters (inbound/flood.py) go once their window ends; a day's outlive FORGET until then.
         conn.execute(delete(InboundCounter.__table__).where(InboundCounter.__table__.c.expires_at <= now))
+        purge_reports(conn, now)  # drug-supply reports: their free text lives the same window (issue 13)
     return report

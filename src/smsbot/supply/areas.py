@@ -1,0 +1,111 @@
+"""Alert areas as ZIPs: a ZIP's name ("22902, Charlottesville VA"), and the ZIPs within N miles of a point,
+offline from the `zipcodes` package (the directory's data; it sits in a layer this package cannot import).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass
+
+import zipcodes
+
+from smsbot.errors import Invalid
+
+EARTH_RADIUS_MILES = 3958.7613
+MAX_RADIUS_MILES = 100.0  # past this an "area" is a region: pick ZIPs instead
+MAX_AREA_ZIPS = 400
+_ZIP = re.compile(r"^\s*(\d{5})(?:\s*-?\s*\d{4})?\s*$")
+
+
+@dataclass(frozen=True)
+class Place:
+    zip_code: str
+    latitude: float
+    longitude: float
+    city: str
+    state: str
+
+    @property
+    def name(self) -> str:
+        """How a text names the area: "22902 (Charlottesville, VA)"."""
+        where = ", ".join(part for part in (self.city.title(), self.state) if part)
+        return f"{self.zip_code} ({where})" if where else self.zip_code
+
+
+_index: dict[str, Place] | None = None
+_lock = threading.Lock()
+
+
+def _places() -> dict[str, Place]:
+    """Every ZIP with a place, built once per process."""
+    global _index
+    with _lock:
+        if _index is None:
+            _index = {
+                row["zip_code"]: Place(
+                    row["zip_code"],
+                    float(row["lat"]),
+                    float(row["long"]),
+                    row.get("city") or "",
+                    row["state"],
+                )
+                for row in zipcodes.list_all()
+                if row.get("zip_code_type") != "MILITARY" and row.get("lat") and row.get("long")
+            }
+    return _index
+
+
+def zip5(text: str | None) -> str | None:
+    """ "22902", "22902-1234" -> "22902"; anything else -> None."""
+    match = _ZIP.match(text or "")
+    return match.group(1) if match else None
+
+
+def place(text: str | None) -> Place | None:
+    """The place of a US ZIP, or None when it is not one we know."""
+    code = zip5(text)
+    return _places().get(code) if code else None
+
+
+def _miles(a: Place, b: Place) -> float:
+    phi1, phi2 = math.radians(a.latitude), math.radians(b.latitude)
+    dphi, dlambda = phi2 - phi1, math.radians(b.longitude - a.longitude)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def within(center_zip: str, miles: float) -> list[str]:
+    """The ZIPs whose centre is within `miles` of this ZIP's centre (itself included), sorted."""
+    center = place(center_zip)
+    if center is None:
+        raise Invalid("that is not a US ZIP code we know", field="center_zip")
+    if not (0 < miles <= MAX_RADIUS_MILES) or not math.isfinite(miles):
+        raise Invalid(
+            f"the radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles", field="radius"
+        )
+    found = sorted(p.zip_code for p in _places().values() if _miles(center, p) <= miles)
+    if len(found) > MAX_AREA_ZIPS:
+        raise Invalid(f"that area has {len(found)} ZIPs; keep it under {MAX_AREA_ZIPS}", field="radius")
+    return found
+
+
+def zip_list(raw: str | list[str]) -> list[str]:
+    """A list of ZIPs typed by staff ("22902, 22903 22904"): each one known, no repeats, sorted."""
+    items = raw if isinstance(raw, list) else re.split(r"[\s,;]+", raw)
+    codes, unknown = set(), []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        if place(item) is None:
+            unknown.append(item[:10])
+        else:
+            codes.add(zip5(item))
+    if unknown:
+        raise Invalid(f"not US ZIP codes we know: {', '.join(unknown[:5])}", field="zips")
+    if not codes:
+        raise Invalid("give at least one ZIP code", field="zips")
+    if len(codes) > MAX_AREA_ZIPS:
+        raise Invalid(f"at most {MAX_AREA_ZIPS} ZIPs in one alert", field="zips")
+    return sorted(codes)  # type: ignore[arg-type]
