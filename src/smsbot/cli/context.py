@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -24,5 +24,10 @@ def open_context(now: str | None = None) -> AppContext:
         clock = FrozenClock(parse_iso(now)) if now else None
         return AppContext.build(settings, clock=clock)
     except ConfigError as exc:
-        typer.echo(f"smsbot: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"configuration error: {exc}")
+
+
+def refuse(message: str) -> NoReturn:
+    """End the command with exit code 2 and `smsbot: <message>` on stderr (bad input, unknown name)."""
+    typer.echo(f"smsbot: {message}", err=True)
+    raise typer.Exit(2)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
-from smsbot.cli.context import open_context
+from smsbot.cli.context import open_context, refuse
 from smsbot.config import get_settings
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -36,8 +36,7 @@ def db_backup(
     try:
         backup(get_settings().database_url, path, force=force)
     except BackupError as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(str(exc))
     typer.echo(f"backup written to {path} ({path.stat().st_size} bytes)")
 
 
@@ -52,6 +51,5 @@ def db_restore(
     try:
         restore(get_settings().database_url, path, force=force)
     except BackupError as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(str(exc))
     typer.echo("restored; check it with `smsbot audit verify`")

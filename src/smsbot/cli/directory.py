@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
-from smsbot.cli.context import open_context
+from smsbot.cli.context import open_context, refuse
 from smsbot.directory.categories import CATEGORIES, normalize_category
 from smsbot.directory.store import DEMO_CSV
 
@@ -46,8 +46,7 @@ def _import(
             ctx, path, options, dry_run=dry_run, on_start=start, on_rows=lambda n: bar and bar.update(n)
         )
     except (DirectoryImportError, ValueError) as exc:
-        typer.echo(f"smsbot: cannot import {path}: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"cannot import {path}: {exc}")
     finally:
         if bar is not None:
             bar.close()
@@ -89,8 +88,7 @@ def import_command(
     try:
         checked = date.fromisoformat(verified) if verified else None
     except ValueError:
-        typer.echo(f"smsbot: --verified {verified!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"--verified {verified!r} is not a date (YYYY-MM-DD)")
     _import(path, source, checked, mapping, dry_run)
 
 
@@ -108,8 +106,7 @@ def stale_command(
     try:
         since = date.fromisoformat(today) if today else ctx.clock.now().date()
     except ValueError:
-        typer.echo(f"smsbot: --today {today!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"--today {today!r} is not a date (YYYY-MM-DD)")
     with ctx.db.transaction() as conn:
         rows = stale_services(conn, since, months)
     for row in rows:
@@ -135,8 +132,7 @@ def near_command(
     for written in category or []:
         found = normalize_category(written)
         if found is None:
-            typer.echo(f"smsbot: unknown category {written!r} (one of {', '.join(CATEGORIES)})", err=True)
-            raise typer.Exit(2)
+            refuse(f"unknown category {written!r} (one of {', '.join(CATEGORIES)})")
         categories.append(found)
     ctx = open_context()
     with ctx.db.transaction() as conn:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
-from smsbot.cli.context import open_context
+from smsbot.cli.context import open_context, refuse
 
 keys_app = typer.Typer(help="The master key.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -24,11 +24,7 @@ def keys_rotate(
 
     ctx = open_context()
     if ctx.vault.previous is None:
-        typer.echo(
-            "smsbot: set SMSBOT_PREVIOUS_SECRET_KEY to the old key and SMSBOT_SECRET_KEY to the new one",
-            err=True,
-        )
-        raise typer.Exit(2)
+        refuse("set SMSBOT_PREVIOUS_SECRET_KEY to the old key and SMSBOT_SECRET_KEY to the new one")
     counts = rotate(ctx.db, ctx.settings, ctx.vault, ctx.clock.now(), batch_size, max_batches)
     typer.echo(
         f"moved to the new key: {counts.numbers} numbers, {counts.answers} check-in answers, "

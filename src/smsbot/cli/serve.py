@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
+from smsbot.cli.context import refuse
 from smsbot.config import ConfigError, get_settings
 
 
@@ -23,8 +24,7 @@ def serve(
         settings = get_settings()
         settings.master_key  # noqa: B018  (create the development key before workers fork)
     except ConfigError as exc:
-        typer.echo(f"smsbot: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"configuration error: {exc}")
     typer.echo(
         f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
-from smsbot.cli.context import open_context
+from smsbot.cli.context import open_context, refuse
 
 staff_app = typer.Typer(help="Staff accounts (peers and admins).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
@@ -30,8 +30,7 @@ def staff_add(
     try:
         created = create_staff(ctx, name, role, phone)
     except (ValueError, InvalidPhone) as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(str(exc))
     if on_call:
         from smsbot.staff.service import set_on_call
 
@@ -49,8 +48,7 @@ def _staff_row(conn, who: str):
     try:
         return find_staff(conn, who, active_only=False)
     except LookupError as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(str(exc))
 
 
 @staff_app.command("token")
@@ -68,13 +66,11 @@ def staff_token(
     with ctx.db.transaction() as conn:
         row = _staff_row(conn, who)
         if not row.is_active:
-            typer.echo("smsbot: a deactivated account gets no new token", err=True)
-            raise typer.Exit(2)
+            refuse("a deactivated account gets no new token")
         try:
             token = issue_token(conn, row.id, now, name=name, days=days)
         except ValueError as exc:
-            typer.echo(f"smsbot: {exc}", err=True)
-            raise typer.Exit(2) from None
+            refuse(str(exc))
         audit.record(conn, now, None, "token_issued", "staff", row.id, f"command line; {days} days")
     typer.echo(f"token: {token}")
 
@@ -111,8 +107,7 @@ def staff_revoke_token(
         if owner is not None:
             audit.record(conn, now, None, "tokens_revoked", "staff", owner, f"command line; token {token_id}")
     if owner is None:
-        typer.echo("smsbot: no such live token", err=True)
-        raise typer.Exit(2)
+        refuse("no such live token")
     typer.echo(f"token {token_id} is revoked")
 
 
@@ -133,8 +128,7 @@ def staff_password(who: Annotated[str, typer.Argument(help="Staff name or id.")]
         row = _staff_row(conn, who)
         problem = password_problem(password, [row.name, ctx.settings.program_name])
         if problem:
-            typer.echo(f"smsbot: choose another password: {problem}", err=True)
-            raise typer.Exit(2)
+            refuse(f"choose another password: {problem}")
         set_password(conn, row.id, password)
         end_sessions(conn, row.id)
         audit.record(conn, now, None, "password_reset", "staff", row.id, "command line")
@@ -147,16 +141,12 @@ def staff_deactivate(who: Annotated[str, typer.Argument(help="Staff name or id."
     go to the on-call peer (run it again after setting one, if nobody was on call)."""
     from smsbot.audit import log as audit
     from smsbot.replies.wording import Wording
-    from smsbot.staff.service import deactivate, find_staff
+    from smsbot.staff.service import deactivate
 
     ctx = open_context()
     now = ctx.clock.now()
     with ctx.db.transaction() as conn:
-        try:
-            row = find_staff(conn, who, active_only=False)
-        except LookupError as exc:
-            typer.echo(f"smsbot: {exc}", err=True)
-            raise typer.Exit(2) from None
+        row = _staff_row(conn, who)
         moved = deactivate(conn, row.id, now, Wording.from_settings(ctx.settings))
         detail = f"command line; {moved.participants} participants, {moved.alerts} open alerts moved"
         audit.record(conn, now, None, "staff_deactivated", "staff", row.id, detail)
@@ -180,6 +170,5 @@ def staff_oncall(
     try:
         staff_id = set_on_call(ctx, who, not off)
     except LookupError as exc:
-        typer.echo(f"smsbot: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(str(exc))
     typer.echo(f"staff {staff_id} is {'off call' if off else 'on call'}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from smsbot.cli import app
-from smsbot.cli.context import open_context
+from smsbot.cli.context import open_context, refuse
 
 
 @app.command("tick")
@@ -19,20 +19,24 @@ def tick(
     ] = None,
 ) -> None:
     """One pass of the worker, then exit: due check-ins, reminders, alerts, sending, clean-up."""
-    from smsbot.clock import parse_iso
     from smsbot.observability import setup_logging
     from smsbot.worker.tick import Worker
 
-    if now is not None:
-        try:
-            parse_iso(now)
-        except ValueError:
-            typer.echo("smsbot: --now must be an ISO-8601 timestamp, e.g. 2026-03-08T12:00:00Z", err=True)
-            raise typer.Exit(2) from None
+    _instant(now)  # refused here, with the option's name, before any set-up
     ctx = open_context(now)
     setup_logging(ctx.settings.log_level)
     report = Worker(ctx).tick()
     typer.echo(report.summary())
+
+
+def _instant(now: str | None) -> datetime | None:
+    """`--now` as an aware UTC instant, or exit 2 saying what it must look like."""
+    from smsbot.clock import parse_iso
+
+    try:
+        return parse_iso(now) if now is not None else None
+    except ValueError:
+        refuse("--now must be an ISO-8601 timestamp, e.g. 2026-03-08T12:00:00Z")
 
 
 class _StartedClock:
@@ -53,15 +57,10 @@ def worker(
     ] = None,
 ) -> None:
     """Run the worker loop until stopped (SIGTERM/SIGINT finish the current pass first)."""
-    from smsbot.clock import parse_iso
     from smsbot.observability import setup_logging
     from smsbot.worker.tick import Worker, run_forever
 
-    try:
-        start = parse_iso(now) if now is not None else None
-    except ValueError:
-        typer.echo("smsbot: --now must be an ISO-8601 timestamp, e.g. 2026-03-08T12:00:00Z", err=True)
-        raise typer.Exit(2) from None
+    start = _instant(now)
     ctx = open_context()
     if start is not None:
         ctx.clock = _StartedClock(start)

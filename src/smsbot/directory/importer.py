@@ -2,7 +2,8 @@
 
 Formats: a folder (or its `datapackage.json`) → HSDS tables (datapackage.py finds them); a `.json`
 file → SAMHSA locator rows or HSDS 3.0 JSON, told apart by their shape; a `.csv` → the flat CSV.
-The whole import is one transaction: it lands completely or not at all. Bad rows are skipped with
+The whole import is one transaction (the caller's: `import_into(conn, ...)`; `import_path` opens
+one): it lands completely or not at all. Bad rows are skipped with
 a warning naming their file line and reason; the rest imports. `dry_run` reads and classifies
 everything and writes nothing.
 """
@@ -15,18 +16,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
 from smsbot.directory import datapackage, flat_csv, hsds, hsds_json, samhsa
 from smsbot.directory.categories import Classifier
+from smsbot.directory.encoding import TextEncodingError, read_text
 from smsbot.directory.hsds_hours import hours_from_rows
 from smsbot.directory.records import ImportOptions, Parsed, ServiceRecord, check
 from smsbot.directory.store import upsert_batch
 
 BATCH_SIZE = 1000
-FORMATS = ("hsds", "hsds-json", "samhsa", "csv")
 SAMPLES = 5  # per category in the dry-run report
 
 
@@ -50,6 +54,7 @@ class ImportSummary:
     updated: int = 0
     skipped: int = 0
     dry_run: bool = False
+    encoding: str | None = None  # how a CSV file was read ("Windows-1252": saved by Excel)
     warnings: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # dashboard edits kept over the file
     reasons: Counter = field(default_factory=Counter)  # warning reason → how many
@@ -98,8 +103,12 @@ def detect_format(path: Path) -> str:
 def _load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DirectoryImportError(f"{path.name} is not JSON ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise DirectoryImportError(
+            f"{path.name} is not JSON: it stops making sense at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise DirectoryImportError(f"{path.name} is not JSON: JSON files are UTF-8 text") from None
 
 
 def _open(path: Path, data: Any = None) -> tuple[str, Any]:
@@ -133,7 +142,7 @@ def _open(path: Path, data: Any = None) -> tuple[str, Any]:
 
 
 def _reader(
-    kind: str, path: Path, data: Any, options: ImportOptions, classifier=None
+    kind: str, path: Path, data: Any, options: ImportOptions, classifier=None, summary=None
 ) -> tuple[int | None, Iterator[Parsed]]:
     try:
         if kind == "hsds":
@@ -148,11 +157,15 @@ def _reader(
             rows = samhsa.load_rows(path, data)
             return len(rows), samhsa.read(path, options, data)
         else:
-            return flat_csv.count_rows(path), flat_csv.read(path, options)
+            text, encoding = read_text(path)
+            if summary is not None:
+                summary.encoding = encoding
+            return flat_csv.count_rows(path), flat_csv.read(path, options, text)
     except (
         datapackage.HsdsError,
         samhsa.SamhsaError,
         flat_csv.FlatCsvError,
+        TextEncodingError,
         OSError,
         UnicodeDecodeError,
     ) as exc:
@@ -171,12 +184,29 @@ def import_path(
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import one file or package. `on_start(total)` and `on_rows(n)` drive a progress bar."""
-    options = options or ImportOptions(
-        default_timezone=ctx.settings.default_timezone, today=ctx.clock.now().date()
-    )
+    """Import one file or package in a transaction of its own (tests, benchmarks). Staff-side doors
+    go through directory/service.py, which audits the import in the same transaction."""
+    options = options or ImportOptions(default_timezone=ctx.settings.default_timezone)
+    with ctx.db.transaction() as conn:
+        return import_into(
+            conn, ctx.clock.now(), path, options, dry_run=dry_run, on_start=on_start, on_rows=on_rows
+        )
+
+
+def import_into(
+    conn: Connection,
+    now: datetime,
+    path: Path,
+    options: ImportOptions,
+    *,
+    dry_run: bool = False,
+    on_start: Callable[[int | None], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import one file or package in the caller's transaction. `on_start(total)` and `on_rows(n)`
+    drive a progress bar."""
     if options.today is None:
-        options = ImportOptions(**{**options.__dict__, "today": ctx.clock.now().date()})
+        options = ImportOptions(**{**options.__dict__, "today": now.date()})
     if options.source is not None and not options.source.strip():
         raise DirectoryImportError(
             "the source name is blank: name the source, or leave it out for the default"
@@ -190,34 +220,32 @@ def import_path(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(ctx, path, options, classifier, dry_run, on_start, on_rows)
+        return _import(conn, now, path, options, classifier, dry_run, on_start, on_rows)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import(ctx, path, options, classifier, dry_run, on_start, on_rows) -> ImportSummary:
+def _import(conn, now, path, options, classifier, dry_run, on_start, on_rows) -> ImportSummary:
     kind, data = _open(path)
-    total, parsed_rows = _reader(kind, path, data, options, classifier)
     summary = ImportSummary(format=kind, dry_run=dry_run)
+    total, parsed_rows = _reader(kind, path, data, options, classifier, summary)
     if on_start:
         on_start(total)
-    now = ctx.clock.now()
     batch: dict[tuple[str, str], tuple[str, ServiceRecord]] = {}
     seen = 0  # rows read since the last progress report
     try:
-        with ctx.db.transaction() as conn:
-            for parsed in parsed_rows:
-                _take(parsed, options, classifier, summary, batch)
-                seen += 1
-                if len(batch) >= BATCH_SIZE:
-                    _flush(conn, batch, now, summary)
-                    if on_rows:
-                        on_rows(seen)
-                    seen = 0
-            _flush(conn, batch, now, summary)
-            if on_rows and seen:
-                on_rows(seen)
+        for parsed in parsed_rows:
+            _take(parsed, options, classifier, summary, batch)
+            seen += 1
+            if len(batch) >= BATCH_SIZE:
+                _flush(conn, batch, now, summary)
+                if on_rows:
+                    on_rows(seen)
+                seen = 0
+        _flush(conn, batch, now, summary)
+        if on_rows and seen:
+            on_rows(seen)
     except (datapackage.HsdsError, flat_csv.FlatCsvError, UnicodeDecodeError) as exc:
         raise DirectoryImportError(str(exc)) from None
     return summary
