@@ -111,10 +111,10 @@ def test_the_wording_page_shows_every_reply_and_the_same_problems_as_content_che
 
 
 def _count_cells(html: str) -> list[str]:
-    return re.findall(r"<tr><td>[A-Z][a-z]{2} \d\d</td><td>([^<]*)</td></tr>", html)
+    return re.findall(r"<tr><td>[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d</td><td>([^<]*)</td></tr>", html)
 
 
-def test_numbers_are_aggregate_and_never_show_a_count_under_5(ctx, clock, staff_browser):
+def test_numbers_are_aggregate_and_never_show_a_count_from_1_to_4(ctx, clock, staff_browser):
     admin = staff_browser("admin")
     peer = staff_browser("peer")
     enrollment_id = make_enrollment(ctx, peer.staff_id)
@@ -142,7 +142,8 @@ def test_numbers_are_aggregate_and_never_show_a_count_under_5(ctx, clock, staff_
         )
     page = admin.get("/numbers").text
     cells = _count_cells(page)
-    assert cells and all(c == "&lt;5" or int(c) >= 5 for c in cells)
+    assert cells and all(c == "&lt;5" or int(c) >= 5 or c == "0" for c in cells)
+    assert "0" in cells and "&lt;5" in cells  # issue 12: zero is shown as zero
     assert "12" in cells  # a real count of 5 or more is shown as it is
     assert "total &lt;5" in page  # 3 check-ins sent
     assert re.search(r"<td>heart</td><td>&lt;5</td>", page) and re.search(
@@ -152,7 +153,8 @@ def test_numbers_are_aggregate_and_never_show_a_count_under_5(ctx, clock, staff_
     assert titles and all(t == "&lt;5" or int(t) >= 5 for t in titles)
     assert "Answer rate</dt><dd>not enough yet" in page  # 2 of 3 would tell too much
     assert len(_count_cells(admin.get("/numbers?days=90").text)) == 90 * 5
-    assert admin.get("/numbers?days=7").status_code == 200  # anything else is the 30-day view
+    other = admin.get("/numbers?days=7")  # anything else: the 30-day view, and a word on what to choose
+    assert other.status_code == 422 and "Choose the last 30 or 90 days" in other.text
     assert peer.get("/numbers").status_code == 403
 
 

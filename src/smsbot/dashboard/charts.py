@@ -1,8 +1,9 @@
 """Bar charts as server-rendered SVG (no chart library, no script), readable by screen readers.
 
-Counts under 5 are never drawn: a hatched band marks "<5" across the chart, and a day with fewer
-than 5 gets no bar (its label says "<5", whatever its true value, 0 included), so the picture never
-tells more than the numbers do.
+A day with 0 gets no bar; a day with 1 to 4 gets a hatched stub of one height whatever its count
+(labelled "<5"), so the picture never tells more than the numbers do. The axis labels are drawn in
+a large font (the SVG scales down to a phone's width), and they are few: the top count, the first
+and the last day.
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ import itertools
 
 from markupsafe import Markup, escape
 
-from smsbot.dashboard.numbers import SMALL, DailySeries
+from smsbot.dashboard.numbers import SMALL, DailySeries, shown
 
-WIDTH, HEIGHT = 640, 180
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 28
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 10, 16, 44
 _ids = itertools.count(1)
-
-
-def shown(count: int) -> str:
-    return "<5" if count < SMALL else str(count)
 
 
 def bar_chart(series: DailySeries) -> Markup:
@@ -28,43 +25,38 @@ def bar_chart(series: DailySeries) -> Markup:
     days, counts = series.days, series.counts
     top = max([c for c in counts if c >= SMALL] + [2 * SMALL])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    base = TOP + plot_h
     step = plot_w / max(1, len(days))
     bar_w = max(1.0, step * 0.75)
+    stub = plot_h * SMALL / top  # the height of "<5": as tall as 5 would be
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-t">{escape(series.label)}</title>',
         f'<desc id="{chart_id}-d">{escape(_summary(series))}</desc>',
-        f'<defs><pattern id="{chart_id}-h" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="3" height="6" class="hatch"/></pattern></defs>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}"/>',
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end">{top}</text>',
+        f'<defs><pattern id="{chart_id}-h" width="8" height="8" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="4" height="8" class="hatch"/></pattern></defs>',
+        f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"/>',
+        f'<line class="grid" x1="{LEFT}" y1="{TOP}" x2="{WIDTH - RIGHT}" y2="{TOP}"/>',
+        f'<text class="tick" x="{LEFT - 8}" y="{TOP + 8}" text-anchor="end">{top}</text>',
+        f'<text class="tick" x="{LEFT - 8}" y="{base + 2}" text-anchor="end">0</text>',
     ]
-    band = plot_h * SMALL / top
-    parts.append(
-        f'<rect class="band" fill="url(#{chart_id}-h)" x="{LEFT}" y="{TOP + plot_h - band:.1f}" '
-        f'width="{plot_w}" height="{band:.1f}"/>'
-        f'<text class="tick" x="{LEFT - 4}" y="{TOP + plot_h - band / 2 + 4:.1f}" '
-        'text-anchor="end">&lt;5</text>'
-    )
     for index, (day, count) in enumerate(zip(days, counts, strict=True)):
+        if count == 0:
+            continue
         x = LEFT + index * step + (step - bar_w) / 2
         label = escape(f"{day.strftime('%b %d')}: {shown(count)}")
-        if count < SMALL:  # no bar: only the label, on an invisible target for pointer users
-            parts.append(
-                f'<rect class="target" x="{x:.1f}" y="{TOP + plot_h - band:.1f}" width="{bar_w:.1f}" '
-                f'height="{band:.1f}"><title>{label}</title></rect>'
-            )
-            continue
-        height = plot_h * count / top
+        small = count < SMALL
+        height = stub if small else plot_h * count / top
+        kind = f'class="small" fill="url(#{chart_id}-h)"' if small else 'class="bar"'
         parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" '
+            f'<rect {kind} x="{x:.1f}" y="{base - height:.1f}" width="{bar_w:.1f}" '
             f'height="{height:.1f}"><title>{label}</title></rect>'
         )
     if days:
-        parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 8}">{days[0].strftime("%b %d")}</text>')
+        parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 10}">{days[0].strftime("%b %d")}</text>')
         parts.append(
-            f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
+            f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 10}" text-anchor="end">'
             f"{days[-1].strftime('%b %d')}</text>"
         )
     parts.append("</svg>")
@@ -72,10 +64,10 @@ def bar_chart(series: DailySeries) -> Markup:
 
 
 def _summary(series: DailySeries) -> str:
+    if not series.days:
+        return "no days"
     busiest = max(series.counts, default=0)
     return (
         f"{len(series.days)} days from {series.days[0]:%b %d} to {series.days[-1]:%b %d}; "
-        f"total {shown(series.total)}; busiest day {shown(busiest)}. Days under 5 show as <5."
-        if series.days
-        else "no days"
+        f"total {shown(series.total)}; busiest day {shown(busiest)}. Days with 1 to 4 show as <5."
     )

@@ -1,30 +1,138 @@
-"""The Numbers page's figures: aggregate only, per UTC day, over the last 30 or 90 days.
+"""The Numbers page's rules, as pure functions: which days (in the program's time zone), how a count is
+shown (0 as 0, 1 to 4 as "<5"), local days from 15-minute UTC buckets, rates, medians and the CSV.
 
-Keyword use comes from `daily_count` (what retention folded in) plus the inbound rows not yet
-folded; check-ins, answers and alerts from their tables. Any count under 5 is shown as "<5", and a
-rate or a median is shown only when every count it is made of is 5 or more.
+The database side is numbers_data.py; nothing here reads a table, so each rule is tested with a table.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import csv
+import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+SMALL = 5  # counts from 1 to SMALL - 1 are never shown: too few people, too easy to recognise
+SHORTCUTS = (30, 90)
+MAX_DAYS = 366
+EARLIEST = date(2000, 1, 1)
+BUCKET_SECONDS = 900  # every time zone's offset is a multiple of 15 minutes: buckets never straddle days
+NOT_ENOUGH = "not enough yet"
 
-from smsbot.models import Alert, Checkin, DailyCount, InboundMessage
 
-daily, inbound, checkin, alert = (
-    DailyCount.__table__,
-    InboundMessage.__table__,
-    Checkin.__table__,
-    Alert.__table__,
-)
-PERIODS = (30, 90)
-SMALL = 5
+def shown(count: int) -> str:
+    """A count as the page and the CSV show it: 0 is 0, 1 to 4 are "<5", the rest as they are."""
+    return "<5" if 0 < count < SMALL else str(count)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, first to last included, in the program's time zone."""
+
+    first: date
+    last: date
+    zone: str
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    @property
+    def start_utc(self) -> datetime:
+        return _midnight(self.first, self.zone)
+
+    @property
+    def end_utc(self) -> datetime:
+        """The first instant after the period (the local midnight that ends its last day)."""
+        return _midnight(self.last + timedelta(days=1), self.zone)
+
+    @property
+    def shortcut(self) -> int | None:
+        """30 or 90 when the period is "the last N days" ending on its last day, else None."""
+        length = len(self.days)
+        return length if length in SHORTCUTS else None
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def today_in(now: datetime, zone: str) -> date:
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def last_days(days: int, today: date, zone: str) -> Period:
+    return Period(today - timedelta(days=days - 1), today, zone)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def choose_period(
+    params: Mapping[str, str], today: date, zone: str
+) -> tuple[Period, dict[str, str], dict[str, str]]:
+    """(the period, errors by field, the typed values) from ?days=30 or ?from=YYYY-MM-DD&to=YYYY-MM-DD.
+
+    Wrong input never fails the page: the errors say what to fix and the last 30 days are shown.
+    """
+    typed = {"from": (params.get("from") or "").strip(), "to": (params.get("to") or "").strip()}
+    default = last_days(SHORTCUTS[0], today, zone)
+    if not typed["from"] and not typed["to"]:
+        days = (params.get("days") or "").strip()
+        if days.isdigit() and int(days) in SHORTCUTS:
+            return last_days(int(days), today, zone), {}, typed
+        errors = {} if not days else {"from": "Choose the last 30 or 90 days, or type two dates."}
+        return default, errors, typed
+    errors: dict[str, str] = {}
+    first, last = _date(typed["from"] or "x"), _date(typed["to"] or today.isoformat())
+    if first is None:
+        errors["from"] = "Type the first day as a date, for example 2026-03-01."
+    if last is None:
+        errors["to"] = "Type the last day as a date, for example 2026-03-31."
+    if first is not None and last is not None:
+        if first < EARLIEST:
+            errors["from"] = "Choose a first day in 2000 or later."
+        elif last > today:
+            errors["to"] = f"The last day can't be after today ({today:%b} {today.day}, {today.year})."
+        elif last < first:
+            errors["to"] = "The last day must be the same as the first day or after it."
+        elif (last - first).days + 1 > MAX_DAYS:
+            errors["from"] = f"Choose at most {MAX_DAYS} days at a time."
+    if errors or first is None or last is None:
+        return default, errors, typed
+    return Period(first, last, zone), {}, typed
+
+
+def local_day_counts(buckets: Iterable[tuple[int, int]], zone: str) -> dict[date, int]:
+    """Counts per 15-minute UTC bucket (its number since 1970) summed into the zone's local days."""
+    tz = ZoneInfo(zone)
+    days: dict[date, int] = {}
+    for bucket, count in buckets:
+        day = datetime.fromtimestamp(int(bucket) * BUCKET_SECONDS, UTC).astimezone(tz).date()
+        days[day] = days.get(day, 0) + int(count)
+    return days
+
+
+def rate(part: int, whole: int) -> str:
+    """A percentage, only when no count it is made of (the part, the rest, the whole) is 1 to 4."""
+    if whole < SMALL or shown(part) == "<5" or shown(whole - part) == "<5":
+        return NOT_ENOUGH
+    return f"{100 * part / whole:.0f}%"
+
+
+def median_wait(values: Iterable[timedelta]) -> str:
+    """The median of at least SMALL waits, in minutes (hours past two hours)."""
+    waits = [v for v in values if v >= timedelta(0)]
+    if len(waits) < SMALL:
+        return NOT_ENOUGH
+    minutes = median(v.total_seconds() for v in waits) / 60
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
 @dataclass
@@ -40,94 +148,34 @@ class DailySeries:
 
 @dataclass
 class Figures:
-    days: int
-    start: date
-    end: date
+    period: Period
     series: list[DailySeries] = field(default_factory=list)
     keyword_totals: list[tuple[str, int]] = field(default_factory=list)
-    answer_rate: str = "not enough yet"
-    median_answer: str = "not enough yet"
-    median_ack: str = "not enough yet"
+    answer_rate: str = NOT_ENOUGH
+    median_answer: str = NOT_ENOUGH
+    median_ack: str = NOT_ENOUGH
 
 
-def _day(conn: Connection, column):
-    """A UTC timestamp column as 'YYYY-MM-DD' (SQLite keeps naive UTC text; PostgreSQL timestamptz)."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.date(column)
+def series_of(label: str, period: Period, per_day: Mapping[date, int]) -> DailySeries:
+    days = period.days
+    return DailySeries(label, days, [per_day.get(day, 0) for day in days])
 
 
-def _by_day(conn: Connection, column, *conditions, start: datetime) -> dict[str, int]:
-    day = _day(conn, column)
-    rows = conn.execute(select(day, func.count()).where(column >= start, *conditions).group_by(day))
-    return {str(d): int(n) for d, n in rows}
+def daily_csv(figures: Figures) -> str:
+    """One row per day, one column per series, then a total row; every count as the page shows it."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["day", *(s.label for s in figures.series)])
+    for index, day in enumerate(figures.period.days):
+        writer.writerow([day.isoformat(), *(shown(s.counts[index]) for s in figures.series)])
+    writer.writerow(["total", *(shown(s.total) for s in figures.series)])
+    return out.getvalue()
 
 
-def _series(label: str, days: list[date], counts: dict[str, int]) -> DailySeries:
-    return DailySeries(label, days, [counts.get(d.isoformat(), 0) for d in days])
-
-
-def _minutes(values: list[timedelta]) -> str:
-    if len(values) < SMALL:
-        return "not enough yet"
-    minutes = median(v.total_seconds() for v in values) / 60
-    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
-
-
-def keyword_use(conn: Connection, start: datetime) -> tuple[dict[str, int], dict[str, int]]:
-    """(texts in per day, texts in per keyword) over the window."""
-    per_day: dict[str, int] = defaultdict(int)
-    per_intent: dict[str, int] = defaultdict(int)
-    folded = conn.execute(
-        select(daily.c.day, daily.c.name, daily.c.count).where(
-            daily.c.name.like("inbound:%"), daily.c.day >= start.date().isoformat()
-        )
-    )
-    day = _day(conn, inbound.c.received_at)
-    live = conn.execute(
-        select(day, inbound.c.intent, func.count())
-        .where(inbound.c.received_at >= start)
-        .group_by(day, inbound.c.intent)
-    )
-    for d, name, count in [*folded, *((d, f"inbound:{intent}", n) for d, intent, n in live)]:
-        per_day[str(d)] += int(count)
-        per_intent[name.removeprefix("inbound:")] += int(count)
-    return per_day, per_intent
-
-
-def figures(conn: Connection, now: datetime, days: int) -> Figures:
-    end = now.date()
-    day_list = [end - timedelta(days=days - 1 - i) for i in range(days)]
-    start = datetime.combine(day_list[0], time(0), tzinfo=now.tzinfo)
-    texts_per_day, per_intent = keyword_use(conn, start)
-    sent = _by_day(conn, checkin.c.scheduled_for, checkin.c.status != "missed_by_system", start=start)
-    answered = _by_day(conn, checkin.c.scheduled_for, checkin.c.status == "answered", start=start)
-    escalated = _by_day(conn, alert.c.created_at, alert.c.kind.in_(("no_reply", "unreachable")), start=start)
-    alerts = _by_day(conn, alert.c.created_at, start=start)
-    result = Figures(days=days, start=day_list[0], end=end)
-    result.series = [
-        _series("Texts in (all keywords)", day_list, texts_per_day),
-        _series("Check-ins sent", day_list, sent),
-        _series("Check-ins answered", day_list, answered),
-        _series("Check-ins escalated to a peer", day_list, escalated),
-        _series("Alerts", day_list, alerts),
-    ]
-    result.keyword_totals = sorted(per_intent.items(), key=lambda item: (-item[1], item[0]))
-    total_sent, total_answered = sum(sent.values()), sum(answered.values())
-    if total_sent >= SMALL and total_answered >= SMALL:
-        result.answer_rate = f"{100 * total_answered / total_sent:.0f}%"
-    answer_times = conn.execute(
-        select(checkin.c.scheduled_for, checkin.c.answered_at).where(
-            checkin.c.status == "answered",
-            checkin.c.scheduled_for >= start,
-            checkin.c.answered_at.is_not(None),
-        )
-    ).all()
-    result.median_answer = _minutes([a - s for s, a in answer_times if a >= s])
-    ack_times = conn.execute(
-        select(alert.c.created_at, alert.c.acked_at).where(
-            alert.c.created_at >= start, alert.c.acked_at.is_not(None)
-        )
-    ).all()
-    result.median_ack = _minutes([a - c for c, a in ack_times if a >= c])
-    return result
+def keywords_csv(figures: Figures) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["keyword or kind of text", "texts in"])
+    for name, count in figures.keyword_totals:
+        writer.writerow([name.replace("_", " "), shown(count)])
+    return out.getvalue()

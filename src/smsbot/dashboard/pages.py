@@ -21,6 +21,7 @@ def routers() -> list[APIRouter]:
         pages_participants,
         pages_reports,
         pages_staff,
+        pages_wording,
     )
 
     return [
@@ -31,6 +32,7 @@ def routers() -> list[APIRouter]:
         pages_reports.router,
         pages_staff.router,
         pages_audit.router,
+        pages_wording.router,
     ]
 
 

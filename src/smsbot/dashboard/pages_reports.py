@@ -1,103 +1,93 @@
-"""The admins' read-only pages: Wording and Numbers.
+"""The Numbers page (admins): how the line is used, aggregate only, over any period in the program's
+time zone, as SVG charts with their numbers, and the same aggregates as CSV files.
 
-Wording: every reply in both languages, with its encoding and segment count, and the same problems
-`smsbot content check` reports (the checker itself runs). Numbers: how the line is used, aggregate
-only, for the last 30 or 90 days: keyword use per day, check-ins sent/answered/escalated, answer rate
-and median time to answer, alerts and median time to acknowledge, as SVG charts with their numbers.
+Counts from 1 to 4 show as "<5" everywhere (page, chart, CSV); 0 shows as 0. No number, no text.
 """
 
 from __future__ import annotations
 
-from string import Formatter
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from smsbot.auth.access import admin_only
+from smsbot.auth.access import PageError, admin_only
+from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
-from smsbot.dashboard.charts import bar_chart, shown
-from smsbot.dashboard.numbers import PERIODS, figures
+from smsbot.dashboard.charts import bar_chart
+from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.numbers import (
+    SHORTCUTS,
+    Figures,
+    Period,
+    choose_period,
+    daily_csv,
+    keywords_csv,
+    shown,
+    today_in,
+)
+from smsbot.dashboard.numbers_data import figures
 from smsbot.dashboard.web import render
-from smsbot.replies.checker import DEFAULT_SEGMENTS, SAMPLE_VALUES, check_packs
-from smsbot.replies.segments import segment_info
-from smsbot.replies.wording import LANGUAGES, Pack, load_packs
 
 router = APIRouter(include_in_schema=False)
+CSV_FILES = {"daily": daily_csv, "keywords": keywords_csv}
 
 
-def _rendered(text: str) -> str | None:
-    """The text as a phone would get it, with the checker's sample values (None: it cannot render)."""
-    try:
-        names = {name for _, name, _, _ in Formatter().parse(text) if name}
-        return text.format_map({**{name: "X" * 20 for name in names}, **SAMPLE_VALUES})
-    except (ValueError, KeyError, IndexError, AttributeError):
-        return None
+def _period(request: Request) -> tuple[Period, FormErrors, dict[str, str], int | None]:
+    """The period asked for, its errors, the typed dates, and which shortcut it is (ends today)."""
+    ctx = request.app.state.ctx
+    zone = ctx.settings.default_timezone
+    today = today_in(ctx.clock.now(), zone)
+    period, errors, typed = choose_period(request.query_params, today, zone)
+    current = period.shortcut if period.last == today and not errors else None
+    return period, FormErrors(errors), typed, current
 
 
-def _part(language: str, key: str, index: int, text: str, budget: int, problems: list[str]) -> dict:
-    rendered = _rendered(text)
-    info = segment_info(rendered) if rendered is not None else None
-    label = f"{language} {key}[{index}]:"
-    return {
-        "text": text,
-        "encoding": info.encoding if info else "?",
-        "units": info.units if info else 0,
-        "segments": info.segments if info else 0,
-        "budget": budget,
-        "over": bool(info and info.segments > budget),
-        "problems": [p.removeprefix(label).strip() for p in problems if p.startswith(label)],
-    }
+def _figures(request: Request, period: Period) -> Figures:
+    ctx = request.app.state.ctx
+    with ctx.db.transaction() as conn:
+        return figures(conn, period)
 
 
-def wording_rows(packs: dict[str, Pack], problems: list[str]) -> list[dict]:
-    """One row per reply key: each language's parts, with their numbers and problems."""
-    keys = list(dict.fromkeys(key for language in LANGUAGES for key in packs[language].entries))
-    rows = []
-    for key in keys:
-        languages = {}
-        for language in LANGUAGES:
-            entry = packs[language].entries.get(key)
-            prefix = f"{language} {key}:"
-            own = [p.removeprefix(prefix).strip() for p in problems if p.startswith(prefix)]
-            if entry is None:
-                languages[language] = {"parts": [], "problems": own or ["missing in this language"]}
-                continue
-            budget = entry.segments or DEFAULT_SEGMENTS.get(language, 2)
-            parts = [_part(language, key, i, text, budget, problems) for i, text in enumerate(entry.parts)]
-            languages[language] = {"parts": parts, "problems": own}
-        rows.append({"key": key, "languages": languages})
-    return rows
-
-
-@router.get("/wording")
-def wording_page(request: Request, viewer: Viewer = Depends(admin_only)) -> Response:
-    packs = load_packs(request.app.state.ctx.settings.wording_dir)
-    problems, _notes = check_packs(packs)
-    return render(
-        request,
-        "wording.html",
-        rows=wording_rows(packs, problems),
-        problems=problems,
-        versions={language: packs[language].version for language in LANGUAGES},
-        languages=LANGUAGES,
-    )
+def _query(period: Period) -> str:
+    return urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()})
 
 
 @router.get("/numbers")
-def numbers_page(request: Request, days: int = 30, viewer: Viewer = Depends(admin_only)) -> Response:
-    days = days if days in PERIODS else PERIODS[0]
-    ctx = request.app.state.ctx
-    with ctx.db.transaction() as conn:
-        found = figures(conn, ctx.clock.now(), days)
-    charts = [
-        {"series": series, "svg": bar_chart(series), "total": shown(series.total)} for series in found.series
-    ]
+def numbers_page(request: Request, viewer: Viewer = Depends(admin_only)) -> Response:
+    period, errors, typed, current = _period(request)
+    found = _figures(request, period)
+    charts = [{"series": s, "svg": bar_chart(s), "total": shown(s.total)} for s in found.series]
     return render(
         request,
         "numbers.html",
+        status_code=422 if errors else 200,
         f=found,
+        period=period,
         charts=charts,
-        periods=PERIODS,
+        shortcuts=SHORTCUTS,
+        current=current,
+        errors=errors,
+        typed=typed if errors else {"from": period.first.isoformat(), "to": period.last.isoformat()},
+        query=_query(period),
         keyword_totals=[(name, shown(count)) for name, count in found.keyword_totals],
         shown=shown,
     )
+
+
+@router.get("/numbers/{table}.csv")
+def numbers_csv(request: Request, table: str, viewer: Viewer = Depends(admin_only)) -> Response:
+    """The aggregates as a spreadsheet file (GET: it changes nothing), counts shown as on the page."""
+    if table not in CSV_FILES:
+        raise PageError(404, "There is no such file. Download it from the Numbers page.")
+    period, errors, _typed, _current = _period(request)
+    if errors:
+        raise PageError(422, " ".join(errors.values()))
+    body = CSV_FILES[table](_figures(request, period))
+    name = f"smsbot-{table}-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
+    response = Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+    return protect(response)
