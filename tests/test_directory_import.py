@@ -91,7 +91,7 @@ def test_reimporting_updates_and_never_duplicates(ctx, tmp_path):
 def test_flat_csv_without_required_columns_is_refused(ctx, tmp_path):
     path = tmp_path / "wrong.csv"
     path.write_text("title,where\nx,y\n")
-    with pytest.raises(DirectoryImportError, match="header lacks name, categories"):
+    with pytest.raises(DirectoryImportError, match="it lacks name and categories"):
         import_path(ctx, path, _options())
     assert _count(ctx) == 0
 

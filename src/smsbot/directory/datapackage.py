@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smsbot.directory.encoding import read_text
+
 Row = dict[str, str]
 
 # Logical table → file/resource names across HSDS versions (3.0 first). `taxonomies` (3.0) is the
@@ -79,8 +81,7 @@ def _needs_cleaning(body: str) -> bool:
 def read_csv(path: Path, label: str) -> Table:
     """Rows with the line each starts on (header = line 1), keys lower-cased, values cleaned."""
     table = Table(label)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        body = handle.read()
+    body, _ = read_text(path)  # UTF-8, else Windows-1252 (as Excel saves), never a guess
     reader = csv.reader(io.StringIO(body, newline=""))
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from smsbot.directory.encoding import read_text
 from smsbot.directory.records import ImportOptions, Parsed, RawService, parse_date
 
 COLUMNS = (
@@ -77,31 +79,54 @@ def count_rows(path: Path) -> int:
         return max(0, sum(1 for _ in handle) - 1)
 
 
-def read(path: Path, options: ImportOptions) -> Iterator[Parsed]:
+NO_ID = (
+    "the file has no id column: a row is known by its name, address and ZIP, so changing one of "
+    "them in the file adds a new service next to the old one (add an id column to avoid that)"
+)
+
+
+def _delimiter(text: str) -> str:
+    """Comma; a tab (Excel's "Unicode Text") or a semicolon (Excel in many European languages) when
+    the header has no comma."""
+    header = text.split("\n", 1)[0]
+    if "," in header:
+        return ","
+    return "\t" if "\t" in header else ";" if ";" in header else ","
+
+
+def read(path: Path, options: ImportOptions, text: str | None = None) -> Iterator[Parsed]:
+    """The rows of a flat CSV; `text` is the file already decoded (encoding.py), else it is read."""
     source = options.source or DEFAULT_SOURCE
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = [_column(h) for h in next(reader)]
-        except StopIteration:
-            raise FlatCsvError(f"{path.name} is empty") from None
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FlatCsvError(
-                f"{path.name}: header lacks {', '.join(missing)} (expected columns: {','.join(COLUMNS)})"
-            )
-        position = {name: i for i, name in enumerate(header) if name in COLUMNS}
-        line = reader.line_num
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
+    if text is None:
+        text, _ = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        header = [_column(h) for h in next(reader)]
+    except StopIteration:
+        raise FlatCsvError(f"{path.name} is empty") from None
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FlatCsvError(
+            f"{path.name}: the first line must name the columns, and it lacks {' and '.join(missing)} "
+            f"(the columns are: {','.join(COLUMNS)})"
+        )
+    position = {name: i for i, name in enumerate(header) if name in COLUMNS}
+    line = reader.line_num
+    first = True
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
 
-            def cell(name: str, cells: list[str] = cells) -> str | None:
-                i = position.get(name)
-                return cells[i].strip() if i is not None and i < len(cells) else None
+        def cell(name: str, cells: list[str] = cells) -> str | None:
+            i = position.get(name)
+            return cells[i].strip() if i is not None and i < len(cells) else None
 
-            yield _parsed(f"line {start}", cell, source, options)
+        parsed = _parsed(f"line {start}", cell, source, options)
+        if first and "id" not in position:
+            parsed.problems.append(NO_ID)
+        first = False
+        yield parsed
 
 
 def _parsed(where: str, cell, source: str, options: ImportOptions) -> Parsed:
