@@ -15,6 +15,7 @@ from smsbot.auth import sessions, signin, totp
 from smsbot.auth.access import public, signed_in, signing_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.context import AppContext
+from smsbot.dashboard.audit_view import LOGIN_PREFIX
 from smsbot.dashboard.web import PageError, redirect, render, safe_next
 from smsbot.staff.service import password_problem, set_password, verify_password
 
@@ -29,6 +30,14 @@ def _ctx(request: Request) -> AppContext:
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def _attempted(rows: list, login: str) -> dict:
+    """What a sign-in attempt's audit row is about: the account the login names, else the login itself
+    (the audit page shows "sign-in locked for <login>")."""
+    if len(rows) == 1:
+        return {"object_type": "staff", "object_id": rows[0].id}
+    return {"detail": LOGIN_PREFIX + login[:40]}
 
 
 @router.get("/signin")
@@ -54,13 +63,14 @@ def signin_submit(
         keys = signin.keys_for(ctx.vault, rows, login, address)
         reserved = signin.reserve(conn, keys, now)
         if reserved is None:
-            audit.record(conn, now, None, "sign_in_blocked")
+            audit.record(conn, now, None, "sign_in_blocked", **_attempted(rows, login))
     if reserved is None:
         raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
     staff = signin.check_password(rows, password)  # argon2, outside any transaction
     with ctx.db.transaction() as conn:
         if staff is None:
-            audit.record(conn, now, rows[0].id if len(rows) == 1 else None, "sign_in_failed")
+            actor = rows[0].id if len(rows) == 1 else None
+            audit.record(conn, now, actor, "sign_in_failed", **_attempted(rows, login))
         else:
             signin.settle_success(conn, keys, reserved)
             sessions.end(conn, request.cookies.get(sessions.COOKIE))  # never reuse a session id
@@ -100,7 +110,7 @@ def code_submit(
         signin.lock(conn, [key])  # the check and the record below happen under one lock
         if signin.failures(conn, key, now) >= signin.MAX_CODE_FAILURES:
             sessions.end_session_id(conn, viewer.session_id)
-            audit.record(conn, now, viewer.id, "sign_in_blocked")
+            audit.record(conn, now, viewer.id, "sign_in_blocked", "staff", viewer.id, "wrong codes")
             locked = True
         else:
             locked = False
