@@ -10,7 +10,7 @@ from tests.conftest import TEXTER
 
 OTHER = "+15555550199"
 SUB, ZIPS = SupplySubscriber.__table__, SupplySubscription.__table__
-CONSENT = ConsentRecord.__table__
+CONSENT, CONTACT = ConsentRecord.__table__, Contact.__table__
 
 
 def _rows(ctx, table, *where):
@@ -24,8 +24,12 @@ def _zips(ctx, number=TEXTER) -> list[str]:
         return sorted(
             conn.execute(
                 select(ZIPS.c.zip_code)
-                .select_from(ZIPS.join(SUB, SUB.c.id == ZIPS.c.subscriber_id))
-                .where(SUB.c.phone_index == index)
+                .select_from(
+                    ZIPS.join(SUB, SUB.c.id == ZIPS.c.subscriber_id).join(
+                        CONTACT, CONTACT.c.id == SUB.c.contact_id
+                    )
+                )
+                .where(CONTACT.c.phone_index == index)
             ).scalars()
         )
 
@@ -45,11 +49,13 @@ def test_alerts_then_the_zip_when_asked(ctx, sms, clock):
     assert _zips(ctx) == ["22902"]
     assert _consent(ctx) == [("alerts_join", "sms")]
     (row,) = _rows(ctx, SUB)
-    # Nothing else about the subscriber: the keyed index, the encrypted number, the language, when.
-    assert set(row._mapping) == {"id", "phone_index", "phone_ciphertext", "language", "created_at"}
-    assert TEXTER.encode() not in bytes(row.phone_ciphertext) and row.phone_index != TEXTER
-    assert ctx.vault.decrypt(bytes(row.phone_ciphertext), row.phone_index) == TEXTER
+    # Nothing else about the subscriber: their contact (the keyed index, the number encrypted since we
+    # text first), the language, when.
+    assert set(row._mapping) == {"id", "contact_id", "language", "created_at"}
     assert row.language == "en"
+    (texter,) = _rows(ctx, CONTACT, CONTACT.c.id == row.contact_id)
+    assert TEXTER.encode() not in bytes(texter.phone_ciphertext) and texter.phone_index != TEXTER
+    assert ctx.vault.decrypt(bytes(texter.phone_ciphertext), texter.phone_index) == TEXTER
 
 
 def test_alerts_with_a_zip_in_one_text_up_to_three_zips(ctx, sms, clock):
@@ -87,6 +93,8 @@ def test_stop_alerts_ends_alerts_only_and_says_so(ctx, sms, clock):
     assert _zips(ctx) == [] and _rows(ctx, SUB) == []
     assert _consent(ctx) == [("alerts_join", "sms"), ("alerts_stop", "sms")]
     assert _rows(ctx, Suppression.__table__) == []  # not an opt-out of everything
+    (texter,) = _rows(ctx, CONTACT)
+    assert texter.phone_ciphertext is None and texter.opted_out_at is None  # no number kept for alerts
     clock.advance(minutes=1)
     assert "Naloxone" in sms("naloxone")  # the line still answers
     clock.advance(hours=1)  # a compliance word's reply: once an hour (inbound/flood.py)

@@ -11,7 +11,7 @@ from smsbot.supply.states import ALERT, BROADCAST, REPORT
 ALLOWED = {
     "report": {
         ("new", "merged"), ("new", "used"), ("new", "dismissed"),
-        ("merged", "new"), ("merged", "used"),
+        ("merged", "new"), ("merged", "used"), ("merged", "dismissed"),
         ("used", "new"),
         ("dismissed", "new"),
     },

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     worker_silent_minutes: int = Field(5, alias="SMSBOT_WORKER_SILENT_MINUTES", ge=1)
     outbox_stale_minutes: int = Field(30, alias="SMSBOT_OUTBOX_STALE_MINUTES", ge=1)
     log_level: str = Field("INFO", alias="SMSBOT_LOG_LEVEL")
+    # Drug-supply alerts (issue 13): a second staff member must approve an alert before it is sent.
+    alerts_two_person: bool = Field(False, alias="SMSBOT_ALERTS_TWO_PERSON")
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

@@ -12,14 +12,16 @@ from smsbot.models.base import _when
 
 
 class SupplySubscriber(SQLModel, table=True):
-    """Someone who asked for alerts. Nothing else is kept: the keyed index, the encrypted number (to
-    send), the language and when; their ZIPs are in `supply_subscription`."""
+    """Someone who asked for alerts: their contact (the keyed index, and the encrypted number we text
+    first, as for check-ins), their language and when; their ZIPs are in `supply_subscription`.
+    Nothing else. FORGET deletes the contact, and this row with it."""
 
     __tablename__ = "supply_subscriber"
 
     id: int | None = Field(default=None, primary_key=True)
-    phone_index: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    phone_ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
     language: str = Field(sa_column=Column(String(2), nullable=False))
     created_at: datetime = Field(sa_column=_when())
 
@@ -85,6 +87,7 @@ class SupplyAlert(SQLModel, table=True):
     created_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
     )
+    updated_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))  # last edit
     approved_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     sent_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
@@ -119,9 +122,9 @@ class SupplyBroadcast(SQLModel, table=True):
 
 
 class SupplyDelivery(SQLModel, table=True):
-    """Which subscriber a broadcast's outbox row goes to. Unique per (broadcast, subscriber), so a resumed
-    expansion can never queue anyone twice; goes with its outbox row. A subscriber who stops alerts is
-    unlinked (their rows still count in the broadcast's progress)."""
+    """Which subscriber a broadcast's outbox row (sent to their contact) was queued for. Unique per
+    (broadcast, subscriber), so a resumed expansion can never queue anyone twice; goes with its outbox
+    row. A subscriber who stops alerts is unlinked (their rows still count in the broadcast's progress)."""
 
     __tablename__ = "supply_delivery"
     __table_args__ = (

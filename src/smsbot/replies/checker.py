@@ -190,6 +190,29 @@ def _check_part(
     return rendered
 
 
+def check_rendered(language: str, label: str, rendered: str, budget: int) -> tuple[list[str], str]:
+    """The checks of one reply on text exactly as a phone shows it, for texts written outside the packs
+    (a drug-supply alert as staff wrote it, issue 13): (problems, a note with segments and grade)."""
+    problems: list[str] = []
+    info = segment_info(rendered)
+    if language == "en":
+        for ch in non_gsm_characters(rendered):
+            problems.append(f"{label}: non-GSM character {ch!r} (U+{ord(ch):04X}) in an English text")
+    if info.segments > budget:
+        problems.append(
+            f"{label}: {info.segments} segments ({info.encoding}, {info.units} units), budget {budget}"
+        )
+    if _YES_RE.search(rendered):
+        problems.append(f"{label}: asks for YES/SI, a carrier opt-in word; use an app keyword instead")
+    for word in _reserved_offers(rendered):
+        problems.append(f"{label}: offers the carrier-reserved word {word!r} as an answer")
+    for m in _STIGMA_RE.finditer(fold(rendered)):
+        problems.append(f"{label}: stigmatizing term {m.group(0)!r} (use person-first language)")
+    problems.extend(rules.part_problems(language, "", 0, label, rendered))
+    grade = f", grade {grade_level(rendered)}" if language == "en" else ""
+    return problems, f"{label}: {info.encoding}, {info.units} units, {info.segments}/{budget} segments{grade}"
+
+
 def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
     """(problems, notes) for a set of packs keyed by language."""
     problems: list[str] = []

@@ -11,14 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from smsbot.db import utc_value
-from smsbot.models import OutboxMessage, SupplyAlert, SupplyBroadcast, SupplyDelivery, SupplySubscriber
+from smsbot.models import (
+    Contact,
+    OutboxMessage,
+    SupplyAlert,
+    SupplyBroadcast,
+    SupplyDelivery,
+    SupplySubscriber,
+)
 from smsbot.outbound.states import OutboxStatus as S
 from smsbot.supply.areas import place
 from smsbot.supply.subscriptions import zips_of
 
 REPLY_WINDOW = timedelta(days=3)
 WENT_OUT = (S.SENT, S.DELIVERED, S.READ)
-subscriber, delivery = SupplySubscriber.__table__, SupplyDelivery.__table__
+subscriber, delivery, contact = SupplySubscriber.__table__, SupplyDelivery.__table__, Contact.__table__
 outbox, broadcast, alert = OutboxMessage.__table__, SupplyBroadcast.__table__, SupplyAlert.__table__
 _MONTHS_ES = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -37,13 +44,14 @@ def recent_alert(conn: Connection, phone_index: str, now: datetime) -> RecentAle
     row = conn.execute(
         select(alert.c.id, alert.c.area_zips, outbox.c.sent_at)
         .select_from(
-            subscriber.join(delivery, delivery.c.subscriber_id == subscriber.c.id)
+            contact.join(subscriber, subscriber.c.contact_id == contact.c.id)
+            .join(delivery, delivery.c.subscriber_id == subscriber.c.id)
             .join(outbox, outbox.c.id == delivery.c.outbox_id)
             .join(broadcast, broadcast.c.id == delivery.c.broadcast_id)
             .join(alert, alert.c.id == broadcast.c.alert_id)
         )
         .where(
-            subscriber.c.phone_index == phone_index,
+            contact.c.phone_index == phone_index,
             outbox.c.status.in_(WENT_OUT),
             outbox.c.sent_at >= now - REPLY_WINDOW,
         )

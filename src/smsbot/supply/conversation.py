@@ -64,6 +64,7 @@ def subscribe(turn: Turn, zip_code: str) -> None:
     joined, zips = subscriptions.subscribe(
         turn.conn,
         turn.ctx.vault,
+        contact_id=turn.texter.id,
         e164=turn.phone_e164,
         language=turn.language,
         zip_code=where.zip_code,

@@ -38,7 +38,7 @@ REPORT: Machine[ReportStatus] = Machine(
     ReportStatus,
     {
         R.NEW: {R.MERGED, R.USED, R.DISMISSED},
-        R.MERGED: {R.NEW, R.USED},  # unmerged, or used with the report it was merged into
+        R.MERGED: {R.NEW, R.USED, R.DISMISSED},  # unmerged, or used / dismissed with the one it joined
         R.USED: {R.NEW},  # its alert was cancelled before sending: back in the queue
         R.DISMISSED: {R.NEW},  # dismissed by mistake
     },

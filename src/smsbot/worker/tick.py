@@ -18,6 +18,7 @@ from smsbot.outbound.dispatch import Dispatcher, DispatchReport
 from smsbot.outbound.pacing import Pacer
 from smsbot.outbound.senders import Sender, build_sender
 from smsbot.replies.wording import Wording
+from smsbot.supply import broadcast as supply_alerts
 from smsbot.worker import heartbeat
 from smsbot.worker.retention import RetentionReport, run_retention
 
@@ -91,6 +92,7 @@ class Worker:
         with ctx.db.transaction() as conn:
             report.escalated = alerts.escalate_due(conn, self.wording, ctx.clock.now())
         took("ladder")
+        supply_alerts.advance(ctx, self.wording)  # drug-supply alerts: a broadcast's next batch (issue 13)
         if send:
             report.dispatch = self.dispatcher.run()
             took("send")

@@ -24,12 +24,12 @@ def upgrade() -> None:
     op.create_table(
         "supply_subscriber",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("phone_index", sa.String(length=64), nullable=False),
-        sa.Column("phone_ciphertext", sa.LargeBinary(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("created_at", smsbot.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["contact_id"], ["contact.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("phone_index"),
+        sa.UniqueConstraint("contact_id"),
     )
     op.create_table(
         "supply_alert",
@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("expires_at", smsbot.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("first_report_at", smsbot.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("updated_by", sa.Integer(), nullable=True),
         sa.Column("approved_by", sa.Integer(), nullable=True),
         sa.Column("approved_at", smsbot.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_by", sa.Integer(), nullable=True),

@@ -1,0 +1,282 @@
+"""Sending an alert to its area: one broadcast row, expanded by the worker into outbox rows a batch at a
+time, only while fewer than a batch of its rows wait (never 50,000 rows in one transaction, and the
+queue never holds more than about a minute of sending). Its rows go out at priority 10, behind check-ins
+and peer alerts, paced by SMSBOT_SEND_RATE like everything else.
+"""
+# No duplicates after a crash: the cursor (last subscriber id queued) moves in the transaction that
+# queues the batch, under a lock on the broadcast row, and (broadcast, subscriber) is unique in
+# supply_delivery. Who may still get it is checked again right before each send (outbound/recipients.py):
+# STOP ALERTS, STOP or FORGET after the broadcast started, or a cancelled alert, and the row is not sent.
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import Connection
+
+from smsbot.context import AppContext
+from smsbot.models import (
+    Contact,
+    OutboxMessage,
+    SupplyAlert,
+    SupplyBroadcast,
+    SupplyDelivery,
+    SupplySubscriber,
+    SupplySubscription,
+)
+from smsbot.outbound.states import OutboxStatus as S
+from smsbot.replies.wording import Wording
+from smsbot.supply.states import ALERT, BROADCAST, LIVE_BROADCAST, AlertStatus, BroadcastStatus
+
+PURPOSE = "supply_alert"
+PRIORITY = 10  # check-ins and peer alerts are 0: a claim takes them first
+AHEAD_SECONDS = 60  # queue about this much sending at a time (at the configured rate)
+MIN_BATCH, MAX_BATCH = 50, 500
+WAITING = (S.QUEUED, S.CLAIMED)
+PENDING = (S.QUEUED, S.CLAIMED, S.ATTEMPTING)
+alert, broadcast, delivery = SupplyAlert.__table__, SupplyBroadcast.__table__, SupplyDelivery.__table__
+subscriber, subscription = SupplySubscriber.__table__, SupplySubscription.__table__
+outbox, contact = OutboxMessage.__table__, Contact.__table__
+
+
+@dataclass
+class AdvanceReport:
+    queued: int = 0  # outbox rows created this tick
+    finished: list[int] = field(default_factory=list)  # alert ids sent in full
+    expired: list[int] = field(default_factory=list)
+
+
+def batch_size(rate: float) -> int:
+    """Rows per expansion: about AHEAD_SECONDS of sending at `rate` (0 = unpaced: the largest batch)."""
+    if rate <= 0:
+        return MAX_BATCH
+    return max(MIN_BATCH, min(MAX_BATCH, math.ceil(rate * AHEAD_SECONDS)))
+
+
+def area_of(row) -> list[str]:
+    return [z for z in (row.area_zips or "").split(",") if z]
+
+
+def body_for(wording: Wording, alert_row, language: str) -> str:
+    """Exactly what a subscriber gets: the alert in their language (or the one it was written in)."""
+    text = alert_row.text_es if language == "es" and alert_row.text_es else alert_row.text_en
+    if text is None:  # written in Spanish only
+        text, language = alert_row.text_es, "es"
+    return wording.render("alert_broadcast", language, alert=text.strip())
+
+
+def start(conn: Connection, alert_id: int, now: datetime) -> int:
+    """The broadcast row of an alert being sent (the worker expands it); returns its id."""
+    return conn.execute(
+        broadcast.insert()
+        .values(
+            alert_id=alert_id,
+            status=BroadcastStatus.EXPANDING.value,
+            cursor=0,
+            queued_total=0,
+            created_at=now,
+        )
+        .returning(broadcast.c.id)
+    ).scalar_one()
+
+
+def _waiting(conn: Connection, broadcast_id: int, statuses=WAITING) -> int:
+    return conn.execute(
+        select(func.count())
+        .select_from(delivery.join(outbox, outbox.c.id == delivery.c.outbox_id))
+        .where(delivery.c.broadcast_id == broadcast_id, outbox.c.status.in_(statuses))
+    ).scalar()
+
+
+def _lock(conn: Connection, broadcast_id: int):
+    query = (
+        select(
+            broadcast.c.id,
+            broadcast.c.status,
+            broadcast.c.cursor,
+            alert.c.id.label("alert_id"),
+            alert.c.status.label("alert_status"),
+            alert.c.text_en,
+            alert.c.text_es,
+            alert.c.area_zips,
+        )
+        .select_from(broadcast.join(alert, alert.c.id == broadcast.c.alert_id))
+        .where(broadcast.c.id == broadcast_id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=broadcast)  # one expander at a time; SQLite: BEGIN IMMEDIATE
+    return conn.execute(query).first()
+
+
+def targets(alert_zips: list[str], after: int, limit: int | None = None):
+    """Subscribers following any ZIP of the area, by id, after the cursor (each once)."""
+    query = (
+        select(subscriber.c.id, subscriber.c.contact_id, contact.c.language)
+        .select_from(subscriber.join(contact, contact.c.id == subscriber.c.contact_id))
+        .where(
+            subscriber.c.id > after,
+            subscriber.c.id.in_(
+                select(subscription.c.subscriber_id).where(subscription.c.zip_code.in_(alert_zips))
+            ),
+        )
+        .order_by(subscriber.c.id)
+    )
+    return query.limit(limit) if limit else query
+
+
+def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime, batch: int) -> int:
+    """Queue the next batch of this broadcast if fewer than a batch of its rows wait; returns rows queued."""
+    row = _lock(conn, broadcast_id)
+    if row is None or row.status != BroadcastStatus.EXPANDING:
+        return 0
+    if _waiting(conn, broadcast_id) >= batch:
+        return 0
+    found = conn.execute(targets(area_of(row), row.cursor, batch)).all()
+    if found:
+        bodies = {lang: body_for(wording, row, lang) for lang in {r.language for r in found}}
+        values = [
+            {
+                "idempotency_key": f"supply:{broadcast_id}:{r.id}",
+                "purpose": PURPOSE,
+                "contact_id": r.contact_id,  # the outbox's checks at send time: STOP, FORGET, 21610
+                "staff_id": None,
+                "body": bodies[r.language],
+                "status": S.QUEUED.value,
+                "attempts": 0,
+                "interrupted": 0,
+                "next_attempt_at": now,
+                "resend_if_interrupted": False,
+                "created_at": now,
+                "status_at": now,
+            }
+            for r in found
+        ]
+        if "priority" in outbox.c:  # outbox.priority comes with migration 0011 (issue 14)
+            values = [{**v, "priority": PRIORITY} for v in values]
+        ids = (
+            conn.execute(outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True), values)
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            delivery.insert(),
+            [
+                {"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": r.id}
+                for i, r in zip(ids, found, strict=True)
+            ],
+        )
+    values = {
+        "cursor": found[-1].id if found else row.cursor,
+        "queued_total": broadcast.c.queued_total + len(found),
+    }
+    if len(found) < batch:
+        values |= {"status": BROADCAST.check(row.status, BroadcastStatus.EXPANDED).value, "expanded_at": now}
+    conn.execute(update(broadcast).where(broadcast.c.id == broadcast_id).values(**values))
+    return len(found)
+
+
+def counts(conn: Connection, broadcast_id: int) -> dict[str, int]:
+    """This broadcast's outbox rows by status."""
+    return dict(
+        conn.execute(
+            select(outbox.c.status, func.count())
+            .select_from(delivery.join(outbox, outbox.c.id == delivery.c.outbox_id))
+            .where(delivery.c.broadcast_id == broadcast_id)
+            .group_by(outbox.c.status)
+        ).all()
+    )
+
+
+def finish_if_done(conn: Connection, broadcast_id: int, now: datetime) -> int | None:
+    """All queued and none left to send: the broadcast is finished and its alert sent (its alert id)."""
+    row = _lock(conn, broadcast_id)
+    if row is None or row.status != BroadcastStatus.EXPANDED or _waiting(conn, broadcast_id, PENDING):
+        return None
+    conn.execute(
+        update(broadcast)
+        .where(broadcast.c.id == broadcast_id)
+        .values(
+            status=BROADCAST.check(row.status, BroadcastStatus.FINISHED).value,
+            finished_at=now,
+            final_counts=json.dumps(counts(conn, broadcast_id), sort_keys=True),
+        )
+    )
+    if row.alert_status == AlertStatus.SENDING:
+        conn.execute(
+            update(alert)
+            .where(alert.c.id == row.alert_id)
+            .values(status=ALERT.check(row.alert_status, AlertStatus.SENT).value, sent_at=now, updated_at=now)
+        )
+    return row.alert_id
+
+
+def stop(conn: Connection, broadcast_id: int, now: datetime) -> int:
+    """Cancel a broadcast: nothing more is queued, and rows not yet tried are cancelled (a row a worker
+    holds is cancelled too: its fenced attempt finds it gone). Returns rows cancelled."""
+    row = _lock(conn, broadcast_id)
+    if row is None or row.status not in LIVE_BROADCAST:
+        return 0
+    cancelled = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.id.in_(select(delivery.c.outbox_id).where(delivery.c.broadcast_id == broadcast_id)),
+            outbox.c.status.in_(WAITING),
+        )
+        .values(status=S.CANCELLED, next_attempt_at=None, lease_until=None, status_at=now)
+    ).rowcount
+    conn.execute(
+        update(broadcast)
+        .where(broadcast.c.id == broadcast_id)
+        .values(
+            status=BROADCAST.check(row.status, BroadcastStatus.CANCELLED).value,
+            finished_at=now,
+            final_counts=json.dumps(counts(conn, broadcast_id), sort_keys=True),
+        )
+    )
+    return cancelled
+
+
+def expire_due(conn: Connection, now: datetime) -> list[int]:
+    """Alerts past their expiry: one still going out stops; a sent one lapses (no more replies to it)."""
+    rows = conn.execute(
+        select(alert.c.id, alert.c.status, broadcast.c.id.label("broadcast_id"))
+        .select_from(alert.outerjoin(broadcast, broadcast.c.alert_id == alert.c.id))
+        .where(
+            alert.c.expires_at <= now,
+            alert.c.status.in_((AlertStatus.APPROVED, AlertStatus.SENDING, AlertStatus.SENT)),
+        )
+    ).all()
+    for row in rows:
+        if row.broadcast_id is not None and row.status == AlertStatus.SENDING:
+            stop(conn, row.broadcast_id, now)
+        conn.execute(
+            update(alert)
+            .where(and_(alert.c.id == row.id, alert.c.status == row.status))
+            .values(status=ALERT.check(row.status, AlertStatus.EXPIRED).value, updated_at=now)
+        )
+    return [row.id for row in rows]
+
+
+def advance(ctx: AppContext, wording: Wording) -> AdvanceReport:
+    """The worker's step, before sending: expire, queue the next batch of each live broadcast, and
+    mark the ones that are done. Each broadcast's step is its own transaction."""
+    report, batch = AdvanceReport(), batch_size(ctx.settings.send_rate)
+    with ctx.db.transaction() as conn:
+        report.expired = expire_due(conn, ctx.clock.now())
+        live = list(
+            conn.execute(
+                select(broadcast.c.id).where(broadcast.c.status.in_(LIVE_BROADCAST)).order_by(broadcast.c.id)
+            ).scalars()
+        )
+    for broadcast_id in live:
+        with ctx.db.transaction() as conn:
+            report.queued += expand(conn, wording, broadcast_id, ctx.clock.now(), batch)
+        with ctx.db.transaction() as conn:
+            done = finish_if_done(conn, broadcast_id, ctx.clock.now())
+        if done is not None:
+            report.finished.append(done)
+    return report
