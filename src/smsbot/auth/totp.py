@@ -12,6 +12,7 @@ import os
 from datetime import datetime
 
 import pyotp
+import segno
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
@@ -91,7 +92,17 @@ def pending_secret(conn: Connection, settings: Settings, staff_id: int) -> str:
 
 
 def setup_uri(secret: str, account_name: str, issuer: str) -> str:
+    """The otpauth:// link an authenticator app reads. It holds the secret: shown to its owner only,
+    never logged, never sent anywhere (the QR code is drawn here, not by a web service)."""
     return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)
+
+
+def qr_svg(uri: str, title: str) -> str:
+    """The set-up link as a QR code, an inline SVG element (no image request, no script)."""
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", title=title, svgclass="qr", omitsize=True
+    )
+    return svg.replace("<svg ", '<svg role="img" shape-rendering="crispEdges" ', 1)
 
 
 def confirm_setup(conn: Connection, settings: Settings, staff_id: int, code: str, now: datetime) -> bool:

@@ -7,6 +7,7 @@ set-up of one -> a new password when the current one was given out by an admin -
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -16,6 +17,7 @@ from smsbot.auth.access import public, signed_in, signing_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.context import AppContext
 from smsbot.dashboard.audit_view import LOGIN_PREFIX
+from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.web import PageError, redirect, render, safe_next
 from smsbot.staff.service import password_problem, set_password, verify_password
 
@@ -204,7 +206,8 @@ def _setup_page(request: Request, viewer: Viewer, error: str | None, status_code
         enabled=False,
         secret=grouped,
         uri=uri,
-        error=error,
+        qr=Markup(totp.qr_svg(uri, "QR code to scan with your authenticator app")),
+        errors=FormErrors({"code": error} if error else {}),
         required=viewer.is_admin,
     )
 
