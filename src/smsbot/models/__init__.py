@@ -33,6 +33,7 @@ from smsbot.models.texting import (
     InboundMessage,
     Suppression,
 )
+from smsbot.models.wording import WordingVersion
 
 __all__ = [
     "Alert",
@@ -60,5 +61,6 @@ __all__ = [
     "SupplyReport",
     "SupplySubscriber",
     "SupplySubscription",
+    "WordingVersion",
     "WorkerHeartbeat",
 ]
