@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
+from smsbot.alerts import raising as alerts
 from smsbot.auth import totp
-from smsbot.checkins import alerts, enrollments
+from smsbot.checkins import enrollments
 from smsbot.context import AppContext
 from smsbot.models import AuditLog, Checkin, Enrollment, Staff
 from smsbot.replies.wording import Wording

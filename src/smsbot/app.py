@@ -75,6 +75,7 @@ def _include_feature_routers(app: FastAPI) -> None:
 
     for router in api.routers():
         app.include_router(router)
+    api.install_errors(app)  # a service's DomainError -> its status and human words, as JSON
 
     from smsbot.auth import bounds, policy
     from smsbot.dashboard import pages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 
 def routers() -> list[APIRouter]:
@@ -10,3 +10,9 @@ def routers() -> list[APIRouter]:
     from smsbot.api import alerts, enrollments, services
 
     return [services.router, enrollments.router, alerts.router]
+
+
+def install_errors(app: FastAPI) -> None:
+    from smsbot.api import errors
+
+    errors.install(app)

@@ -29,6 +29,7 @@ def current_staff(request: Request, ctx: AppContext = Depends(app_context)) -> S
             checked.refusal,
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    request.state.staff_role = staff.role  # what api/errors.py may tell this caller
     return staff
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from smsbot.checkins import alerts, answers, endings, enrollments, texts
+from smsbot.alerts import raising as alerts
+from smsbot.checkins import answers, endings, enrollments, texts
 from smsbot.checkins.states import EnrollmentStatus
 from smsbot.routing.intents import Intent
 from smsbot.turn import Turn

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.checkins import alerts, optout
+from smsbot.alerts import raising as alerts
+from smsbot.checkins import optout
 from smsbot.checkins.states import WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, Enrollment, OutboxMessage

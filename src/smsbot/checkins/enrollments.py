@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from smsbot.alerts.on_call import on_call_peer
 from smsbot.checkins import texts
 from smsbot.checkins.schedule import (
     EVERY_DAY,
@@ -279,18 +280,14 @@ def self_enroll(
     conn.execute(
         update(contact).where(contact.c.id == contact_id).values(phone_ciphertext=vault.encrypt(e164))
     )
-    on_call = conn.execute(
-        select(staff.c.id, staff.c.name)
-        .where(staff.c.is_on_call, staff.c.is_active)
-        .order_by(staff.c.phone_ciphertext.is_(None), staff.c.id)
-        .limit(1)
-    ).first()
+    peer_id = on_call_peer(conn)
+    peer_name = conn.execute(select(staff.c.name).where(staff.c.id == peer_id)).scalar() if peer_id else None
     plan = Plan.of(local_time, None, timezone, reply_window_minutes)
     enrollment_id = insert_live(
         conn,
         dict(
             contact_id=contact_id,
-            staff_id=on_call.id if on_call else None,
+            staff_id=peer_id,
             nickname="Self-enrolled",
             phone_last4=last4(e164),
             local_time=plan.local_time,
@@ -304,4 +301,4 @@ def self_enroll(
             next_checkin_at=plan.next_after(now),
         ),
     )
-    return enrollment_id, on_call.name if on_call else None
+    return enrollment_id, peer_name

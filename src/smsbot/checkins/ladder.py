@@ -17,7 +17,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import alerts, endings, texts
+from smsbot.alerts import raising as alerts
+from smsbot.checkins import endings, texts
 from smsbot.checkins.schedule import next_checkin_at, parse_days, parse_local_time, zone
 from smsbot.checkins.states import CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext

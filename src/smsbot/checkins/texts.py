@@ -1,4 +1,5 @@
-"""The words of the check-in side, from the wording packs: invitation, prompt, reminder, peer alerts.
+"""The words of the check-in side, from the wording packs: invitation, prompt, reminder (peer alerts:
+smsbot.alerts.texts).
 Discreet by construction: the values filled in are a first name, a nickname, a schedule and an
 alert reference; never a phone number, a drug or a diagnosis.
 """
@@ -7,22 +8,11 @@ from __future__ import annotations
 
 from datetime import time
 
+from smsbot.alerts.texts import STAFF_LANGUAGE, alert_on_call, alert_values
 from smsbot.checkins.schedule import describe_days, describe_time, parse_days, parse_local_time
 from smsbot.replies.wording import Wording, WordingError
 
 NO_PEER = {"en": "a peer", "es": "un compañero"}
-# Alert kind -> wording key of the SMS the peer gets.
-ALERT_KEYS = {
-    "no_reply": "checkin_alert_no_reply",
-    "call": "checkin_alert_call",
-    "help": "checkin_alert_urgent",
-    "distress": "checkin_alert_urgent",
-    "emergency": "checkin_alert_urgent",
-    "unreachable": "checkin_alert_unreachable",
-    "opted_out": "checkin_alert_opted_out",
-    "unconfirmed": "checkin_alert_unconfirmed",
-}
-STAFF_LANGUAGE = "en"
 
 
 def first_name(staff_name: str | None, language: str = "en") -> str:
@@ -52,20 +42,6 @@ def prompt(wording: Wording, language: str, peer_name: str | None) -> str:
 
 def reminder(wording: Wording, language: str, peer_name: str | None) -> str:
     return wording.render("checkin_reminder", language, peer=first_name(peer_name, language))
-
-
-def alert(wording: Wording, kind: str, nickname: str | None, ref: int) -> str:
-    return wording.render(
-        ALERT_KEYS.get(kind, "checkin_alert_urgent"), STAFF_LANGUAGE, **alert_values(nickname, ref)
-    )
-
-
-def alert_on_call(wording: Wording, nickname: str | None, ref: int) -> str:
-    return wording.render("checkin_alert_oncall", STAFF_LANGUAGE, **alert_values(nickname, ref))
-
-
-def alert_values(nickname: str | None, ref: int) -> dict[str, str]:
-    return {"nickname": nickname or "A participant", "ref": str(ref)}
 
 
 def peer_opted_out(wording: Wording, peer_name: str | None, ref: int) -> str:

@@ -2,7 +2,8 @@
 
 Each alert says what happened ("no answer since 18:00", "asked for a call", "could not reach") and
 whose it is (the participant's nickname). The list refreshes itself in the background without
-keeping an idle session alive; acknowledging works with or without JavaScript.
+keeping an idle session alive; acknowledging works with or without JavaScript. A thin adapter over
+smsbot.alerts.service, as the API is.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from smsbot.audit import log as audit
+from smsbot.actor import Actor, Door
+from smsbot.alerts import service
+from smsbot.alerts.views import AlertView
 from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.sessions import Viewer
-from smsbot.checkins import alerts
-from smsbot.dashboard import queries
-from smsbot.dashboard.web import PageError, is_fetch, redirect, render
+from smsbot.dashboard.web import is_fetch, redirect, render
 
 router = APIRouter(include_in_schema=False)
 DONE = {
@@ -24,11 +25,15 @@ DONE = {
     "second-factor": "Your authenticator app is set up: you will type a code from it when you sign in.",
     "acked": "Alert acknowledged.",
 }
+RECENTLY_ACKED = 20  # under the open ones, so a peer sees what was just done
 
 
-def _alerts(request: Request, viewer: Viewer) -> list[dict]:
-    with request.app.state.ctx.db.transaction() as conn:
-        return queries.alerts_for(conn, viewer)
+def _alerts(request: Request, viewer: Viewer) -> list[AlertView]:
+    ctx = request.app.state.ctx
+    actor, now = Actor.of_staff(viewer.staff, Door.PAGE), ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        opened = service.list_alerts(conn, actor, now, status="open")
+        return opened + service.list_alerts(conn, actor, now, status="acked", limit=RECENTLY_ACKED)
 
 
 @router.get("/")
@@ -50,12 +55,8 @@ def acknowledge(
     _: FormData = Depends(verified_form),
 ) -> Response:
     ctx = request.app.state.ctx
-    now = ctx.clock.now()
-    with ctx.db.transaction() as conn:
-        if not alerts.acknowledge(conn, alert_id, viewer.staff, now):  # the API's rule and effect
-            raise PageError(404, "There is no such alert for you.")
-        audit.record(conn, now, viewer.id, "alert_acknowledged", "alert", alert_id)
-        item = queries.alert_for(conn, viewer, alert_id)
+    with ctx.db.transaction() as conn:  # a refusal (not yours: 404) is the error page, by api/errors.py
+        item = service.acknowledge(conn, Actor.of_staff(viewer.staff, Door.PAGE), ctx.clock.now(), alert_id)
     if is_fetch(request):
         return render(request, "_alert.html", alert=item)
     return redirect("/?done=acked")

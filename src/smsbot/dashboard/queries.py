@@ -1,103 +1,25 @@
-"""What the pages read: alerts and participants as a viewer may see them, filtered in the query.
+"""What the pages read: participants as a viewer may see them, filtered in the query (alerts:
+smsbot.alerts.views).
 
-A peer sees their own participants and the alerts of those (plus alerts escalated to them); an admin
-sees everyone's. Another peer's id is simply not found (404), exactly as in the API. Nothing here
-returns a phone number: `phone_last4` at most. The one exception is `reveal_phone`, which the
-admin-only reveal page calls (and audits).
+A peer sees their own participants; an admin sees everyone's. Another peer's id is simply not
+found (404), exactly as in the API. Nothing here returns a phone number: `phone_last4` at most.
+The one exception is `reveal_phone`, which the admin-only reveal page calls (and audits).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from smsbot.auth.sessions import Viewer
-from smsbot.checkins import alerts as alert_rules
 from smsbot.checkins import enrollments
-from smsbot.models import Alert, Checkin, Contact, Enrollment, Staff
+from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import PhoneVault
 
-alert, enrollment, checkin = Alert.__table__, Enrollment.__table__, Checkin.__table__
+enrollment, checkin = Enrollment.__table__, Checkin.__table__
 contact, staff = Contact.__table__, Staff.__table__
 
-WHAT_HAPPENED = {
-    "call": "asked for a call",
-    "unreachable": "could not reach",
-    "help": "asked for help",
-    "distress": "sent words that sound like distress",
-    "emergency": "mentioned an emergency",
-}
 ANSWERS = {"ok": "OK", "call": "asked for a call", "help": "asked for help", "text": "wrote back"}
-
-
-def what_happened(kind: str, scheduled_for: datetime | None, timezone: str | None) -> str:
-    """ "no answer since 18:00", "asked for a call", "could not reach"..."""
-    if kind == "no_reply":
-        if scheduled_for is None:
-            return "no answer to a check-in"
-        return "no answer since " + scheduled_for.astimezone(ZoneInfo(timezone or "UTC")).strftime("%H:%M")
-    return WHAT_HAPPENED.get(kind, kind.replace("_", " "))
-
-
-def _alert_query(viewer: Viewer):
-    query = select(
-        alert.c.id,
-        alert.c.kind,
-        alert.c.status,
-        alert.c.created_at,
-        alert.c.acked_at,
-        alert.c.escalated_at,
-        alert.c.enrollment_id,
-        enrollment.c.nickname,
-        enrollment.c.timezone,
-        enrollment.c.staff_id.label("owner_id"),
-        checkin.c.scheduled_for,
-        staff.c.name.label("peer_name"),
-    ).select_from(
-        alert.outerjoin(enrollment, enrollment.c.id == alert.c.enrollment_id)
-        .outerjoin(checkin, checkin.c.id == alert.c.checkin_id)
-        .outerjoin(staff, staff.c.id == alert.c.staff_id)
-    )
-    scope = alert_rules.visible_to(viewer.staff)  # the API's rule, so both agree
-    return query if scope is None else query.where(scope)
-
-
-def _alert_view(row) -> dict:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "status": row.status,
-        "what": what_happened(row.kind, row.scheduled_for, row.timezone),
-        "nickname": row.nickname or "A participant (details deleted)",
-        "enrollment_id": row.enrollment_id,
-        "created_at": row.created_at,
-        "acked_at": row.acked_at,
-        "escalated": row.escalated_at is not None,
-        "peer_name": row.peer_name,
-        "owner_id": row.owner_id,
-    }
-
-
-def alerts_for(conn: Connection, viewer: Viewer, acked_limit: int = 20) -> list[dict]:
-    """Open alerts first, newest first; then the most recently acknowledged ones."""
-    base = _alert_query(viewer)
-    open_rows = conn.execute(
-        base.where(alert.c.status == "open").order_by(alert.c.created_at.desc(), alert.c.id.desc()).limit(500)
-    ).all()
-    acked_rows = conn.execute(
-        base.where(alert.c.status != "open")
-        .order_by(alert.c.acked_at.desc(), alert.c.id.desc())
-        .limit(acked_limit)
-    ).all()
-    return [_alert_view(row) for row in [*open_rows, *acked_rows]]
-
-
-def alert_for(conn: Connection, viewer: Viewer, alert_id: int) -> dict | None:
-    row = conn.execute(_alert_query(viewer).where(alert.c.id == alert_id)).first()
-    return _alert_view(row) if row else None
 
 
 def _enrollment_scope(viewer: Viewer):

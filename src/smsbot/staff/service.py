@@ -185,20 +185,11 @@ def mark_on_call(conn: Connection, staff_id: int, on_call: bool) -> None:
     )
 
 
-def on_call_peer(conn: Connection, excluding: int | None = None) -> int | None:
-    """The active on-call staff member who takes over work (one who can be texted first)."""
-    query = sa_select(_staff_t.c.id).where(_staff_t.c.is_on_call, _staff_t.c.is_active)
-    if excluding is not None:
-        query = query.where(_staff_t.c.id != excluding)
-    return conn.execute(
-        query.order_by(_staff_t.c.phone_ciphertext.is_(None), _staff_t.c.id).limit(1)
-    ).scalar()
-
-
 def deactivate(conn: Connection, staff_id: int, now: datetime, wording) -> Handover:
     """End the account's sessions and tokens at once; its live participants and open alerts go to the
     on-call peer, who is texted about each open alert. Safe to repeat (it moves what is still left)."""
-    from smsbot.checkins import alerts
+    from smsbot.alerts import raising as alerts
+    from smsbot.alerts.on_call import on_call_peer
     from smsbot.models import Alert, Enrollment, OutboxMessage
 
     conn.execute(

@@ -12,7 +12,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from smsbot.checkins import alerts, delivery, ladder
+from smsbot.alerts import raising as alerts
+from smsbot.checkins import delivery, ladder
 from smsbot.context import AppContext
 from smsbot.outbound.dispatch import Dispatcher, DispatchReport
 from smsbot.outbound.pacing import Pacer

@@ -1,5 +1,6 @@
-"""Alerts: raised once (a dedupe key), texted to the participant's peer, and to the on-call peer
+"""Raising peer alerts: once (a dedupe key), texted to the participant's peer, and to the on-call peer
 when nobody acknowledges them within SMSBOT_ALERT_ACK_MINUTES (or when the peer cannot be texted).
+The check-in ladder, delivery failures and opt-outs call these in their own transaction.
 """
 
 from __future__ import annotations
@@ -7,11 +8,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from smsbot.checkins import texts
-from smsbot.models import Alert, Enrollment, Staff, Suppression
+from smsbot.alerts import texts
+from smsbot.alerts.on_call import can_text, on_call_staff
+from smsbot.alerts.states import AlertStatus
+from smsbot.models import Alert, Enrollment
 from smsbot.outbound import outbox
 from smsbot.replies.wording import Wording
 from smsbot.upsert import insert_ignore
@@ -19,25 +22,6 @@ from smsbot.upsert import insert_ignore
 log = logging.getLogger(__name__)
 alert = Alert.__table__
 enrollment = Enrollment.__table__
-staff = Staff.__table__
-suppression = Suppression.__table__
-
-
-def _reachable_staff(conn: Connection, staff_id: int | None) -> bool:
-    if staff_id is None:
-        return False
-    # A peer whose own phone opted out (21610) cannot be texted: their alerts go on-call at once.
-    row = conn.execute(
-        select(staff.c.id)
-        .select_from(staff.outerjoin(suppression, suppression.c.phone_index == staff.c.phone_index))
-        .where(
-            staff.c.id == staff_id,
-            staff.c.is_active,
-            staff.c.phone_ciphertext.is_not(None),
-            suppression.c.phone_index.is_(None),
-        )
-    ).first()
-    return row is not None
 
 
 def raise_alert(
@@ -63,7 +47,7 @@ def raise_alert(
         .values(
             dedupe_key=dedupe_key,
             kind=kind,
-            status="open",
+            status=AlertStatus.OPEN.value,
             enrollment_id=enrollment_id,
             checkin_id=checkin_id,
             staff_id=staff_id,
@@ -74,7 +58,7 @@ def raise_alert(
     ).scalar()
     if alert_id is None:
         return None
-    if _reachable_staff(conn, staff_id):
+    if can_text(conn, staff_id):
         outbox.enqueue(
             conn,
             key=f"alert:{alert_id}:peer",
@@ -95,7 +79,9 @@ def escalate_now(conn: Connection, alert_id: int, now: datetime) -> None:
     """The peer's SMS could not be sent: hand the alert to the on-call peer at the next step."""
     conn.execute(
         update(alert)
-        .where(alert.c.id == alert_id, alert.c.status == "open", alert.c.escalated_at.is_(None))
+        .where(
+            alert.c.id == alert_id, alert.c.status == AlertStatus.OPEN.value, alert.c.escalated_at.is_(None)
+        )
         .values(escalate_at=now)
     )
 
@@ -114,12 +100,7 @@ def escalate_due(conn: Connection, wording: Wording, now: datetime, limit: int =
     rows = conn.execute(due).all()
     if not rows:
         return 0
-    on_call = conn.execute(
-        select(staff.c.id)
-        .where(staff.c.is_on_call, staff.c.is_active, staff.c.phone_ciphertext.is_not(None))
-        .order_by(staff.c.id)
-    ).scalars()
-    on_call_ids = list(on_call)
+    on_call_ids = on_call_staff(conn, textable=True)
     for row in rows:
         targets = [staff_id for staff_id in on_call_ids if staff_id != row.staff_id]
         for staff_id in targets:
@@ -132,29 +113,6 @@ def escalate_due(conn: Connection, wording: Wording, now: datetime, limit: int =
         if not targets:
             log.warning("alert %d is unacknowledged and there is no other on-call peer to text", row.id)
     return len(rows)
-
-
-def visible_to(viewer: Staff):
-    """A peer sees alerts of their participants and alerts escalated to them; an admin sees all."""
-    if viewer.role == "admin":
-        return None
-    return or_(alert.c.staff_id == viewer.id, alert.c.escalated_to == viewer.id)
-
-
-def acknowledge(conn: Connection, alert_id: int, viewer: Staff, now: datetime) -> bool:
-    """Ack an alert the viewer may see; False if there is no such alert for them."""
-    condition = [alert.c.id == alert_id]
-    scope = visible_to(viewer)
-    if scope is not None:
-        condition.append(scope)
-    if conn.execute(select(alert.c.id).where(*condition)).first() is None:
-        return False
-    conn.execute(
-        update(alert)
-        .where(alert.c.id == alert_id, alert.c.status == "open")
-        .values(status="acked", acked_at=now, acked_by=viewer.id, escalate_at=None)
-    )
-    return True
 
 
 def queue_on_call_text(

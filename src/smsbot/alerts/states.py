@@ -1,0 +1,18 @@
+"""The states of a peer alert, spelled once: open -> acked. Escalation to the on-call peer is not a
+state (an open alert stays open; `escalated_at` says who else was told), and an acknowledged alert
+stays acknowledged: the first acknowledgement is the record.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from smsbot.transitions import Machine
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"  # waiting for a peer; escalates to the on-call peer when nobody acknowledges it
+    ACKED = "acked"  # a peer (or an admin) acknowledged it: nothing more is sent about it
+
+
+ALERT = Machine("alert", AlertStatus, {AlertStatus.OPEN: {AlertStatus.ACKED}, AlertStatus.ACKED: set()})

@@ -1,0 +1,33 @@
+"""One answer for every service refusal the adapters do not catch themselves: a DomainError becomes
+its status (404, 403, 409, 422) with human words the caller may read (a peer never learns about
+others' people; an admin may be told more). JSON on /api; elsewhere the dashboard's error page."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from smsbot.auth.access import PageError
+from smsbot.errors import DomainError
+
+
+def _is_admin(request: Request) -> bool:
+    # auth.auth.current_staff notes an API caller's role; a page's session leaves its viewer.
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is not None:
+        return bool(viewer.is_admin)
+    return getattr(request.state, "staff_role", None) == "admin"
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    words = exc.told_to(_is_admin(request))
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"detail": words}, status_code=exc.status)
+    page_error = request.app.exception_handlers[PageError]  # installed by the dashboard
+    return await page_error(request, PageError(exc.status, words))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)
