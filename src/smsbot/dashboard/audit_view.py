@@ -17,20 +17,22 @@ from sqlalchemy.engine import Connection
 
 from smsbot.audit.log import ACTIONS
 from smsbot.dashboard.numbers import Period
-from smsbot.models import Alert, AuditLog, Enrollment, Service, Staff
+from smsbot.models import Alert, AuditLog, Enrollment, Service, Staff, WordingVersion
 
-audit_log, staff_t, enrollment_t, alert_t, service_t = (
+audit_log, staff_t, enrollment_t, alert_t, service_t, wording_t = (
     AuditLog.__table__,
     Staff.__table__,
     Enrollment.__table__,
     Alert.__table__,
     Service.__table__,
+    WordingVersion.__table__,
 )
 PAGE_SIZE = 100
 NOBODY = "nobody"  # the "who" filter for rows without a signed-in actor (sign-in attempts, the system)
 SIGN_IN_ACTIONS = ("sign_in_blocked", "sign_in_failed")
 LOGIN_PREFIX = "login: "  # pages_auth.py records a login that names nobody this way
-RESOLVED = ("enrollment", "alert", "service")  # kinds shown by name (a missing one was removed)
+# Kinds shown by name (a missing one was removed).
+RESOLVED = ("enrollment", "alert", "service", "wording_version")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,12 @@ def _names(conn: Connection, found: list) -> dict[str, dict[int, str]]:
     if wanted["service"]:
         query = select(service_t.c.id, service_t.c.name).where(service_t.c.id.in_(wanted["service"]))
         names["service"] = {i: f"service “{name}”" for i, name in conn.execute(query)}
+    if wanted["wording_version"]:
+        query = select(wording_t.c.id, wording_t.c.key, wording_t.c.version).where(
+            wording_t.c.id.in_(wanted["wording_version"])
+        )
+        names["wording_version"] = {i: f"reply “{key}”, version {n}" for i, key, n in conn.execute(query)}
+        names["wording_link"] = {i: f"/wording/{key}#version-{n}" for i, key, n in conn.execute(query)}
     return names
 
 
@@ -163,7 +171,16 @@ def _entry(row, people: Mapping[int, str], names: Mapping[str, Mapping[int, str]
     else:
         what = ACTIONS.get(row.action, row.action.replace("_", " "))
         actor = actor or ("someone at the server" if "command line" in detail else "the system")
-    return {"id": row.id, "at": row.at, "actor": actor, "what": what, "object": target, "detail": detail}
+    link = names.get("wording_link", {}).get(row.object_id) if row.object_type == "wording_version" else None
+    return {
+        "id": row.id,
+        "at": row.at,
+        "actor": actor,
+        "what": what,
+        "object": target,
+        "detail": detail,
+        "link": link,
+    }
 
 
 def _object(row, people: Mapping[int, str], names: Mapping[str, Mapping[int, str]]) -> str | None:

@@ -3,7 +3,8 @@
 A pack is one TOML file per language (`packs/en.toml`, `packs/es.toml`), editable by an admin
 without code; `SMSBOT_WORDING_DIR` points at an edited copy. Each entry is a table with either
 `text = "..."` or `parts = ["...", "..."]` (later parts are what MORE sends), and optionally
-`segments = N` (its budget, when it differs from the language default).
+`segments = N` (its budget, when it differs from the language default). Wording an admin published
+in the dashboard (published.py) is laid over the packs, without a restart.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from string import Formatter
+
+from smsbot.replies.published import Published, for_database
 
 PACKS_DIR = Path(__file__).parent / "packs"
 LANGUAGES = ("en", "es")
@@ -105,7 +108,8 @@ class Wording:
     """Renders replies from the packs, filling program-wide placeholders from settings.
 
     `defaults` hold values for every language; `by_language` the ones a language overrides (the program
-    name and help contact in Spanish, so AYUDA is all Spanish).
+    name and help contact in Spanish, so AYUDA is all Spanish). `published`: the dashboard's versions,
+    which win over the packs (a reply keeps its number of parts and its segment budget).
     """
 
     def __init__(
@@ -113,13 +117,15 @@ class Wording:
         packs: dict[str, Pack],
         defaults: dict[str, str] | None = None,
         by_language: dict[str, dict[str, str]] | None = None,
+        published: Published | None = None,
     ) -> None:
         self.packs = packs
         self.defaults = defaults or {}
         self.by_language = by_language or {}
+        self.published = published
 
     @classmethod
-    def from_settings(cls, settings) -> Wording:  # settings: smsbot.config.Settings
+    def from_settings(cls, settings, *, published: bool = True) -> Wording:  # settings: config.Settings
         return cls(
             load_packs(settings.wording_dir),
             {"program": settings.program_name, "help_contact": settings.help_contact},
@@ -130,6 +136,7 @@ class Wording:
                 }
                 for language in LANGUAGES
             },
+            for_database(settings.database_url) if published else None,
         )
 
     def _pack(self, language: str) -> Pack:
@@ -138,9 +145,14 @@ class Wording:
     def entry(self, key: str, language: str) -> Entry:
         pack = self._pack(language)
         try:
-            return pack.entries[key]
+            entry = pack.entries[key]
         except KeyError:
             raise WordingError(f"no wording {key!r} in {pack.language}") from None
+        if self.published is not None:
+            parts = self.published.texts().get((key, pack.language))
+            if parts is not None and len(parts) == len(entry.parts):
+                return Entry(key=key, parts=parts, segments=entry.segments)
+        return entry
 
     def count(self, key: str, language: str) -> int:
         return len(self.entry(key, language).parts)
@@ -152,4 +164,5 @@ class Wording:
         return fill(text, {**self.defaults, **own, **values})
 
     def version(self, language: str) -> str:
-        return self.packs[language].version
+        tag = self.published.version_tag() if self.published is not None else ""
+        return self.packs[language].version + tag
