@@ -32,9 +32,8 @@ class _Observed(Dispatcher):
         super().__init__(*args, **kwargs)
         self.recorded = threading.Event()
 
-    def _record_sent(self, sent) -> None:
-        super()._record_sent(sent)
-        if sent:
+    def sids_written(self, count: int) -> None:
+        if count:
             self.recorded.set()
 
 

@@ -10,9 +10,8 @@ import os
 import re
 import uuid
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -22,6 +21,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+if TYPE_CHECKING:  # the worker imports this module too: no web framework at its start-up
+    from starlette.responses import Response
 
 INBOUND_TEXTS = Counter("smsbot_inbound_texts_total", "Inbound texts by routed intent", ["intent"])
 INBOUND_REJECTED = Counter("smsbot_inbound_rejected_total", "Inbound requests refused", ["reason"])
@@ -35,6 +37,26 @@ INBOUND_SECONDS = Histogram(
 )
 OUTBOUND_MESSAGES = Counter(
     "smsbot_outbound_messages_total", "Outbound messages by purpose and result", ["purpose", "result"]
+)
+SEND_ERRORS = Counter(
+    "smsbot_outbound_errors_total",
+    "Send attempts that did not go through, by Twilio error code (or connection, timeout)",
+    ["code"],
+)
+DELIVERY_REPORTS = Counter(
+    "smsbot_delivery_reports_total",
+    "Twilio delivery reports applied to outbox texts, by status and error code (empty: none)",
+    ["status", "error_code"],
+)
+REPLIES = Counter(
+    "smsbot_replies_total",
+    "Answers to inbound texts: message (a <Message> in the TwiML) or silent, and why silent",
+    ["result", "reason"],
+)
+FLOODS = Counter(
+    "smsbot_inbound_floods_total",
+    "Information replies held back by the per-number flood limit (loop: a machine talking to us)",
+    ["kind"],
 )
 FALLBACK_TEXTS = Counter(
     "smsbot_fallback_texts_total",
@@ -60,14 +82,80 @@ WORKER_HEARTBEAT_AGE = Gauge(
 )
 
 
+# Read from the database at each scrape too (outbound/figures.py): the last 24 hours of check-ins and
+# outbox texts, and how long peers take to acknowledge alerts.
+OUTBOX_TEXTS_24H = Gauge(
+    "smsbot_outbox_texts_24h",
+    "Outbox texts created in the last 24 h, by purpose and where they stand now",
+    ["purpose", "status"],
+    **_LATEST,
+)
+CHECKINS_24H = Gauge(
+    "smsbot_checkins_24h",
+    "Check-ins scheduled in the last 24 h, by status (waiting/reminded: under way; no_reply: missed)",
+    ["status"],
+    **_LATEST,
+)
+CHECKINS_DUE = Gauge(
+    "smsbot_checkins_due", "Active enrollments whose next check-in is due and not made yet", **_LATEST
+)
+ALERT_ACK_SECONDS = Gauge(
+    "smsbot_alert_ack_seconds",
+    "Seconds from an alert to its acknowledgement, over alerts acknowledged in the last 7 days",
+    ["quantile"],  # 0.5 | 0.9 | 1 (the slowest)
+    **_LATEST,
+)
+ALERT_OLDEST_OPEN_SECONDS = Gauge(
+    "smsbot_alert_oldest_open_seconds", "Age of the oldest alert nobody has acknowledged (0: none)", **_LATEST
+)
+_CODE = re.compile(r"[0-9]{1,6}|[a-z_]{1,16}")
+
+
+def label_code(code: str | None) -> str:
+    """An error code as a metric label: Twilio's digits or our few words, else "other" (never free text)."""
+    if not code:
+        return ""
+    return code if _CODE.fullmatch(code) else "other"
+
+
+def observe_answer(replied: bool, silence: str | None) -> None:
+    """One inbound text answered (a <Message>) or not, and why not: `silence` is a fixed word."""
+    reason = label_code(silence) if silence else ""
+    REPLIES.labels("message" if replied else "silent", reason).inc()
+    if silence in ("flood", "loop"):
+        FLOODS.labels(silence).inc()
+
+
 def metrics_response() -> Response:
     """This process's metrics; with PROMETHEUS_MULTIPROC_DIR set (several web processes, and the worker
     on the same machine), everyone's, summed: each process writes its values to files there."""
+    from starlette.responses import Response
+
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def prepare_multiprocess(workers: int) -> str | None:
+    """Before `smsbot serve` starts several web processes: make sure they share a metrics directory
+    (PROMETHEUS_MULTIPROC_DIR), so that /metrics sums them all whichever one answers the scrape.
+
+    A directory the operator set is used as it is (the worker on the same machine writes there too;
+    the systemd units and compose file give one that is empty at boot). Otherwise, with more than one
+    web process, a fresh private one is made for this run. Returns the directory in use, if any."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, mode=0o700, exist_ok=True)
+        return given
+    if workers <= 1:
+        return None
+    import tempfile
+
+    made = tempfile.mkdtemp(prefix="smsbot-metrics-")  # mode 0700, empty: no stale counts
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made  # the web processes inherit it
+    return made
 
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)

@@ -25,6 +25,9 @@ def serve(
         settings.master_key  # noqa: B018  (create the development key before workers fork)
     except ConfigError as exc:
         refuse(f"configuration error: {exc}")
+    from smsbot.observability import prepare_multiprocess
+
+    prepare_multiprocess(workers)  # /metrics sums every web process
     typer.echo(
         f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
     )

@@ -176,6 +176,9 @@ class OutboxMessage(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     # smsbot.outbound.states.OutboxStatus: queued | claimed | attempting | sent | unknown | failed | ...
     status: str = Field(sa_column=Column(String(12), nullable=False))
+    # Claimed in order of (priority, next_attempt_at, id): 0 = a text to one person (check-ins,
+    # reminders, invitations, peer alerts), 10 = a broadcast, so no one waits behind a broadcast.
+    priority: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # Set by each claim; every later write by that worker requires it still matches (fencing).
     claim_token: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
@@ -191,6 +194,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when(index=True))
     sent_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     status_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+    __table_args__ = (Index("ix_outbox_message_claim", "status", "priority", "next_attempt_at", "id"),)
 
 
 class OutboxPendingStatus(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.models import OutboxMessage, OutboxPendingStatus
+from smsbot.observability import DELIVERY_REPORTS, label_code
 from smsbot.outbound.states import OutboxStatus, before, from_twilio
 
 outbox = OutboxMessage.__table__
@@ -45,6 +46,7 @@ _CHANGE_COLUMNS = (
 
 
 def _change(row, status: S, error_code: str | None) -> StatusChange:
+    DELIVERY_REPORTS.labels(str(status), label_code(error_code)).inc()
     return StatusChange(
         row.id,
         row.purpose,

@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
-from smsbot.observability import OUTBOUND_MESSAGES
+from smsbot.observability import OUTBOUND_MESSAGES, SEND_ERRORS, label_code
 from smsbot.outbound import outbox
+from smsbot.outbound.burst import IN_FLIGHT, GroupSender
 from smsbot.outbound.callbacks import StatusChange
 from smsbot.outbound.outbox import MAX_ATTEMPTS, PARTICIPANT_PURPOSES, Claimed
 from smsbot.outbound.pacing import NoPacing, Pacer, SharedPacer, build_pacer
@@ -33,8 +34,8 @@ from smsbot.outbound.senders import Sender, SendError
 
 log = logging.getLogger(__name__)
 # Sends in flight at once: rate x 0.1 s (4..32), enough for Twilio's ~100 ms answers at the full
-# SMSBOT_SEND_RATE; without a rate, 4 keep one CPU busy (more threads only contend for the GIL).
-MIN_THREADS, MAX_THREADS, UNPACED_THREADS = 4, 32, 4
+# SMSBOT_SEND_RATE; without a rate, burst.IN_FLIGHT.
+MIN_THREADS, MAX_THREADS = 4, 32
 FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # unpaced: how often sent rows get their SIDs written
 MAX_REPACE = 5  # fresh slots a send held up by its check may take before it goes anyway
 PACED_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 makes paced sends up to 5 ms late
@@ -80,7 +81,7 @@ class Dispatcher:
         self.pacer = pacer or build_pacer(ctx.db, rate)
         self.paced = not isinstance(self.pacer, NoPacing)
         self.threads = threads or (
-            UNPACED_THREADS if rate <= 0 else max(MIN_THREADS, min(MAX_THREADS, math.ceil(rate * 0.1)))
+            IN_FLIGHT if rate <= 0 else max(MIN_THREADS, min(MAX_THREADS, math.ceil(rate * 0.1)))
         )
         self.batch = (
             UNPACED_BATCH if rate <= 0 else max(4, min(UNPACED_BATCH, math.ceil(rate * CLAIM_AHEAD_SECONDS)))
@@ -88,6 +89,7 @@ class Dispatcher:
         # Sized to what is held: a claim waits up to 1.5 batches at the rate; renewed while held.
         self.lease = LEASE_MARGIN + timedelta(seconds=0 if rate <= 0 else 3 * self.batch / rate)
         self.renew_every = self.lease.total_seconds() / 3
+        self.attempt_lease = ATTEMPT_LEASE
         self._send_ref = "ref" in inspect.signature(sender.send).parameters
 
     def recover(self, report: DispatchReport) -> None:
@@ -123,7 +125,10 @@ class Dispatcher:
             # then leave on time (late ones take a fresh slot, so lateness costs rate).
             sys.setswitchinterval(PACED_SWITCH_INTERVAL)
         try:
-            self._send_due(report, max_batches)
+            if self.paced:
+                self._send_due(report, max_batches)
+            else:
+                GroupSender(self, report, max_batches).run()
         finally:
             sys.setswitchinterval(switch_interval)
         return report
@@ -202,6 +207,10 @@ class Dispatcher:
             with self.ctx.db.transaction() as conn:
                 now = self.ctx.clock.now()
                 self._apply_changes(conn, outbox.mark_sent_many(conn, sent, now), now)
+            self.sids_written(len(sent))
+
+    def sids_written(self, count: int) -> None:
+        """Called after a commit that recorded `count` SIDs (a hook for tests that wait on it)."""
 
     def _prepare(self, row: Claimed) -> tuple[str | None, str]:
         """Pace, check, mark attempting: (e164, "") to send now, else (None, what happened)."""
@@ -234,6 +243,10 @@ class Dispatcher:
         except Exception as exc:  # the database, say: the row stays held and its lease returns it
             log.error("outbox %d: could not prepare the send (%s)", row.id, type(exc).__name__)
             return "error", None
+        return self.deliver(row, to)
+
+    def deliver(self, row: Claimed, to: str) -> tuple[str, str | None]:
+        """Send one row already marked `attempting` and record a failure: (result, SID to write)."""
         try:
             sid = (
                 self.sender.send(to, row.body, ref=str(row.id))
@@ -264,6 +277,7 @@ class Dispatcher:
             return "error"
 
     def _failed(self, row: Claimed, error: SendError) -> str:
+        SEND_ERRORS.labels(label_code(error.code)).inc()
         now, attempt = self.ctx.clock.now(), row.attempts + 1
         action = error.action
         with self.ctx.db.transaction() as conn:

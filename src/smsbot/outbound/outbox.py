@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, literal_column, null, or_, select, update
+from sqlalchemy import and_, bindparam, literal_column, null, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from smsbot.db import Prepared
@@ -25,7 +25,9 @@ from smsbot.upsert import insert_ignore
 
 __all__ = [
     "FINAL_STATUSES",
+    "BROADCAST",
     "MAX_ATTEMPTS",
+    "PERSONAL",
     "PARTICIPANT_PURPOSES",
     "UNDELIVERED",
     "Claimed",
@@ -36,6 +38,7 @@ outbox = OutboxMessage.__table__
 
 MAX_ATTEMPTS = 3
 FINAL_STATUSES = FINAL
+PERSONAL, BROADCAST = 0, 10  # outbox.priority: lower goes first
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def enqueue(
     staff_id: int | None = None,
     checkin_id: int | None = None,
     alert_id: int | None = None,
+    priority: int = PERSONAL,
 ) -> bool:
     """Queue one text (idempotent on `key`); returns False when that key was already queued."""
     if (contact_id is None) == (staff_id is None):
@@ -102,6 +106,7 @@ def enqueue(
             resend_if_interrupted=purpose not in PARTICIPANT_PURPOSES,
             checkin_id=checkin_id,
             alert_id=alert_id,
+            priority=priority,
             created_at=now,
             status_at=now,
         )
@@ -111,10 +116,12 @@ def enqueue(
 
 
 def enqueue_many(conn: Connection, rows: list[dict], now: datetime) -> None:
-    """Bulk-queue participant or staff texts (the scheduler's fast path); keys must be new."""
+    """Bulk-queue participant or staff texts (the scheduler's fast path); keys must be new. A row may
+    carry "priority" (default PERSONAL; BROADCAST for a drug-supply alert to many)."""
     if not rows:
         return
     defaults = {"attempts": 0, "interrupted": 0, "status": S.QUEUED.value, "next_attempt_at": now}
+    defaults["priority"] = PERSONAL
     defaults |= {"created_at": now, "status_at": now, "staff_id": None, "alert_id": None}
     conn.execute(
         outbox.insert(),
@@ -128,12 +135,13 @@ def enqueue_many(conn: Connection, rows: list[dict], now: datetime) -> None:
 def claim(conn: Connection, now: datetime, limit: int, lease: timedelta, token: str) -> list[Claimed]:
     """Hold up to `limit` due rows for this worker under `token` until `lease` runs out.
 
+    Texts to one person go before broadcasts (priority), then the longest due first.
     `next_attempt_at` is kept, so rows handed back after a crash keep their place in the queue.
     """
     due = (
         select(outbox.c.id)
-        .where(outbox.c.next_attempt_at <= now, outbox.c.status == S.QUEUED)
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .where(outbox.c.status == S.QUEUED, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.priority, outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
@@ -142,11 +150,11 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta, token: 
         update(outbox)
         .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == S.QUEUED)
         .values(status=S.CLAIMED, claim_token=token, lease_until=now + lease, status_at=now)
-        .returning(*_CLAIMED_COLUMNS)
+        .returning(*_CLAIMED_COLUMNS, outbox.c.priority, outbox.c.next_attempt_at)
     ).all()
-    claimed = [Claimed(*row) for row in rows]
-    claimed.sort(key=lambda row: row.id)  # RETURNING order is not guaranteed; send oldest first
-    return claimed
+    # RETURNING order is not guaranteed: send in the claim's order.
+    rows = sorted(rows, key=lambda row: (row[-2], row[-1], row[0]))
+    return [Claimed(*row[:-2]) for row in rows]
 
 
 def renew(conn: Connection, tokens: list[str], until: datetime) -> int:
@@ -191,6 +199,28 @@ def mark_attempting(conn: Connection, row: Claimed, now: datetime, lease: timede
     params = {"b_id": row.id, "b_token": row.token, "b_until": now + lease, "b_now": now}
     params |= {"b_claimed": S.CLAIMED.value, "b_attempting": S.ATTEMPTING.value}
     return _MARK_ATTEMPTING.run(conn, params).fetchone() is not None
+
+
+def mark_attempting_many(conn: Connection, rows: list[Claimed], now: datetime, lease: timedelta) -> set[int]:
+    """`mark_attempting` for a group about to go out together, in one statement: the ids still held."""
+    if not rows:
+        return set()
+    held = conn.execute(
+        update(outbox)
+        .where(
+            tuple_(outbox.c.id, outbox.c.claim_token).in_([(row.id, row.token) for row in rows]),
+            outbox.c.status == S.CLAIMED,
+        )
+        .values(
+            status=S.ATTEMPTING,
+            attempts=outbox.c.attempts + 1,
+            next_attempt_at=None,
+            lease_until=now + lease,
+            status_at=now,
+        )
+        .returning(outbox.c.id)
+    )
+    return set(held.scalars())
 
 
 def settle_unsendable(conn: Connection, row: Claimed, status: str, now: datetime) -> bool:
@@ -249,6 +279,15 @@ _MARK_SENT_MANY = (
         lease_until=None,
     )
 )
+
+
+def write_sids(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> None:
+    """Record (row id, claim token, SID) for sent rows, without looking for reports that came first
+    (the caller sweeps for those: `callbacks.sweep_pending`)."""
+    if sent:
+        conn.execute(
+            _MARK_SENT_MANY, [{"b_id": i, "b_token": t, "b_sid": sid, "b_now": now} for i, t, sid in sent]
+        )
 
 
 def mark_sent_many(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> list[StatusChange]:

@@ -9,12 +9,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from smsbot.db import Prepared
-from smsbot.models import Checkin, Contact, Staff, Suppression
+from smsbot.models import Checkin, Contact, OutboxMessage, Staff, Suppression
 from smsbot.outbound.outbox import Claimed
 from smsbot.privacy import PhoneVault
 
 contact, staff = Contact.__table__, Staff.__table__
 suppression, checkin = Suppression.__table__, Checkin.__table__
+outbox = OutboxMessage.__table__
 OPEN_CHECKIN_STATUSES = ("waiting", "reminded")
 
 _CONTACT_RECIPIENT = Prepared(
@@ -64,6 +65,63 @@ def recipient(conn: Connection, vault: PhoneVault, row: Claimed) -> tuple[str | 
     if found is None or found[1] is None:
         return None, "cancelled"
     phone_index, ciphertext, opted_out_at, suppressed = found[:4]
+    if suppressed is not None or opted_out_at is not None:
+        return None, "suppressed"
+    return vault.decrypt(bytes(ciphertext), phone_index), ""
+
+
+# The same checks for a group of rows in one query (the unpaced sender's fast path), joined from the
+# outbox row itself: a contact unlinked by FORGET or a deleted check-in reads as None, as above.
+_sup_contact, _sup_staff = suppression.alias("sup_contact"), suppression.alias("sup_staff")
+_GROUP_RECIPIENTS = (
+    select(
+        outbox.c.id,
+        contact.c.phone_index,
+        contact.c.phone_ciphertext,
+        contact.c.opted_out_at,
+        _sup_contact.c.phone_index,
+        checkin.c.status,
+        staff.c.phone_index,
+        staff.c.phone_ciphertext,
+        staff.c.deactivated_at,
+        _sup_staff.c.phone_index,
+        staff.c.is_active,
+    )
+    .select_from(
+        outbox.outerjoin(contact, contact.c.id == outbox.c.contact_id)
+        .outerjoin(_sup_contact, _sup_contact.c.phone_index == contact.c.phone_index)
+        .outerjoin(checkin, checkin.c.id == outbox.c.checkin_id)
+        .outerjoin(staff, staff.c.id == outbox.c.staff_id)
+        .outerjoin(_sup_staff, _sup_staff.c.phone_index == staff.c.phone_index)
+    )
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def recipients(conn: Connection, vault: PhoneVault, rows: list[Claimed]) -> dict[int, tuple[str | None, str]]:
+    """`recipient()` for many rows at once: row id -> (e164, "") or (None, "suppressed" | "cancelled")."""
+    found = {r[0]: r[1:] for r in conn.execute(_GROUP_RECIPIENTS, {"ids": [row.id for row in rows]})}
+    return {row.id: answer(vault, row, found.get(row.id)) for row in rows}
+
+
+def answer(vault: PhoneVault, row: Claimed, cols) -> tuple[str | None, str]:
+    """`recipient()`'s rules on one row of _GROUP_RECIPIENTS (without its id; None: no such row).
+    bulk._PG_STEP's `ok` says the same in SQL: change both together."""
+    if cols is None:
+        return None, "cancelled"
+    if row.contact_id is not None:
+        phone_index, ciphertext, opted_out_at, suppressed, checkin_status = cols[:5]
+        open_checkin = row.checkin_id is None or checkin_status in OPEN_CHECKIN_STATUSES
+        if phone_index is not None and not open_checkin:
+            return None, "cancelled"  # answered, paused or stopped since it was queued
+    elif row.staff_id is not None:
+        phone_index, ciphertext, opted_out_at, suppressed, active = cols[5:10]
+        if phone_index is not None and not active:
+            return None, "cancelled"  # deactivated
+    else:
+        return None, "cancelled"
+    if phone_index is None or ciphertext is None:
+        return None, "cancelled"
     if suppressed is not None or opted_out_at is not None:
         return None, "suppressed"
     return vault.decrypt(bytes(ciphertext), phone_index), ""

@@ -26,7 +26,7 @@ from smsbot.observability import (
     OUTBOX_WAITING,
     WORKER_HEARTBEAT_AGE,
 )
-from smsbot.outbound import outbox
+from smsbot.outbound import figures, outbox
 from smsbot.outbound.outbox import Claimed
 from smsbot.outbound.states import OutboxStatus as S
 
@@ -213,6 +213,7 @@ def export_gauges(ctx: AppContext) -> None:
                 ).all()
             )
             open_alerts = conn.execute(select(func.count()).where(alert.c.status == "open")).scalar()
+            figures.export(conn, now)
         health = read_health(ctx)
     except Exception as exc:
         log.warning("metrics: database unreachable (%s)", type(exc).__name__)
