@@ -44,11 +44,16 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/participants/{enrollment_id:int}/phone"): (303, 422, 422),  # an empty form: no number
     ("GET", "/participants/{enrollment_id:int}/reveal"): (303, 403, 200),
     ("POST", "/participants/{enrollment_id:int}/reveal"): (303, 403, 422),
-    ("GET", "/directory"): (303, 403, 200),
-    ("GET", "/directory/{service_id:int}"): (303, 403, 200),
+    ("GET", "/directory"): (303, 200, 200),  # peers read and search the directory
+    ("GET", "/directory/{service_id:int}"): (303, 200, 200),
     ("POST", "/directory/{service_id:int}"): (303, 403, 422),
     ("POST", "/directory/{service_id:int}/delete"): (303, 403, 303),
     ("POST", "/directory/import"): (303, 403, 422),
+    ("GET", "/directory/new"): (303, 403, 200),
+    ("POST", "/directory/new"): (303, 403, 422),
+    ("GET", "/directory/template.csv"): (303, 200, 200),
+    ("GET", "/directory/remove-demo"): (303, 403, 200),
+    ("POST", "/directory/remove-demo"): (303, 403, 303),
     ("GET", "/wording"): (303, 403, 200),
     ("GET", "/numbers"): (303, 403, 200),
     ("GET", "/staff"): (303, 403, 200),

@@ -35,7 +35,7 @@ def test_admin_creates_a_service_and_any_staff_sees_it_near_a_zip(client, admin,
     body = created.json()
     assert body["categories"] == ["naloxone", "test_strips"]
     assert body["phone"] == "434-555-0141" and body["hours"] == "Mo-Fr 09:00-17:00; Sa 10:00-14:00"
-    assert body["timezone"] == "America/New_York" and body["source"] == "api" and body["is_demo"] is False
+    assert body["timezone"] == "America/New_York" and body["source"] == "local" and body["is_demo"] is False
 
     near = client.get("/api/services", params={"zip": "22902", "category": "naloxone"}, headers=peer)
     assert near.status_code == 200
@@ -67,22 +67,35 @@ def test_signed_out_callers_get_401(client):
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"latitude": 100}, "less than or equal to 90"),
-        ({"longitude": -200}, "greater than or equal to -180"),
-        ({"categories": ["pizza"]}, "unknown category"),
-        ({"categories": []}, "at least 1"),
-        ({"name": ""}, "at least 1"),
-        ({"hours": "whenever"}, "cannot read hours"),
-        ({"timezone": "Mars/Olympus"}, "not a timezone"),
-        ({"latitude": None, "longitude": None, "zip": "99999"}, "a ZIP we know"),
-        ({"longitude": None}, "both latitude and longitude"),
-        ({"colour": "blue"}, "Extra inputs"),
+        ({"latitude": 100}, "The latitude must be between -90 and 90."),
+        ({"longitude": -200}, "The longitude must be between -180 and 180."),
+        ({"latitude": "north"}, "The latitude is a number like 38.0293."),
+        ({"categories": ["pizza"]}, "“pizza” is not one of the categories: naloxone, test strips,"),
+        ({"categories": []}, "Choose at least one category."),
+        ({"categories": 5}, "Give a list of names."),
+        ({"name": ""}, "Give the service a name."),
+        ({"name": "x" * 201}, "Keep the name to 200 characters or fewer (it has 201)."),
+        ({"hours": "whenever"}, "We can't read these opening hours. Write days and times like Mo-Fr"),
+        ({"timezone": "Mars/Olympus"}, "Choose a time zone from the list"),
+        ({"latitude": None, "longitude": None, "zip": "99999"}, "99999 is not a US ZIP code we know."),
+        ({"latitude": None, "longitude": None, "zip": None}, "Give a ZIP code (or latitude and longitude)"),
+        ({"longitude": None}, "Give the longitude too"),
+        ({"colour": "blue"}, "A service has no field “colour”."),
+        ({"phone": "+44 20 7946 0958"}, "Give a US phone number with its area code"),
+        ({"phone": "4345550199x"}, "Write the phone number with digits"),
+        ({"last_verified": "2026-13-01"}, "Write the date like 2026-03-04."),
+        ({"last_verified": "2027-01-01"}, "can't be in the future"),
+        ({"location_kind": "moon"}, "Choose where it is"),
     ],
 )
 def test_bad_input_is_a_clear_422(client, admin, change, reason):
     response = client.post("/api/services", json={**NEW, **change}, headers=admin)
     assert response.status_code == 422
-    assert reason in response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and reason in detail
+    for developer_words in ("Value error", "Input should", "String should", "codec", "Extra inputs"):
+        assert developer_words not in detail
+    assert "44 20" not in detail and "0199" not in detail  # a number typed is never echoed
 
 
 def test_without_coordinates_a_service_sits_at_its_zip(client, admin):

@@ -15,7 +15,7 @@ from smsbot.directory.importer import DirectoryImportError, import_path
 from smsbot.directory.records import ImportOptions
 from smsbot.models import Service
 from tests.dashboard_fixtures import *  # noqa: F403
-from tests.directory_support import service_named
+from tests.directory_support import form_fields, service_named
 
 HEADER = "id,name,categories,address,city,state,zip,latitude,longitude,phone,hours,notes,last_verified\n"
 ROWS = (
@@ -70,11 +70,9 @@ def test_a_dashboard_edit_survives_a_reimport_from_the_dashboard(ctx, staff_brow
     assert admin.post("/directory/import", {}, files=files).status_code == 200
     service_id = service_named(ctx, "Old Drop-In").id
     page = admin.get(f"/directory/{service_id}").text
-    fields = dict(re.findall(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', page))  # as a browser sends
+    fields = form_fields(page)  # as a browser sends it
     assert {"name", "zip", "latitude", "last_verified"} <= set(fields)
-    saved = admin.post(
-        f"/directory/{service_id}", {**fields, "notes": "Closed on Mondays.", "categories": ["drop_in"]}
-    )
+    saved = admin.post(f"/directory/{service_id}", {**fields, "notes": "Closed on Mondays."})
     assert saved.headers["location"] == f"/directory/{service_id}?done=saved"
 
     again = admin.post("/directory/import", {}, files=files).text
@@ -198,6 +196,6 @@ def test_the_directory_page_shows_why_each_service_has_its_categories(ctx, staff
     listing = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", admin.get("/directory").text))
     assert "treatment (AIRS RX-8450.5000)" in listing
     assert "syringe services (term: Harm Reduction Programs)" in listing
-    assert "serves Miami-Dade County" in listing  # an area service has no street to show
+    assert "Serves Miami-Dade County" in listing  # an area service has no street to show
     page = admin.get(f"/directory/{service_named(ctx, 'Opioid Treatment Program').id}").text
     assert "Why these categories" in page and "treatment: AIRS RX-8450.5000" in page

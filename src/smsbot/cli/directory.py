@@ -1,22 +1,32 @@
 """`smsbot directory ...`: import a directory (or dry-run it), see what a texter would get, list what
-needs a check, load or remove the demo."""
+needs a check, load or remove the demo. Changes go through smsbot.directory.service (audited, like
+the dashboard's and the API's); adding or editing one service is in directory_edit.py."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from smsbot.cli import app
 from smsbot.cli.context import open_context, refuse
-from smsbot.directory.categories import CATEGORIES, normalize_category
+from smsbot.directory.categories import CATEGORIES
 from smsbot.directory.store import DEMO_CSV
+from smsbot.errors import DomainError, Invalid
 
 directory_app = typer.Typer(help="The services directory (where to go).", no_args_is_help=True)
 app.add_typer(directory_app, name="directory")
 MAX_WARNINGS_SHOWN = 50
+
+
+def fail(err: DomainError) -> NoReturn:
+    """Bad input ends with exit code 2 (as every command's usage errors do); any other refusal, 1."""
+    if isinstance(err, Invalid):
+        refuse(err.message)
+    typer.echo(f"smsbot: {err.message}", err=True)
+    raise typer.Exit(1)
 
 
 def _import(
@@ -24,7 +34,8 @@ def _import(
 ) -> None:
     from tqdm import tqdm
 
-    from smsbot.directory.importer import DirectoryImportError, import_path
+    from smsbot.actor import Actor
+    from smsbot.directory import service
     from smsbot.directory.records import ImportOptions
 
     ctx = open_context()
@@ -32,7 +43,6 @@ def _import(
         default_timezone=ctx.settings.default_timezone,
         source=source,
         verified=verified,
-        today=ctx.clock.now().date(),
         mapping_path=str(mapping) if mapping else None,
     )
     bar: tqdm | None = None
@@ -42,11 +52,19 @@ def _import(
         bar = tqdm(total=total, unit="rows", desc=f"importing {path.name}", disable=None, leave=False)
 
     try:
-        summary = import_path(
-            ctx, path, options, dry_run=dry_run, on_start=start, on_rows=lambda n: bar and bar.update(n)
-        )
-    except (DirectoryImportError, ValueError) as exc:
-        refuse(f"cannot import {path}: {exc}")
+        with ctx.db.transaction() as conn:
+            summary = service.import_file(
+                conn,
+                Actor.command_line(),
+                ctx.clock.now(),
+                path,
+                options,
+                dry_run=dry_run,
+                on_start=start,
+                on_rows=lambda n: bar and bar.update(n),
+            )
+    except DomainError as err:
+        fail(err)
     finally:
         if bar is not None:
             bar.close()
@@ -125,27 +143,26 @@ def near_command(
     language: Annotated[str, typer.Option(help="en or es")] = "en",
 ) -> None:
     """Print exactly what a texter would get (default: the SITES categories)."""
-    from smsbot.directory.conversation import SITES_CATEGORIES, directory_answer
+    from smsbot.actor import Actor
+    from smsbot.directory import lookup
     from smsbot.replies.wording import Wording
 
-    categories = []
-    for written in category or []:
-        found = normalize_category(written)
-        if found is None:
-            refuse(f"unknown category {written!r} (one of {', '.join(CATEGORIES)})")
-        categories.append(found)
     ctx = open_context()
-    with ctx.db.transaction() as conn:
-        answer = directory_answer(
-            conn,
-            Wording.from_settings(ctx.settings),
-            language if language in ("en", "es") else "en",
-            categories or SITES_CATEGORIES,
-            zip_code,
-            ctx.clock.now(),
-            ctx.settings.search_radius_miles,
-        )
-    typer.echo(answer.text)
+    try:
+        with ctx.db.transaction() as conn:
+            found = lookup.near(
+                conn,
+                Actor.command_line(),
+                ctx.clock.now(),
+                zip_code,
+                category or None,
+                language,
+                wording=Wording.from_settings(ctx.settings),
+                radius_miles=ctx.settings.search_radius_miles,
+            )
+    except DomainError as err:
+        fail(err)
+    typer.echo(found.reply)
 
 
 @directory_app.command("demo")
@@ -157,9 +174,13 @@ def demo_command() -> None:
 @directory_app.command("remove-demo")
 def remove_demo_command() -> None:
     """Delete every demo service (do this once your real directory is imported)."""
-    from smsbot.directory.store import delete_demo
+    from smsbot.actor import Actor
+    from smsbot.directory import service
 
     ctx = open_context()
     with ctx.db.transaction() as conn:
-        removed = delete_demo(conn)
+        removed = service.remove_demo(conn, Actor.command_line(), ctx.clock.now())
     typer.echo(f"removed {removed} demo services")
+
+
+from smsbot.cli import directory_edit  # noqa: E402, F401  (registers add, edit, delete)

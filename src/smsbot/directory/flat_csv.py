@@ -22,6 +22,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from smsbot.directory.encoding import read_text
@@ -162,3 +163,31 @@ def _parsed(where: str, cell, source: str, options: ImportOptions) -> Parsed:
 def _derived_id(*parts: str | None) -> str:
     key = "|".join(" ".join((p or "").lower().split()) for p in parts)
     return "h:" + hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
+def template(today: date) -> str:
+    """The header and one example row (marked demo, so importing the file unchanged harms nobody:
+    texters would be told it is demo data, and "remove demo data" takes it away)."""
+    example = {
+        "id": "example-1",
+        "name": "Example Harm Reduction Center",
+        "organization": "Example Health Collective",
+        "categories": "naloxone;test_strips;syringe_services",
+        "address": "410 E Market St",
+        "city": "Charlottesville",
+        "state": "VA",
+        "zip": "22902",
+        "latitude": "38.0309",
+        "longitude": "-78.4778",
+        "phone": "434-555-0100",
+        "hours": "Mo-Fr 09:00-17:00; Sa 10:00-14:00",
+        "timezone": "America/New_York",
+        "notes": "Replace this row with your own services. Empty latitude and longitude: placed at the ZIP.",
+        "last_verified": today.isoformat(),
+        "demo": "yes",
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")  # as Excel writes it
+    writer.writerow(COLUMNS)
+    writer.writerow([example[c] for c in COLUMNS])
+    return out.getvalue()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.directory.geo import lat_band
@@ -261,3 +261,22 @@ def stale_services(conn: Connection, today: date, months: int) -> list:
         .order_by(service.c.last_verified.is_not(None), service.c.last_verified, service.c.name)
     )
     return list(conn.execute(query))
+
+
+def twins_elsewhere(conn: Connection, source: str, added_since: datetime) -> list[tuple[str, int]]:
+    """(other source, how many) of the services `source` added since then that share a name and ZIP
+    with a service from another source: the same list imported under two names."""
+    key = (func.lower(service.c.name), func.coalesce(service.c.zip, ""))
+    added = {
+        (name, zip5)
+        for name, zip5 in conn.execute(
+            select(*key).where(service.c.source == source, service.c.created_at >= added_since)
+        )
+    }
+    found: Counter[str] = Counter()
+    if added:
+        others = select(service.c.source, *key).where(service.c.source != source)
+        for other, name, zip5 in conn.execute(others):
+            if (name, zip5) in added:
+                found[other] += 1
+    return found.most_common()

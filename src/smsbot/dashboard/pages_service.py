@@ -1,0 +1,185 @@
+"""One service's pages: read it (every staff member), and for admins add one by form, edit, delete.
+
+A thin adapter over directory/service.py: the form's fields go to the same function as a JSON body,
+and a refusal comes back beside its field (with the summary at the top), the typed values kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from smsbot.actor import Actor, Door
+from smsbot.auth.access import admin_only, signed_in, verified_form
+from smsbot.auth.sessions import Viewer
+from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.web import redirect, render
+from smsbot.directory import lookup, service
+from smsbot.directory.categories import CATEGORIES
+from smsbot.directory.validate import KINDS, InvalidService
+from smsbot.errors import DomainError
+
+router = APIRouter(include_in_schema=False)
+TEXT_FIELDS = (
+    "name",
+    "organization",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "phone_extension",
+    "hours",
+    "timezone",
+    "latitude",
+    "longitude",
+    "last_verified",
+    "languages",
+    "location_kind",
+    "service_area",
+    "notes",
+)
+# US time zones by the names people use; any other IANA name a service already has is kept as is.
+ZONES = (
+    ("America/New_York", "Eastern"),
+    ("America/Chicago", "Central"),
+    ("America/Denver", "Mountain"),
+    ("America/Phoenix", "Arizona"),
+    ("America/Los_Angeles", "Pacific"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+    ("America/Puerto_Rico", "Puerto Rico"),
+)
+DONE = {"saved": "Saved.", "added": "The service is added. Texters nearby get it from now on."}
+
+
+def _actor(viewer: Viewer) -> Actor:
+    return Actor.of_staff(viewer.staff, Door.PAGE)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """A service's fields as the form sent them (the service checks them, like a JSON body)."""
+    values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
+    values["categories"] = [c for c in form.getlist("categories") if isinstance(c, str)]
+    return values
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    """The values as the form shows them (lists of languages as typed text)."""
+    languages = values.get("languages")
+    return {**values, "languages": ", ".join(languages) if isinstance(languages, list) else languages or ""}
+
+
+def _errors(err: DomainError) -> FormErrors:
+    if isinstance(err, InvalidService):
+        return FormErrors(err.problems)
+    return FormErrors.from_domain(err, is_admin=True)
+
+
+def _form(
+    request: Request,
+    values: dict[str, Any],
+    *,
+    current: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+    done: str | None = None,
+) -> Response:
+    zone = values.get("timezone")
+    zones = list(ZONES) + ([(zone, zone)] if zone and zone not in dict(ZONES) else [])
+    return render(
+        request,
+        "service_edit.html",
+        status_code=status_code,
+        s=_shown(values),
+        current=current,
+        all_categories=CATEGORIES,
+        kinds=KINDS,
+        zones=zones,
+        errors=errors or FormErrors(),
+        done=DONE.get(done or ""),
+    )
+
+
+@router.get("/directory/new")
+def new_service_page(request: Request, viewer: Viewer = Depends(admin_only)) -> Response:
+    return _form(request, {"categories": [], "location_kind": "place"})
+
+
+@router.post("/directory/new")
+def add_service(
+    request: Request, viewer: Viewer = Depends(admin_only), form: FormData = Depends(verified_form)
+) -> Response:
+    ctx = request.app.state.ctx
+    values = form_values(form)
+    try:
+        with ctx.db.transaction() as conn:
+            created = service.create(
+                conn, _actor(viewer), ctx.clock.now(), values, default_timezone=ctx.settings.default_timezone
+            )
+    except DomainError as err:
+        return _form(request, values, errors=_errors(err), status_code=err.status)
+    return redirect(f"/directory/{created['id']}?done=added")
+
+
+@router.get("/directory/{service_id:int}")
+def service_page(
+    service_id: int, request: Request, done: str | None = None, viewer: Viewer = Depends(signed_in)
+) -> Response:
+    ctx = request.app.state.ctx
+    with ctx.db.transaction() as conn:
+        current = lookup.get(conn, _actor(viewer), ctx.clock.now(), service_id)
+    if not viewer.is_admin:  # peers read the directory; admins change it
+        return render(request, "service_view.html", s=current, done=DONE.get(done or ""))
+    return _form(request, current, current=current, done=done)
+
+
+@router.post("/directory/{service_id:int}")
+def save_service(
+    service_id: int,
+    request: Request,
+    viewer: Viewer = Depends(admin_only),
+    form: FormData = Depends(verified_form),
+) -> Response:
+    ctx = request.app.state.ctx
+    values = form_values(form)
+    try:
+        with ctx.db.transaction() as conn:
+            service.update(
+                conn,
+                _actor(viewer),
+                ctx.clock.now(),
+                service_id,
+                values,
+                default_timezone=ctx.settings.default_timezone,
+            )
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        with ctx.db.transaction() as conn:
+            current = lookup.get(conn, _actor(viewer), ctx.clock.now(), service_id)
+        return _form(
+            request, {**current, **values}, current=current, errors=_errors(err), status_code=err.status
+        )
+    return redirect(f"/directory/{service_id}?done=saved")
+
+
+@router.post("/directory/{service_id:int}/delete")
+def delete_service(
+    service_id: int,
+    request: Request,
+    viewer: Viewer = Depends(admin_only),
+    _: FormData = Depends(verified_form),
+) -> Response:
+    ctx = request.app.state.ctx
+    with ctx.db.transaction() as conn:
+        service.delete(conn, _actor(viewer), ctx.clock.now(), service_id)
+    return redirect("/directory?done=deleted")
