@@ -29,7 +29,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 NAV = (
     ("Alerts", "/", False),
     ("Participants", "/participants", False),
-    ("Directory", "/directory", True),
+    ("Directory", "/directory", False),  # peers look up places to refer someone (issue 12)
     ("Wording", "/wording", True),
     ("Numbers", "/numbers", True),
     ("Staff", "/staff", True),
