@@ -3,6 +3,8 @@
 A session ends after 30 idle minutes (and after 12 hours whatever happens), at sign-out, and at
 once when the account is deactivated, its role changes or its password is reset: those delete the
 rows, and every request looks the row up, so nothing in a process's memory can keep it alive.
+Each page knows how long its session has left (`Viewer.expires_in`), so it can warn before the end
+and offer to stay signed in (`keep`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Viewer:
     staff: Staff
     session_id: int
     second_factor_done: bool
+    expires_in: int = int(IDLE_TIMEOUT.total_seconds())  # seconds until the session ends, idle
 
     @property
     def is_admin(self) -> bool:
@@ -100,7 +103,27 @@ def load(ctx: AppContext, token: str | None, *, touch: bool = True) -> Viewer | 
         if touch and now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now
             db.add(session)
-        return Viewer(staff=staff, session_id=int(session.id), second_factor_done=session.second_factor_done)
+        return Viewer(
+            staff=staff,
+            session_id=int(session.id),
+            second_factor_done=session.second_factor_done,
+            expires_in=seconds_left(session.last_seen_at, session.created_at, now),
+        )
+
+
+def seconds_left(last_seen_at: datetime, created_at: datetime, now: datetime) -> int:
+    """Seconds until a session ends: idle for IDLE_TIMEOUT, or MAX_AGE after it began."""
+    end = min(last_seen_at + IDLE_TIMEOUT, created_at + MAX_AGE)
+    return max(0, int((end - now).total_seconds()))
+
+
+def keep(conn: Connection, session_id: int, now: datetime) -> int:
+    """Stay signed in: the session counts as used now; returns its new seconds left."""
+    conn.execute(update(session_table).where(session_table.c.id == session_id).values(last_seen_at=now))
+    created = conn.execute(
+        select(session_table.c.created_at).where(session_table.c.id == session_id)
+    ).scalar_one_or_none()
+    return seconds_left(now, created, now) if created is not None else 0
 
 
 def second_factor_passed(conn: Connection, session_id: int) -> None:

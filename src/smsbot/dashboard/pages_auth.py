@@ -6,19 +6,22 @@ set-up of one -> a new password when the current one was given out by an admin -
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 from starlette.datastructures import FormData
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from smsbot.audit import log as audit
 from smsbot.auth import sessions, signin, totp
 from smsbot.auth.access import public, signed_in, signing_in, verified_form
+from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.context import AppContext
 from smsbot.dashboard.audit_view import LOGIN_PREFIX
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.web import PageError, redirect, render, safe_next
+from smsbot.dashboard.web import PageError, is_fetch, redirect, render, safe_next
 from smsbot.staff.service import password_problem, set_password, verify_password
 
 router = APIRouter(include_in_schema=False)
@@ -42,11 +45,20 @@ def _attempted(rows: list, login: str) -> dict:
     return {"detail": LOGIN_PREFIX + login[:40]}
 
 
+ENDED = "You were signed out after 30 minutes without activity. Sign in again to go on."
+
+
+def _with_next(path: str, next_path: str) -> str:
+    return path if next_path == "/" else f"{path}?{urlencode({'next': next_path})}"
+
+
 @router.get("/signin")
 def signin_page(request: Request, next: str = "/", viewer: Viewer | None = Depends(public)) -> Response:
     if viewer is not None and viewer.pending_step() is None:
         return redirect(safe_next(next))
-    return render(request, "signin.html", next=safe_next(next), error=None)
+    # A session cookie with no live session behind it: the session ended (idle, or ended by an admin).
+    ended = viewer is None and bool(request.cookies.get(sessions.COOKIE))
+    return render(request, "signin.html", next=safe_next(next), error=None, ended=ENDED if ended else None)
 
 
 @router.post("/signin")
@@ -83,7 +95,7 @@ def signin_submit(
         error = "That name or password is not right."
         return render(request, "signin.html", status_code=401, next=next_path, error=error)
     if staff.totp_confirmed_at is not None:
-        target = "/signin/code"
+        target = _with_next("/signin/code", next_path)
     elif staff.role == "admin":
         target = "/account/second-factor"
     elif staff.must_change_password:
@@ -96,10 +108,10 @@ def signin_submit(
 
 
 @router.get("/signin/code")
-def code_page(request: Request, viewer: Viewer = Depends(signing_in)) -> Response:
+def code_page(request: Request, next: str = "/", viewer: Viewer = Depends(signing_in)) -> Response:
     if viewer.second_factor_done or viewer.staff.totp_confirmed_at is None:
-        return redirect(viewer.pending_step() or "/")
-    return render(request, "signin_code.html", error=None)
+        return redirect(viewer.pending_step() or safe_next(next))
+    return render(request, "signin_code.html", error=None, next=safe_next(next))
 
 
 @router.post("/signin/code")
@@ -126,10 +138,11 @@ def code_submit(
                 audit.record(conn, now, viewer.id, "second_factor_failed")
     if locked:
         raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
+    next_path = safe_next(_field(form, "next"))
     if not ok:
         error = "That code is not right. Type the 6 digits your app shows now."
-        return render(request, "signin_code.html", status_code=401, error=error)
-    return redirect("/account/password" if viewer.staff.must_change_password else "/")
+        return render(request, "signin_code.html", status_code=401, error=error, next=next_path)
+    return redirect("/account/password" if viewer.staff.must_change_password else next_path)
 
 
 @router.post("/signout")
@@ -143,6 +156,25 @@ def signout(
     response = redirect("/signin")
     sessions.clear_cookie(response, ctx.settings)
     return response
+
+
+@router.get("/session")
+def session_left(request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
+    """How long this session has left (asked with X-Background: 1, which does not extend it)."""
+    return protect(JSONResponse({"expires_in": viewer.expires_in}))
+
+
+@router.post("/session/keep")
+def session_keep(
+    request: Request, viewer: Viewer = Depends(signed_in), form: FormData = Depends(verified_form)
+) -> Response:
+    """Stay signed in: the session starts its 30 idle minutes again."""
+    ctx = _ctx(request)
+    with ctx.db.transaction() as conn:
+        left = sessions.keep(conn, viewer.session_id, ctx.clock.now())
+    if is_fetch(request):
+        return protect(JSONResponse({"expires_in": left}))
+    return redirect(safe_next(_field(form, "next")))
 
 
 @router.get("/account")
