@@ -182,5 +182,7 @@ def test_a_broadcast_queues_at_most_a_batch_ahead(ctx, clock, worker):
     with ctx.db.transaction() as conn:
         queued = conn.execute(select(OB.c.id).where(OB.c.purpose == "supply_alert")).all()
     assert len(queued) == batch_size(0)
-    # About a minute of sending at the configured rate, 50 to 500 rows.
-    assert batch_size(1) == 60 and batch_size(100) == 500 and batch_size(0.5) == 50
+    # About 20 seconds of sending at the configured rate, 20 to 5,000 rows (500 a transaction).
+    assert (
+        batch_size(1) == 20 and batch_size(100) == 2000 and batch_size(0.5) == 20 and batch_size(1e4) == 5000
+    )

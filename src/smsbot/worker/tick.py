@@ -116,11 +116,14 @@ def run_forever(worker: Worker, interval: float = 2.0, stop: threading.Event | N
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     while not stop.is_set():
+        sent = 0
         try:
             report = worker.tick()
+            sent = report.dispatch.sent
             if report.dispatch.results or report.schedule.prompts or report.ladder.alerts:
                 log.info(report.summary())
         except Exception as exc:  # the database restarting, say: keep going, loudly
             # Only the type: a database error's text can carry bound values (numbers, message text).
             log.error("tick failed: %s", type(exc).__name__)
-        stop.wait(interval)
+        # A tick that sent goes on at once: a broadcast's next window keeps the pace (issue 13).
+        stop.wait(0 if sent else interval)
