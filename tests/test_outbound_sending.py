@@ -6,8 +6,9 @@ import io
 import threading
 from datetime import timedelta
 
+from smsbot.clock import parse_iso
 from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage, Staff, Suppression
-from smsbot.outbound import outbox
+from smsbot.outbound import outage, outbox
 from smsbot.outbound.pacing import NoPacing, SharedPacer
 from smsbot.outbound.senders import ConsoleSender, TwilioSender
 from smsbot.outbound.states import OutboxStatus, can_move, from_twilio
@@ -32,25 +33,34 @@ def _prompt(ctx):
     return rows(ctx, OutboxMessage, OB.c.purpose == "checkin")[0]
 
 
-def test_429_and_500_are_retried_with_backoff(ctx, client, sms, fake, worker, clock, peer):
+def test_429_and_500_pause_sending_and_the_text_keeps_its_place(ctx, client, sms, fake, worker, clock, peer):
     _active_with_prompt_due(ctx, sms, worker, clock, peer)
     fake.script("429", "500")
-    run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    report = run_tick(worker, clock, "2026-03-04T23:00:00Z")
     first = _prompt(ctx)
     assert first.status == "queued" and first.attempts == 1 and first.error_code == "20429"
-    assert first.next_attempt_at > clock.now()  # backoff, not at once
-    run_tick(worker, clock, clock.now() + timedelta(seconds=10))  # the 500: retried later again
+    assert first.next_attempt_at == parse_iso("2026-03-04T23:00:00Z")  # its place in the queue
+    assert report.dispatch.paused_until == clock.now() + outage.PAUSE  # everyone waits, not just it
+    requests = fake.requests
     run_tick(worker, clock, clock.now() + timedelta(seconds=10))
+    assert fake.requests == requests  # paused: nothing tried
+    run_tick(worker, clock, clock.now() + outage.PAUSE)  # the 500: paused again
+    run_tick(worker, clock, clock.now() + outage.PAUSE)
     assert _prompt(ctx).status == "sent" and _prompt(ctx).attempts == 3
     assert len(fake.to(PARTICIPANT)) == 2  # the invitation and exactly one check-in
 
 
-def test_three_failures_give_up_and_alert_the_peer(ctx, client, sms, fake, worker, clock, peer):
+def test_a_text_failing_past_the_outage_limit_is_given_up_and_the_peer_alerted(
+    ctx, client, sms, fake, worker, clock, peer
+):
     jamie = _active_with_prompt_due(ctx, sms, worker, clock, peer)
     fake.script("500", "500", "500", to=PARTICIPANT)
     run_tick(worker, clock, "2026-03-04T23:00:00Z")
-    for _ in range(3):
-        run_tick(worker, clock, clock.now() + timedelta(seconds=30))
+    run_tick(worker, clock, clock.now() + outage.PAUSE)
+    assert _prompt(ctx).status == "queued"  # a Twilio outage does not use a text up...
+    with ctx.db.transaction() as conn:  # ...until it has lasted OUTAGE_GIVE_UP for this text
+        conn.execute(OB.update().values(created_at=clock.now() - outage.OUTAGE_GIVE_UP))
+    run_tick(worker, clock, clock.now() + outage.PAUSE)
     assert _prompt(ctx).status == "failed" and _prompt(ctx).attempts == 3
     (alert,) = jamie.get("/api/alerts").json()
     assert alert["kind"] == "unreachable"
@@ -100,7 +110,7 @@ def test_connection_errors_are_retried(ctx, client, sms, fake, clock, peer):
         invitation.status == "queued" and invitation.attempts == 1 and invitation.error_code == "connection"
     )
     up = Worker(ctx, sender=TwilioSender(twilio_settings(ctx, fake)), pacer=NoPacing())
-    run_tick(up, clock, clock.now() + timedelta(seconds=10))
+    run_tick(up, clock, clock.now() + outage.PAUSE)  # sending waited out the pause
     assert len(fake.to(PARTICIPANT)) == 1
 
 

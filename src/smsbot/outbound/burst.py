@@ -47,7 +47,7 @@ class GroupSender:
         self.in_flight = 0
         self.done: queue.SimpleQueue = queue.SimpleQueue()  # (row, result, sid) from the threads
         self.sent: list[tuple[int, str, str]] = []
-        self.batches, self.exhausted = 0, False
+        self.batches, self.exhausted, self.empty_while_busy = 0, False, False
 
     def run(self) -> None:
         d = self.d
@@ -60,6 +60,8 @@ class GroupSender:
                 while True:
                     if len(self.queue) < self.group and self._may_claim():
                         self._claim(conn)
+                    if d.outage.is_set():
+                        self.queue.clear()  # Twilio is down: held rows are handed back by the caller
                     free = self.window - self.in_flight
                     if self.queue and (free >= self.group or not self.in_flight):
                         self._launch(conn, pool, min(free, self.group))
@@ -95,14 +97,19 @@ class GroupSender:
             yield
 
     def _may_claim(self) -> bool:
-        return not self.exhausted and (self.max_batches is None or self.batches < self.max_batches)
+        limited = self.max_batches is not None and self.batches >= self.max_batches
+        if self.exhausted or limited or self.d.outage.is_set():
+            return False
+        # Nothing was due while texts were on the wire: look once more when they are all back (a
+        # failure among them may have queued a text to the peer).
+        return not self.empty_while_busy or not self.in_flight
 
     def _claim(self, conn: Connection) -> None:
-        token = outbox.new_token()
         with self._step(conn):
-            rows = outbox.claim(conn, self.d.ctx.clock.now(), self.d.batch, self.d.lease, token)
+            rows = self.d.claim(conn, self.d.batch)
         self.batches += 1 if rows else 0
-        self.exhausted = not rows
+        self.exhausted = not rows and not self.in_flight
+        self.empty_while_busy = not rows and bool(self.in_flight)
         self.queue.extend(rows)
 
     def _launch(self, conn: Connection, pool: ThreadPoolExecutor, size: int) -> None:

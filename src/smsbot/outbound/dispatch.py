@@ -13,6 +13,7 @@ import inspect
 import logging
 import math
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
 from smsbot.observability import OUTBOUND_MESSAGES, SEND_ERRORS, label_code
-from smsbot.outbound import outbox
+from smsbot.outbound import outage, outbox
 from smsbot.outbound.burst import IN_FLIGHT, GroupSender
 from smsbot.outbound.callbacks import StatusChange
 from smsbot.outbound.outbox import MAX_ATTEMPTS, PARTICIPANT_PURPOSES, Claimed
@@ -58,6 +59,7 @@ StatusHook = Callable[[Connection, StatusChange, datetime], None]
 class DispatchReport:
     results: Counter = field(default_factory=Counter)
     recovered: int = 0
+    paused_until: datetime | None = None  # Twilio is down: nobody sends before then (outbound/outage.py)
 
     @property
     def sent(self) -> int:
@@ -91,6 +93,8 @@ class Dispatcher:
         self.renew_every = self.lease.total_seconds() / 3
         self.attempt_lease = ATTEMPT_LEASE
         self._send_ref = "ref" in inspect.signature(sender.send).parameters
+        self.outage = threading.Event()  # set by a 429/5xx/refused send: start no more this run
+        self.tokens: set[str] = set()  # this run's claims (handed back if an outage stops it)
 
     def recover(self, report: DispatchReport) -> None:
         now = self.ctx.clock.now()
@@ -118,6 +122,12 @@ class Dispatcher:
         """Send everything due now; returns counts by result."""
         report = DispatchReport()
         self.recover(report)
+        self.outage.clear()
+        self.tokens = set()
+        with self.ctx.db.transaction() as conn:
+            report.paused_until = outage.paused_until(conn, self.ctx.clock.now())
+        if report.paused_until is not None:
+            return report
         self._warm_thread()
         switch_interval = sys.getswitchinterval()
         if isinstance(self.pacer, SharedPacer):
@@ -131,7 +141,25 @@ class Dispatcher:
                 GroupSender(self, report, max_batches).run()
         finally:
             sys.setswitchinterval(switch_interval)
+            if self.outage.is_set():
+                self._hand_back(report)
         return report
+
+    def _hand_back(self, report: DispatchReport) -> None:
+        """Twilio is down: what this run holds and never tried goes back to the queue, in its place."""
+        with self.ctx.db.transaction() as conn:
+            now = self.ctx.clock.now()
+            released = outbox.release(conn, sorted(self.tokens), now)
+            report.paused_until = outage.paused_until(conn, now)
+        log.warning("outbox: Twilio unavailable; %d texts wait in the queue, sending paused", released)
+
+    def claim(self, conn: Connection, limit: int) -> list[Claimed]:
+        """Claim due rows for this run (none while an outage has stopped it)."""
+        if self.outage.is_set():
+            return []
+        token = outbox.new_token()
+        self.tokens.add(token)
+        return outbox.claim(conn, self.ctx.clock.now(), limit, self.lease, token)
 
     def _send_due(self, report: DispatchReport, max_batches: int | None) -> None:
         """Keep the threads fed: the next batch is claimed while half of this one is in flight, so
@@ -145,9 +173,8 @@ class Dispatcher:
             while True:
                 room = len(pending) <= self.batch // 2 and (max_batches is None or batches < max_batches)
                 if room and not (nothing_due and pending):
-                    token = outbox.new_token()
                     with self.ctx.db.transaction() as conn:
-                        rows = outbox.claim(conn, self.ctx.clock.now(), self.batch, self.lease, token)
+                        rows = self.claim(conn, self.batch)
                     batches += 1 if rows else 0
                     nothing_due = not rows
                     pending.extend((row, pool.submit(self.send_one, row)) for row in rows)
@@ -234,6 +261,8 @@ class Dispatcher:
         """Pace, check, send and record one row: (result, Twilio SID when sent). The SID is
         written by the caller; everything else here. Never raises."""
         try:
+            if self.outage.is_set():
+                return "paused", None  # held, never tried: handed back at the end of the run
             to, why_not = self._prepare(row)
             if to is None:
                 if why_not == "lost":
@@ -290,7 +319,17 @@ class Dispatcher:
                 log.warning("outbox %d: outcome unknown (%s)", row.id, error.code)
                 OUTBOUND_MESSAGES.labels(row.purpose, "unknown").inc()
                 return "unknown"
-            if action == "unknown" or (action == "retry" and attempt < MAX_ATTEMPTS):
+            if action == "retry" and (attempt < MAX_ATTEMPTS or outage.keeps_trying(row.created_at, now)):
+                # Twilio is down or busy, not this text: it keeps its place (due time) and everyone
+                # pauses; it is not given up before OUTAGE_GIVE_UP.
+                self.outage.set()
+                outage.pause(conn, now)
+                if not outbox.retry_later(conn, row, error.code, row.due or now, now):
+                    return "lost"
+                log.warning("outbox %d: attempt %d failed (%s), will retry", row.id, attempt, error.code)
+                OUTBOUND_MESSAGES.labels(row.purpose, "retry").inc()
+                return "retry"
+            if action == "unknown":
                 at = now + outbox.backoff(attempt)
                 if not outbox.retry_later(conn, row, error.code, at, now, interrupted=action == "unknown"):
                     return "lost"

@@ -55,6 +55,8 @@ class Claimed:
     alert_id: int | None
     token: str | None = None  # this claim's fencing token
     interrupted: int = 0  # times an attempt's outcome became unknown
+    due: datetime | None = None  # its place in the queue (next_attempt_at when claimed)
+    created_at: datetime | None = None
 
 
 _CLAIMED_COLUMNS = (
@@ -150,11 +152,22 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta, token: 
         update(outbox)
         .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == S.QUEUED)
         .values(status=S.CLAIMED, claim_token=token, lease_until=now + lease, status_at=now)
-        .returning(*_CLAIMED_COLUMNS, outbox.c.priority, outbox.c.next_attempt_at)
+        .returning(*_CLAIMED_COLUMNS, outbox.c.next_attempt_at, outbox.c.created_at, outbox.c.priority)
     ).all()
     # RETURNING order is not guaranteed: send in the claim's order.
-    rows = sorted(rows, key=lambda row: (row[-2], row[-1], row[0]))
-    return [Claimed(*row[:-2]) for row in rows]
+    rows = sorted(rows, key=lambda row: (row[-1], row[-3], row[0]))
+    return [Claimed(*row[:-1]) for row in rows]
+
+
+def release(conn: Connection, tokens: list[str], now: datetime) -> int:
+    """Hand rows held under these tokens and never tried back to the queue, in their places."""
+    if not tokens:
+        return 0
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.claim_token.in_(tokens), outbox.c.status == S.CLAIMED)
+        .values(status=S.QUEUED, claim_token=None, lease_until=None, status_at=now)
+    ).rowcount
 
 
 def renew(conn: Connection, tokens: list[str], until: datetime) -> int:
