@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -189,6 +191,96 @@ def _server_message_without_values(context: Any) -> None:
         wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {safe}",)
 
 
+class KeptConnections:
+    """Connections the webhook keeps open between texts, each serving one text at a time: no pool
+    checkout, check-in or pre-ping per text.
+
+    PostgreSQL: the driver runs in autocommit and the webhook sends BEGIN and COMMIT itself, inside the
+    pipelines of its two round trips (psycopg would otherwise spend a round trip of its own on BEGIN).
+    A connection the server closed while idle has something to read, so it is replaced before use; one
+    that fails during a text is closed (the server rolls back what it had begun) and the text gets a 503.
+    """
+
+    def __init__(self, connect: Callable[[], Connection], *, limit: int, postgres: bool) -> None:
+        self._connect, self._postgres = connect, postgres
+        self._idle: list[Connection] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(limit)
+        self._pid = os.getpid()
+
+    def _usable(self, connection: Connection) -> bool:
+        if not self._postgres:
+            return not connection.invalidated
+        driver = connection.connection.driver_connection
+        if driver.closed or driver.broken:
+            return False
+        # Idle, the server sends nothing: anything to read is its goodbye (restart, idle timeout).
+        readable, _, _ = select.select([driver.fileno()], [], [], 0)
+        return not readable
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        with self._slots:
+            with self._lock:
+                if self._pid != os.getpid():  # forked: the parent's connections are not ours
+                    self._idle, self._pid = [], os.getpid()
+                connection = self._idle.pop() if self._idle else None
+            if connection is not None and not self._usable(connection):
+                _close(connection)
+                connection = None
+            if connection is None:
+                connection = self._connect()
+            try:
+                yield connection
+                if connection.in_transaction():
+                    connection.rollback()  # SQLAlchemy's bookkeeping only: the webhook committed
+                if self._postgres and connection.connection.driver_connection.pgconn.transaction_status:
+                    raise RuntimeError("the webhook left a transaction open")
+            except BaseException:
+                if self._postgres:
+                    _close(connection)
+                    raise
+                if connection.in_transaction():  # SQLite: rolled back by its scope; keep it
+                    connection.rollback()
+                raise
+            finally:
+                if not connection.closed:
+                    with self._lock:
+                        self._idle.append(connection)
+
+    def dispose(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _close(connection)
+
+
+def _close(connection: Connection) -> None:
+    try:
+        connection.invalidate()  # closes the driver's connection: a server transaction rolls back
+        connection.close()
+    except Exception:  # already gone
+        pass
+
+
+# A stuck row lock or statement must not hold a text past Twilio's 15 s timeout.
+_WEBHOOK_SESSION = (
+    "SET lock_timeout = '5s'; SET statement_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'"
+)
+
+
+def _postgres_webhook_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        poolclass=NullPool,  # the connections are kept open by KeptConnections
+        isolation_level="AUTOCOMMIT",
+        hide_parameters=True,
+        connect_args={"connect_timeout": 5},
+    )
+    event.listen(engine, "handle_error", _server_message_without_values)
+    return engine
+
+
 class Database:
     """One engine per process, and the scopes that own transactions."""
 
@@ -198,6 +290,22 @@ class Database:
         database_file = self.engine.url.database if self.is_sqlite else None
         in_memory = not database_file or database_file == ":memory:" or "mode=memory" in url
         self.write_lock = None if in_memory else SQLiteWriteLock(f"{database_file}-writelock")
+        self.webhook_slots = pool_size  # texts one process serves at once on PostgreSQL
+        self._inbound: KeptConnections | None = None
+        self._webhook_engine: Engine | None = None
+        if self.is_postgres:
+            self._webhook_engine = _postgres_webhook_engine(url)
+            self._inbound = KeptConnections(self._connect_webhook, limit=pool_size, postgres=True)
+        elif self.write_lock:  # a SQLite file (an in-memory database has one connection to share)
+            self._inbound = KeptConnections(self.engine.connect, limit=4, postgres=False)
+
+    def _connect_webhook(self) -> Connection:
+        assert self._webhook_engine is not None
+        connection = self._webhook_engine.connect()
+        driver = connection.connection.driver_connection
+        assert driver.autocommit, "the webhook's connections must be in autocommit"
+        driver.execute(_WEBHOOK_SESSION, prepare=False)
+        return connection
 
     def _writer(self) -> AbstractContextManager[None]:
         return self.write_lock.held() if self.write_lock else nullcontext()
@@ -216,6 +324,21 @@ class Database:
         # The pool checkout and return happen outside the write lock: only the transaction is serialised.
         with self.engine.connect() as connection, self._writer(), connection.begin():
             yield connection
+
+    @contextmanager
+    def inbound(self) -> Iterator[Connection]:
+        """The webhook's scope. SQLite: `transaction()`. PostgreSQL: an open autocommit connection on
+        which the caller sends BEGIN and COMMIT in its own round trips (see inbound/texter_store.py);
+        any exception closes it, which rolls back whatever it had begun."""
+        if self._inbound is None:
+            with self.transaction() as connection:
+                yield connection
+        elif self.is_sqlite:
+            with self._inbound.connection() as connection, self._writer(), connection.begin():
+                yield connection
+        else:
+            with self._inbound.connection() as connection:
+                yield connection
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -237,6 +360,10 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        if self._inbound:
+            self._inbound.dispose()
+        if self._webhook_engine:
+            self._webhook_engine.dispose()
         self.engine.dispose()
         if self.write_lock:
             self.write_lock.close()

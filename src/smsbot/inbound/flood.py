@@ -8,10 +8,10 @@ Rows live in `inbound_counter` until their window ends (worker/retention.py dele
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
@@ -71,84 +71,76 @@ class Counts:
         return self.word_hour <= limit
 
 
-def _buckets(kind: TextClass, intent: Intent, now: datetime) -> list[tuple[str, str, datetime]]:
-    """(field, bucket key, expiry) for each window this text counts in; clock-aligned, UTC."""
-    now = now.astimezone(UTC)
-    minute = now.replace(second=0, microsecond=0)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    day_key, minute_key = day.strftime("%Y-%m-%d"), minute.strftime("%Y-%m-%dT%H:%M")
-    # Day rows expire at the end of the day: the counts outlive FORGET for the day, then go.
-    rows = [
-        ("minute", f"m:{minute_key}", minute + timedelta(minutes=1)),
-        ("day", f"d:{day_key}", day + timedelta(days=1)),
-    ]
-    if kind is TextClass.URGENT:
-        rows.append(("urgent_minute", f"um:{minute_key}", minute + timedelta(minutes=1)))
-        rows.append(("urgent_day", f"ud:{day_key}", day + timedelta(days=1)))
-    elif kind is TextClass.COMPLIANCE:
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        rows.append(("word_hour", f"c:{intent.value}:{hour:%Y-%m-%dT%H}", hour + timedelta(hours=1)))
-    return rows
+@dataclass(frozen=True)
+class Windows:
+    """The clock-aligned UTC windows a text counts in at one moment: each one's bucket key and end."""
+
+    minute: str
+    minute_ends: datetime
+    day: str
+    day_ends: datetime
+    hour: str
+    hour_ends: datetime
+
+    def buckets(self, kind: TextClass, intent: Intent) -> list[tuple[str, str, datetime]]:
+        """(field of Counts, bucket key, expiry) for each window a text of this class counts in."""
+        # Day rows expire at the end of the day: the counts outlive FORGET for the day, then go.
+        rows = [("minute", self.minute, self.minute_ends), ("day", self.day, self.day_ends)]
+        if kind is TextClass.URGENT:
+            rows.append(("urgent_minute", "u" + self.minute, self.minute_ends))
+            rows.append(("urgent_day", "u" + self.day, self.day_ends))
+        elif kind is TextClass.COMPLIANCE:
+            rows.append(("word_hour", self.word(intent), self.hour_ends))
+        return rows
+
+    def word(self, intent: Intent) -> str:
+        return f"c:{intent.value}:{self.hour}"
+
+    def beyond_minute_and_day(self) -> list[str]:
+        """Every other bucket a text at this moment might count in (read up front on PostgreSQL)."""
+        return ["u" + self.minute, "u" + self.day, *(self.word(intent) for intent in COMPLIANCE_INTENTS)]
 
 
-_VALUES = "(:phone_index, :b{i}, 1, CAST(:e{i} AS {stamp}))"
-_UPSERT_TAIL = (
-    " ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1"
-    " RETURNING bucket, count"
-)
+@lru_cache(maxsize=8)
+def _windows_of(minute: datetime) -> Windows:
+    day = minute.replace(hour=0, minute=0)
+    hour = minute.replace(minute=0)
+    return Windows(
+        minute=f"m:{minute:%Y-%m-%dT%H:%M}",
+        minute_ends=minute + timedelta(minutes=1),
+        day=f"d:{day:%Y-%m-%d}",
+        day_ends=day + timedelta(days=1),
+        hour=f"{hour:%Y-%m-%dT%H}",
+        hour_ends=hour + timedelta(hours=1),
+    )
+
+
+def windows(now: datetime) -> Windows:
+    # Computed once a minute: formatting the keys for every text cost more than counting it.
+    return _windows_of(now.astimezone(UTC).replace(second=0, microsecond=0))
+
+
+_VALUES = "(:phone_index, :b{i}, 1, :e{i})"
 
 
 def _sqlite_upsert(n: int) -> Prepared:
-    values = ", ".join(_VALUES.format(i=i, stamp="TEXT") for i in range(n))
+    values = ", ".join(_VALUES.format(i=i) for i in range(n))
     sql = (
-        f"INSERT INTO inbound_counter (phone_index, bucket, count, expires_at) VALUES {values}{_UPSERT_TAIL}"
-    )
-    return Prepared(lambda _: text(sql))
-
-
-def _postgres_store_and_upsert(n: int) -> Prepared:
-    # One round trip: the MessageSid row and the counters together. A redelivered MessageSid inserts
-    # nothing in `msg`, so the join is empty and no counter moves: no rows back means "duplicate".
-    values = ", ".join(_VALUES.format(i=i, stamp="TIMESTAMP WITH TIME ZONE") for i in range(n))
-    sql = (
-        "WITH msg AS (INSERT INTO inbound_message (message_sid, contact_id, received_at, intent, language)"
-        " VALUES (:message_sid, :contact_id, :received_at, :intent, :language)"
-        " ON CONFLICT (message_sid) DO NOTHING RETURNING id)"
-        " INSERT INTO inbound_counter (phone_index, bucket, count, expires_at)"
-        " SELECT v.phone_index, v.bucket, v.count, v.expires_at"
-        f" FROM (VALUES {values}) AS v (phone_index, bucket, count, expires_at) CROSS JOIN msg"
-        f"{_UPSERT_TAIL}"
+        f"INSERT INTO inbound_counter (phone_index, bucket, count, expires_at) VALUES {values}"
+        " ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1"
+        " RETURNING bucket, count"
     )
     return Prepared(lambda _: text(sql))
 
 
 _SQLITE_UPSERTS = {n: _sqlite_upsert(n) for n in (2, 3, 4)}
-_POSTGRES_STATEMENTS = {n: _postgres_store_and_upsert(n) for n in (2, 3, 4)}
 
 
-def store_and_count(
-    conn: Connection,
-    store_message: Prepared,
-    message: Mapping[str, Any],
-    *,
-    phone_index: str,
-    kind: TextClass,
-    intent: Intent,
-    now: datetime,
-) -> Counts | None:
-    """Insert the MessageSid row and count the text in each window, atomically (INSERT ... ON CONFLICT
-    DO UPDATE ... RETURNING: parallel texts from one number never lose a count). None = seen before."""
-    buckets = _buckets(kind, intent, now)
+def count_sqlite(conn: Connection, phone_index: str, buckets: list[tuple[str, str, datetime]]) -> Counts:
+    """Count the text in each of its windows, atomically (INSERT ... ON CONFLICT DO UPDATE ... RETURNING:
+    parallel texts from one number never lose a count)."""
     params: dict[str, Any] = {"phone_index": phone_index}
     for i, (_, key, expires_at) in enumerate(buckets):
         params[f"b{i}"], params[f"e{i}"] = key, expires_at
-    if conn.dialect.name == "postgresql":
-        rows = _POSTGRES_STATEMENTS[len(buckets)].run(conn, {**message, **params}).fetchall()
-        if not rows:
-            return None
-    else:
-        if store_message.run(conn, message).fetchone() is None:
-            return None
-        rows = _SQLITE_UPSERTS[len(buckets)].run(conn, params).fetchall()
-    by_key = dict(rows)
+    by_key = dict(_SQLITE_UPSERTS[len(buckets)].run(conn, params).fetchall())
     return Counts(**{field: int(by_key[key]) for field, key, _ in buckets})

@@ -9,23 +9,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam
-
 from smsbot.context import AppContext
-from smsbot.db import Prepared
 from smsbot.inbound import flood
 from smsbot.inbound.compliance import twilio_opt_out_type
 from smsbot.inbound.flood import TextClass
 from smsbot.inbound.handlers import dispatch
 from smsbot.inbound.senders import sender_address
-from smsbot.inbound.texter_store import create_contact, load_texter, save_texter
+from smsbot.inbound.texter_store import open_store
 from smsbot.keyring import adopt
 from smsbot.models import InboundMessage
 from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
 from smsbot.replies.wording import Wording
 from smsbot.routing import Intent, RouteContext, Routed, route
 from smsbot.turn import Turn
-from smsbot.upsert import insert_ignore, insert_ignore_for
+from smsbot.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 inbound_message = InboundMessage.__table__
@@ -36,17 +33,6 @@ MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is 
 HANDLED_WHEN_OPTED_OUT = {Intent.HELP, Intent.OPT_IN, Intent.OPT_OUT, Intent.FORGET}
 # Twilio's Advanced Opt-Out field: it already acted on (and answered) these.
 OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
-
-
-# The idempotency record: inserted with the text's effects, or nothing when the MessageSid is known.
-_STORED_FIELDS = ("message_sid", "contact_id", "received_at", "intent", "language")
-_STORE_MESSAGE = Prepared(
-    lambda dialect: (
-        insert_ignore_for(dialect, inbound_message, ["message_sid"])
-        .values({name: bindparam(name) for name in _STORED_FIELDS})
-        .returning(inbound_message.c.id)
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -76,11 +62,18 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         return _record_only(ctx, message, "ignored_sender")
     body = message.body[:MAX_BODY_CHARS]
     opt_out_type = (message.opt_out_type or "").strip().upper()
+    phone_index = ctx.vault.index(sender)
 
-    with ctx.db.transaction() as conn:
-        adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key
-        texter = load_texter(conn, ctx.vault.index(sender), now)
-        routed = route(
+    with ctx.db.inbound() as conn:
+        store = open_store(conn)
+        if ctx.vault.previous is not None:
+            store.begin()
+            adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key
+        texter = store.load(message.message_sid, phone_index, now)
+        if texter is None:
+            store.discard()
+            return _duplicate("received")
+        routed = _route(
             body,
             RouteContext(
                 language=texter.language,
@@ -90,27 +83,11 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
         )
         if opt_out_type in OPT_OUT_TYPES:
             routed = Routed(OPT_OUT_TYPES[opt_out_type], language=routed.language, matched_by="twilio")
-        if texter.id is None:
-            texter.id = create_contact(conn, texter, now)
         kind = flood.classify(routed.intent, checkin_open=texter.open_checkin_id is not None)
-        counts = flood.store_and_count(
-            conn,
-            _STORE_MESSAGE,
-            {
-                "message_sid": message.message_sid,
-                "contact_id": texter.id,
-                "received_at": now,
-                "intent": routed.intent.value,
-                "language": routed.language or texter.language,
-            },
-            phone_index=texter.phone_index,
-            kind=kind,
-            intent=routed.intent,
-            now=now,
-        )
+        counts = store.count(kind, routed.intent, routed.language or texter.language)
         if counts is None:
-            INBOUND_DUPLICATES.inc()
-            return Outcome(reply=None, intent=routed.intent.value, duplicate=True, silence="duplicate")
+            store.discard()
+            return _duplicate(routed.intent.value)
 
         turn = Turn(
             ctx=ctx,
@@ -128,10 +105,35 @@ def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outc
             silence: str | None = "twilio"
         else:
             silence = _answer(turn, kind, counts)
-        if not texter.forgotten:
-            save_texter(conn, texter, now, conversation_changed=turn.conversation_changed)
+        store.save(texter, conversation_changed=turn.conversation_changed)
     INBOUND_TEXTS.labels(routed.intent.value).inc()
     return Outcome(reply=turn.reply, intent=routed.intent.value, silence=silence)
+
+
+# Most texts are a menu word ("NALOXONE", "narcan", "MORE", "STOP"), routed in ~70 us each time. Routing
+# is pure, so a word that IS a keyword is remembered with its answer. Only such exact matches are kept:
+# nothing a texter wrote beyond a keyword (no ZIP, no time, no free text) stays in memory.
+_MEMO_MAX_CHARS, _MEMO_SIZE = 32, 4096
+_memo: dict[tuple[str, RouteContext], Routed] = {}
+
+
+def _route(body: str, context: RouteContext) -> Routed:
+    if len(body) > _MEMO_MAX_CHARS:
+        return route(body, context)
+    key = (body, context)
+    routed = _memo.get(key)
+    if routed is None:
+        routed = route(body, context)
+        if routed.matched_by == "exact" and routed.zip_code is None and routed.time_of_day is None:
+            if len(_memo) >= _MEMO_SIZE:
+                _memo.clear()
+            _memo[key] = routed
+    return routed
+
+
+def _duplicate(intent: str) -> Outcome:
+    INBOUND_DUPLICATES.inc()
+    return Outcome(reply=None, intent=intent, duplicate=True, silence="duplicate")
 
 
 def _answer(turn: Turn, kind: TextClass, counts: flood.Counts) -> str | None:

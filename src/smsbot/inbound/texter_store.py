@@ -1,75 +1,66 @@
-"""Loading and saving the texter's row on the hot path (SQLAlchemy Core, a few statements a text)."""
+"""The texter's row and the text's own rows on the hot path: load, count, save.
+
+SQLite: a few statements under the write lock (no round trips to pay for). PostgreSQL: two round trips
+a text (postgres_texts.py). Both answer the same questions in the same order, for inbound/service.py.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
 from smsbot.db import Prepared, utc_value
-from smsbot.models import Contact, Suppression
+from smsbot.inbound import flood
+from smsbot.models import Contact, InboundMessage, Suppression
+from smsbot.routing import Intent
 from smsbot.turn import CONVERSATION_TTL, Texter
-from smsbot.upsert import insert_ignore
+from smsbot.upsert import insert_ignore_for
 
 contact = Contact.__table__
 suppression = Suppression.__table__
+inbound_message = InboundMessage.__table__
 
-_LOAD_STATEMENT = select(
-    contact.c.id,
-    contact.c.language,
-    contact.c.opted_out_at,
-    contact.c.conversation,
-    contact.c.conversation_expires_at,
-    contact.c.menu_sent_on,
-    contact.c.open_checkin_id,
-).where(contact.c.phone_index == bindparam("phone_index"))
-# The statements a text needs are compiled once and run on the driver (see db.Prepared).
-_LOAD = Prepared(lambda _: _LOAD_STATEMENT)
-_SUPPRESSED_AT = Prepared(
-    lambda _: select(suppression.c.opted_out_at).where(suppression.c.phone_index == bindparam("phone_index"))
-)
-_SAVED_FIELDS = (
+# The columns a text needs, in this order (both databases).
+TEXTER_COLUMNS = (
+    "id",
     "language",
     "opted_out_at",
-    "last_seen_at",
+    "conversation",
+    "conversation_expires_at",
     "menu_sent_on",
+    "open_checkin_id",
 )
-_CONVERSATION_FIELDS = ("conversation", "conversation_expires_at")
 
 
-def _save_statement(fields: tuple[str, ...]):
-    # Bind names get a prefix: SQLAlchemy reserves a column's own name in an UPDATE's SET clause.
-    return (
-        update(contact)
-        .where(contact.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in fields})
-    )
+class TextStore(Protocol):
+    """What inbound/service.py asks of the database for one text, in this order."""
+
+    conn: Connection
+
+    def begin(self) -> None:
+        """Open the transaction now (before `adopt` during a key rotation); `load` otherwise does."""
+
+    def load(self, message_sid: str, phone_index: str, now: datetime) -> Texter | None:
+        """The texter (created on a first text), locked for this text; None if the MessageSid is known."""
+
+    def count(self, kind: flood.TextClass, intent: Intent, language: str) -> flood.Counts | None:
+        """Store the MessageSid row and count the text; None if the MessageSid is known."""
+
+    def save(self, texter: Texter, *, conversation_changed: bool) -> None:
+        """Write the new state and commit (PostgreSQL); SQLite commits when the scope ends."""
+
+    def discard(self) -> None:
+        """End a duplicate's transaction with no effect."""
 
 
-_SAVE = Prepared(lambda _: _save_statement(_SAVED_FIELDS))
-_SAVE_WITH_CONVERSATION = Prepared(lambda _: _save_statement(_SAVED_FIELDS + _CONVERSATION_FIELDS))
-
-
-def load_texter(conn: Connection, phone_index: str, now: datetime) -> Texter:
-    row = _LOAD.run(conn, {"phone_index": phone_index}).fetchone()
-    if row is None:
-        # Someone who opted out and then used FORGET is remembered only here, as a keyed hash.
-        suppressed = _SUPPRESSED_AT.run(conn, {"phone_index": phone_index}).fetchone()
-        suppressed_at = utc_value(suppressed[0]) if suppressed else None
-        return Texter(id=None, phone_index=phone_index, opted_out_at=suppressed_at)
-    (
-        contact_id,
-        language,
-        opted_out_at,
-        conversation_json,
-        conversation_expires_at,
-        menu_sent_on,
-        open_checkin_id,
-    ) = row
+def texter_from_row(phone_index: str, row: Any, now: datetime) -> Texter:
+    contact_id, language, opted_out_at, conversation_json, expires, menu_sent_on, open_checkin_id = row
     conversation = {}
-    expires_at = utc_value(conversation_expires_at)
+    expires_at = utc_value(expires)
     if conversation_json and expires_at and expires_at > now:
         conversation = json.loads(conversation_json)
     return Texter(
@@ -83,26 +74,7 @@ def load_texter(conn: Connection, phone_index: str, now: datetime) -> Texter:
     )
 
 
-def create_contact(conn: Connection, texter: Texter, now: datetime) -> int:
-    """Insert the contact row (racing deliveries of a first text both end up with the same row)."""
-    values = {
-        "phone_index": texter.phone_index,
-        "language": texter.language,
-        "opted_out_at": texter.opted_out_at,
-        "created_at": now,
-        "last_seen_at": now,
-    }
-    conn.execute(insert_ignore(conn, contact, ["phone_index"]).values(**values))
-    return conn.execute(select(contact.c.id).where(contact.c.phone_index == texter.phone_index)).scalar_one()
-
-
-def save_texter(
-    conn: Connection,
-    texter: Texter,
-    now: datetime,
-    *,
-    conversation_changed: bool,
-) -> None:
+def saved_values(texter: Texter, now: datetime, *, conversation_changed: bool) -> dict[str, Any]:
     values = {
         "b_id": texter.id,
         "b_language": texter.language,
@@ -110,10 +82,107 @@ def save_texter(
         "b_last_seen_at": now,
         "b_menu_sent_on": texter.menu_sent_on,
     }
-    if not conversation_changed:
-        _SAVE.run(conn, values)
-        return
-    # The state lives 30 minutes from the question it answers, then it is gone.
-    values["b_conversation"] = json.dumps(texter.conversation) if texter.conversation else None
-    values["b_conversation_expires_at"] = now + CONVERSATION_TTL if texter.conversation else None
-    _SAVE_WITH_CONVERSATION.run(conn, values)
+    if conversation_changed:
+        # The state lives 30 minutes from the question it answers, then it is gone.
+        values["b_conversation"] = json.dumps(texter.conversation) if texter.conversation else None
+        values["b_conversation_expires_at"] = now + CONVERSATION_TTL if texter.conversation else None
+    return values
+
+
+_SAVED_FIELDS = ("language", "opted_out_at", "last_seen_at", "menu_sent_on")
+_CONVERSATION_FIELDS = ("conversation", "conversation_expires_at")
+
+
+def save_statement(with_conversation: bool):
+    # Bind names get a prefix: SQLAlchemy reserves a column's own name in an UPDATE's SET clause.
+    fields = _SAVED_FIELDS + (_CONVERSATION_FIELDS if with_conversation else ())
+    return (
+        update(contact)
+        .where(contact.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in fields})
+    )
+
+
+# SQLite: statements compiled once and run on the driver (see db.Prepared).
+_LOAD = Prepared(
+    lambda _: select(*(contact.c[name] for name in TEXTER_COLUMNS)).where(
+        contact.c.phone_index == bindparam("phone_index")
+    )
+)
+_SUPPRESSED_AT = Prepared(
+    lambda _: select(suppression.c.opted_out_at).where(suppression.c.phone_index == bindparam("phone_index"))
+)
+_CREATE = Prepared(
+    lambda _: text(
+        "INSERT INTO contact (phone_index, language, opted_out_at, created_at, last_seen_at)"
+        " VALUES (:phone_index, 'en', :opted_out_at, :now, :now) RETURNING id"
+    )
+)
+_STORED_FIELDS = ("message_sid", "contact_id", "received_at", "intent", "language")
+_STORE_MESSAGE = Prepared(
+    lambda dialect: (
+        insert_ignore_for(dialect, inbound_message, ["message_sid"])
+        .values({name: bindparam(name) for name in _STORED_FIELDS})
+        .returning(inbound_message.c.id)
+    )
+)
+_SAVE = {flag: Prepared(lambda _, flag=flag: save_statement(flag)) for flag in (False, True)}
+
+
+class SqliteTexts:
+    """One writer at a time holds the database (BEGIN IMMEDIATE): read, then write, no races to guard."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._sid = self._phone_index = ""
+        self._now: datetime | None = None
+        self._texter: Texter | None = None
+
+    def begin(self) -> None:
+        pass  # the scope began it
+
+    def load(self, message_sid: str, phone_index: str, now: datetime) -> Texter | None:
+        self._sid, self._phone_index, self._now = message_sid, phone_index, now
+        row = _LOAD.run(self.conn, {"phone_index": phone_index}).fetchone()
+        if row is not None:
+            self._texter = texter_from_row(phone_index, row, now)
+            return self._texter
+        # Someone who opted out and then used FORGET is remembered only here, as a keyed hash.
+        suppressed = _SUPPRESSED_AT.run(self.conn, {"phone_index": phone_index}).fetchone()
+        opted_out_at = utc_value(suppressed[0]) if suppressed else None
+        params = {"phone_index": phone_index, "opted_out_at": opted_out_at, "now": now}
+        contact_id = _CREATE.run(self.conn, params).fetchone()[0]
+        self._texter = Texter(id=contact_id, phone_index=phone_index, opted_out_at=opted_out_at)
+        return self._texter
+
+    def count(self, kind: flood.TextClass, intent: Intent, language: str) -> flood.Counts | None:
+        assert self._texter is not None and self._now is not None
+        message = {
+            "message_sid": self._sid,
+            "contact_id": self._texter.id,
+            "received_at": self._now,
+            "intent": intent.value,
+            "language": language,
+        }
+        if _STORE_MESSAGE.run(self.conn, message).fetchone() is None:
+            return None
+        buckets = flood.windows(self._now).buckets(kind, intent)
+        return flood.count_sqlite(self.conn, self._phone_index, buckets)
+
+    def save(self, texter: Texter, *, conversation_changed: bool) -> None:
+        assert self._now is not None
+        if texter.forgotten:
+            return  # FORGET deleted the row: nothing more is written for this texter
+        values = saved_values(texter, self._now, conversation_changed=conversation_changed)
+        _SAVE[conversation_changed].run(self.conn, values)
+
+    def discard(self) -> None:
+        pass  # nothing was written but the texter's row, which the first delivery wrote too
+
+
+def open_store(conn: Connection) -> TextStore:
+    if conn.dialect.name == "postgresql":
+        from smsbot.inbound.postgres_texts import PostgresTexts
+
+        return PostgresTexts(conn)
+    return SqliteTexts(conn)

@@ -21,3 +21,19 @@ def _twiml_for(reply: str) -> bytes:
 
 def twiml_response(reply: str | None) -> Response:
     return Response(_EMPTY if reply is None else _twiml_for(reply), media_type="text/xml")
+
+
+@lru_cache(maxsize=1024)
+def _answer_for(reply: str | None) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    body = _EMPTY if reply is None else _twiml_for(reply)
+    headers = [(b"content-type", b"text/xml; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    return headers, body
+
+
+def twiml_message(reply: str | None) -> tuple[dict, dict]:
+    """The ASGI messages of a TwiML answer (new dicts each time: middleware may replace their headers)."""
+    headers, body = _answer_for(reply)
+    return (
+        {"type": "http.response.start", "status": 200, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )

@@ -6,23 +6,24 @@ Refusals carry a reason: 403 (signature), 405 (method), 413 (size), 415 (content
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsbot.config import Settings
 from smsbot.context import AppContext
 from smsbot.inbound.service import InboundText, handle_text
 from smsbot.inbound.signature import signature_ok
-from smsbot.inbound.twiml import twiml_response
+from smsbot.inbound.twiml import twiml_message
 from smsbot.models import InboundMessage
-from smsbot.observability import INBOUND_REJECTED, INBOUND_SECONDS
+from smsbot.observability import INBOUND_REJECTED, INBOUND_SECONDS, observe_answer
 from smsbot.replies.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -55,19 +56,14 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> TwilioForm:
-    """The form exactly as sent (repeated keys and blank values kept), refusing wrong types and sizes."""
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type != FORM_TYPE:
+def _check_headers(content_type: str, declared: str | None, limit: int) -> None:
+    if content_type.split(";", 1)[0].strip().lower() != FORM_TYPE:
         raise Refused(415, f"content type must be {FORM_TYPE}")
-    declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise Refused(413, f"body larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, f"body larger than {limit} bytes")
+
+
+def _parse(body: bytes | bytearray) -> TwilioForm:
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
@@ -75,32 +71,93 @@ async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> TwilioForm
     return TwilioForm(pairs)
 
 
-async def read_message(request: Request, settings: Settings, path: str) -> tuple[TwilioForm, str, str]:
-    """A signed inbound message: (form, MessageSid, From), or Refused with the status and reason."""
-    form = await read_form(request)
-    if not signature_ok(settings, path, form, request.headers.get("x-twilio-signature")):
+async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> TwilioForm:
+    """The form exactly as sent (repeated keys and blank values kept), refusing wrong types and sizes."""
+    _check_headers(request.headers.get("content-type", ""), request.headers.get("content-length"), limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, f"body larger than {limit} bytes")
+    return _parse(body)
+
+
+def _signed_message(
+    settings: Settings, path: str, form: TwilioForm, signature: str | None
+) -> tuple[str, str]:
+    if not signature_ok(settings, path, form, signature):
         raise Refused(403, "invalid Twilio signature")
     sid, sender = form.get("MessageSid", ""), form.get("From", "")
     if not sid or not sender:
         raise Refused(422, "MessageSid and From are required")
     if len(sid) > MAX_SID_CHARS:
         raise Refused(422, f"MessageSid longer than {MAX_SID_CHARS} characters")
+    return sid, sender
+
+
+async def read_message(request: Request, settings: Settings, path: str) -> tuple[TwilioForm, str, str]:
+    """A signed inbound message: (form, MessageSid, From), or Refused with the status and reason."""
+    form = await read_form(request)
+    sid, sender = _signed_message(settings, path, form, request.headers.get("x-twilio-signature"))
     return form, sid, sender
+
+
+async def _read_raw(scope: Scope, receive: Receive, settings: Settings) -> tuple[TwilioForm, str, str]:
+    """`read_message` straight from the ASGI scope: the webhook's own path, without a Request."""
+    content_type = declared = signature = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value.decode("latin-1")
+        elif name == b"content-length":
+            declared = value.decode("latin-1")
+        elif name == b"x-twilio-signature":
+            signature = value.decode("latin-1")
+    _check_headers(content_type or "", declared, MAX_FORM_BYTES)  # refuse before reading the body
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_FORM_BYTES:
+            raise Refused(413, f"body larger than {MAX_FORM_BYTES} bytes")
+        if not message.get("more_body", False):
+            break
+    form = _parse(body)
+    sid, sender = _signed_message(settings, "/twilio/sms", form, signature)
+    return form, sid, sender
+
+
+async def _send_text(send: Send, status: int, reason: str, headers: list[tuple[bytes, bytes]] = []) -> None:  # noqa: B006
+    body = reason.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def routes(ctx: AppContext) -> list[Route]:
     wording = Wording.from_settings(ctx.settings)
-    # SQLite writes take ~0.1 ms: doing them inline beats a thread hop. PostgreSQL waits on the
-    # network, so its calls go to the thread pool and the event loop stays free.
-    inline = ctx.db.is_sqlite
+    # SQLite writes take ~0.1 ms: doing them inline beats a thread hop. PostgreSQL waits on the network:
+    # its texts go to threads of their own so the event loop stays free (run_in_executor costs a third
+    # of anyio's run_in_threadpool per hop). Serving them on the loop thread was measured and lost:
+    # every round trip then stalls every other request of the process.
+    threads = None if ctx.db.is_sqlite else ThreadPoolExecutor(ctx.db.webhook_slots, "smsbot-webhook")
 
-    async def twilio_sms(request: Request) -> Response:
+    async def twilio_sms(scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         try:
-            form, sid, sender = await read_message(request, ctx.settings, "/twilio/sms")
+            form, sid, sender = await _read_raw(scope, receive, ctx.settings)
         except Refused as refusal:
             INBOUND_REJECTED.labels(str(refusal.status)).inc()
-            return PlainTextResponse(refusal.reason, status_code=refusal.status)
+            await _send_text(send, refusal.status, refusal.reason)
+            return
         # Media (MediaUrl0...) is never fetched: only the text is read.
         message = InboundText(
             message_sid=sid,
@@ -111,15 +168,31 @@ def routes(ctx: AppContext) -> list[Route]:
             opt_out_type=form.get("OptOutType") or None,
         )
         try:
-            if inline:
+            if threads is None:
                 outcome = handle_text(ctx, wording, message)
             else:
-                outcome = await run_in_threadpool(handle_text, ctx, wording, message)
+                loop = asyncio.get_running_loop()
+                outcome = await loop.run_in_executor(threads, handle_text, ctx, wording, message)
         except Exception as exc:  # database down or similar: say so, never leak the text or number
             log.error("inbound text not handled: %s", type(exc).__name__)
             INBOUND_REJECTED.labels("503").inc()
-            return PlainTextResponse("temporarily unavailable", status_code=503, headers={"Retry-After": "5"})
+            await _send_text(send, 503, "temporarily unavailable", [(b"retry-after", b"5")])
+            return
         INBOUND_SECONDS.observe(time.perf_counter() - started)
-        return twiml_response(outcome.reply)
+        observe_answer(outcome.reply is not None, outcome.silence)
+        start, body = twiml_message(outcome.reply)
+        await send(start)
+        await send(body)
 
-    return [Route("/twilio/sms", twilio_sms, methods=["POST"], name="twilio_sms")]
+    # A plain ASGI endpoint: no Request or Response objects for the route that answers every text.
+    return [Route("/twilio/sms", _Endpoint(twilio_sms), methods=["POST"], name="twilio_sms")]
+
+
+class _Endpoint:
+    """Starlette runs a class instance as a bare ASGI app (a function would get a Request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)

@@ -1,0 +1,155 @@
+"""A text on PostgreSQL in two round trips (psycopg pipeline mode, server-side prepared statements).
+
+1. BEGIN + one statement: lock the texter's row (creating it on a first text), insert the MessageSid
+   row (the idempotency record), count the text's minute and day, and read its other counters.
+2. After routing and the handler: the intent on the MessageSid row, the urgent or compliance counter,
+   the texter's new state, COMMIT.
+
+The texter's row lock orders the texts of one number: a counter read in trip 1 cannot move before
+trip 2 writes it, and two deliveries of one MessageSid wait for each other, then one is a duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from smsbot.inbound import flood
+from smsbot.inbound.texter_store import TEXTER_COLUMNS, save_statement, saved_values, texter_from_row
+from smsbot.routing import Intent
+from smsbot.turn import Texter
+
+_COLUMNS = ", ".join(TEXTER_COLUMNS)
+LOAD = f"""
+WITH existing AS (
+    SELECT {_COLUMNS} FROM contact WHERE phone_index = %(phone_index)s FOR UPDATE
+), created AS (
+    INSERT INTO contact (phone_index, language, opted_out_at, created_at, last_seen_at)
+    SELECT %(phone_index)s, 'en',
+        (SELECT opted_out_at FROM suppression WHERE phone_index = %(phone_index)s), %(now)s, %(now)s
+    WHERE NOT EXISTS (SELECT FROM existing)
+    ON CONFLICT (phone_index) DO NOTHING
+    RETURNING {_COLUMNS}
+), texter AS (
+    SELECT * FROM existing UNION ALL SELECT * FROM created
+), message AS (
+    INSERT INTO inbound_message (message_sid, contact_id, received_at, intent, language)
+    SELECT %(message_sid)s, id, %(now)s, 'received', language FROM texter
+    ON CONFLICT (message_sid) DO NOTHING
+    RETURNING id
+), counted AS (
+    INSERT INTO inbound_counter (phone_index, bucket, count, expires_at)
+    SELECT %(phone_index)s, w.bucket, 1, w.expires_at
+    FROM (VALUES (%(minute)s, %(minute_ends)s::timestamptz), (%(day)s, %(day_ends)s::timestamptz))
+        AS w (bucket, expires_at)
+    CROSS JOIN message
+    ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1
+    RETURNING bucket, count
+)
+SELECT texter.*,
+    (SELECT id FROM message),
+    (SELECT count FROM counted WHERE bucket = %(minute)s),
+    (SELECT count FROM counted WHERE bucket = %(day)s),
+    (SELECT json_object_agg(bucket, count) FROM inbound_counter
+        WHERE phone_index = %(phone_index)s AND bucket = ANY(%(others)s))
+FROM texter
+"""
+STORE_INTENT = "UPDATE inbound_message SET intent = %(intent)s, language = %(language)s WHERE id = %(id)s"
+_COUNT_MORE = (
+    "INSERT INTO inbound_counter (phone_index, bucket, count, expires_at) VALUES {values}"
+    " ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1"
+)
+COUNT_MORE = {
+    n: _COUNT_MORE.format(
+        values=", ".join(f"(%(phone_index)s, %(b{i})s, 1, %(e{i})s::timestamptz)" for i in range(n))
+    )
+    for n in (1, 2)
+}
+_SAVE: dict[bool, str] = {}
+
+
+def _save_sql(conn: Connection, with_conversation: bool) -> str:
+    if with_conversation not in _SAVE:
+        _SAVE[with_conversation] = str(save_statement(with_conversation).compile(dialect=conn.dialect))
+    return _SAVE[with_conversation]
+
+
+class PostgresTexts:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._driver = conn.connection.driver_connection
+        self._begun = False
+        self._now: datetime | None = None
+        self._phone_index = ""
+        self._message_id: int | None = None
+        self._counts: tuple[int, int] = (0, 0)
+        self._others: dict[str, int] = {}
+        self._message: dict[str, Any] = {}
+        self._more: list[tuple[str, str, datetime]] = []
+
+    def begin(self) -> None:
+        self._driver.execute("BEGIN")
+        self._begun = True
+
+    def load(self, message_sid: str, phone_index: str, now: datetime) -> Texter | None:
+        self._now, self._phone_index = now, phone_index
+        windows = flood.windows(now)
+        params = {
+            "phone_index": phone_index,
+            "message_sid": message_sid,
+            "now": now,
+            "minute": windows.minute,
+            "minute_ends": windows.minute_ends,
+            "day": windows.day,
+            "day_ends": windows.day_ends,
+            "others": windows.beyond_minute_and_day(),
+        }
+        cursor = self._driver.cursor()
+        with self._driver.pipeline():  # one round trip: BEGIN and the statement
+            if not self._begun:
+                cursor.execute("BEGIN", prepare=False)
+            cursor.execute(LOAD, params, prepare=True)
+        self._begun = True
+        row = cursor.fetchone()
+        if row is None:
+            # Another first text from this number created the row between our look and our insert
+            # (ON CONFLICT DO NOTHING waited for it): this statement did nothing; again, it finds the row.
+            row = cursor.execute(LOAD, params, prepare=True).fetchone()
+        *texter_row, self._message_id, minute, day, others = row
+        if self._message_id is None:
+            return None
+        self._counts, self._others = (minute, day), others or {}
+        return texter_from_row(phone_index, texter_row, now)
+
+    def count(self, kind: flood.TextClass, intent: Intent, language: str) -> flood.Counts | None:
+        assert self._now is not None
+        self._message = {"id": self._message_id, "intent": intent.value, "language": language}
+        counts = dict(zip(("minute", "day"), self._counts, strict=True))
+        self._more = flood.windows(self._now).buckets(kind, intent)[2:]
+        for field, key, _ in self._more:
+            # The row lock on the texter keeps this number's counters still until our COMMIT.
+            counts[field] = self._others.get(key, 0) + 1
+        return flood.Counts(**counts)
+
+    def save(self, texter: Texter, *, conversation_changed: bool) -> None:
+        assert self._now is not None
+        cursor = self._driver.cursor()
+        with self._driver.pipeline():  # one round trip: every write and COMMIT
+            cursor.execute(STORE_INTENT, self._message, prepare=True)
+            if self._more:
+                params: dict[str, Any] = {"phone_index": self._phone_index}
+                for i, (_, key, expires_at) in enumerate(self._more):
+                    params[f"b{i}"], params[f"e{i}"] = key, expires_at
+                cursor.execute(COUNT_MORE[len(self._more)], params, prepare=True)
+            if not texter.forgotten:
+                values = saved_values(texter, self._now, conversation_changed=conversation_changed)
+                cursor.execute(_save_sql(self.conn, conversation_changed), values, prepare=True)
+            cursor.execute("COMMIT", prepare=False)
+
+    def discard(self) -> None:
+        # A known MessageSid inserted nothing and counted nothing: COMMIT only releases the row lock
+        # (and keeps a texter row created for it, which the first delivery would have created too).
+        # A ROLLBACK would make psycopg drop every prepared statement: another round trip, then Parse.
+        self._driver.execute("COMMIT", prepare=False)
