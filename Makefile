@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint install chat bench-install clean
+.PHONY: run test lint install chat bench-install bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ chat: $(STAMP)
 	$(BIN)/smsbot db upgrade
 	$(BIN)/smsbot chat
 
-## make bench-install: what the benchmarks need besides the tests (flask and gunicorn, for bench/inbound.py)
+## make bench-install: what the benchmarks need besides the tests (flask, gunicorn, matplotlib: the `bench` extra)
 bench-install: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+
+## make bench: every benchmark (inbound, dispatch, nearby; SQLite and PostgreSQL) -> bench/results/latest.{md,png,json}
+## (about half an hour; needs wrk and a reachable PostgreSQL; run it on an otherwise idle machine)
+bench: bench-install
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,10 +1,11 @@
 """Benchmark the worker's dispatch path: `smsbot tick` sending due check-ins to a local fake Twilio."""
 #
 #     .venv/bin/python bench/dispatch.py [--databases sqlite,postgres] [--enrollments 100000] [--due 10000]
-#                                        [--rated 3000] [--idle-enrollments 1000000]
+#                                        [--runs 3] [--rated 3000] [--idle-enrollments 1000000] [--json PATH]
 #
 # Per database: (1) 100,000 active enrollments, 10,000 of them due at once, one `smsbot tick --now`
-# process with no rate limit (msg/s and CPU ms per message, process start-up included); (2) the
+# process with no rate limit (msg/s and CPU ms per message, process start-up included; --runs times,
+# each on a freshly loaded database, then the median and the spread); (2) the
 # same at SMSBOT_SEND_RATE=100 against a fake that enforces 100/s (achieved rate at the fake, 429s);
 # (3) one tick with nothing due on 1,000,000 enrollments (median of in-process ticks, in ms).
 # Enrollments are loaded in bulk through the project's schema, vault (encrypted numbers) and
@@ -181,7 +182,7 @@ def timed_tick(url: str, base_url: str, rate: float, now: str = DUE_AT) -> tuple
     return wall, cpu, result.stdout.strip()
 
 
-def bench_unlimited(kind: str, workdir: Path, enrollments: int, due: int) -> str:
+def bench_unlimited(kind: str, workdir: Path, enrollments: int, due: int) -> dict:
     url, cleanup = fresh_database(kind, workdir)
     try:
         ctx = AppContext.build(settings_for(url), clock=FrozenClock(DUE))
@@ -198,20 +199,59 @@ def bench_unlimited(kind: str, workdir: Path, enrollments: int, due: int) -> str
         finally:
             fake.terminate()
         sent = stats["messages"]
-        return (
+        row = {
+            "bench": "dispatch",
+            "kind": "capacity",
+            "database": kind,
+            "enrollments": enrollments,
+            "due": due,
+            "texts": sent,
+            "none_twice": stats["distinct_recipients"] == sent,
+            "wall_s": round(wall, 3),
+            "msg_per_s": round(sent / wall, 1),
+            "cpu_ms_per_msg": round(cpu * 1000 / max(sent, 1), 3),
+            "startup_s": round(idle_wall, 3),
+            "msg_per_s_without_startup": round(sent / max(wall - idle_wall, 1e-9), 1),
+            "send_step_s": send_seconds,
+            "send_step_msg_per_s": round(sent / send_seconds, 1),
+        }
+        print(
             f"[{kind}] no rate limit: {enrollments:,} enrollments (loaded in {loaded:.1f} s), {due:,} due -> "
-            f"{sent:,} texts at the fake, none twice: {stats['distinct_recipients'] == sent}\n"
+            f"{sent:,} texts at the fake, none twice: {row['none_twice']}\n"
             f"[{kind}]   tick process: {wall:.2f} s wall, {sent / wall:,.0f} msg/s, "
             f"{cpu * 1000 / max(sent, 1):.2f} CPU ms/msg (process start-up alone: {idle_wall:.2f} s wall, "
             f"{idle_cpu:.2f} s CPU; without it: {sent / max(wall - idle_wall, 1e-9):,.0f} msg/s, "
             f"{(cpu - idle_cpu) * 1000 / max(sent, 1):.2f} CPU ms/msg); its send step alone: "
-            f"{send_seconds:.2f} s, {sent / send_seconds:,.0f} msg/s"
+            f"{send_seconds:.2f} s, {sent / send_seconds:,.0f} msg/s",
+            flush=True,
         )
+        return row
     finally:
         cleanup()
 
 
-def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> str:
+def spread(kind: str, rows: list[dict]) -> dict:
+    """The median and the range of the capacity runs (msg/s, start-up included)."""
+    rates = sorted(row["msg_per_s"] for row in rows)
+    summary = {
+        "bench": "dispatch",
+        "kind": "capacity_summary",
+        "database": kind,
+        "runs": len(rates),
+        "median_msg_per_s": round(statistics.median(rates), 1),
+        "min_msg_per_s": rates[0],
+        "max_msg_per_s": rates[-1],
+        "none_twice": all(row["none_twice"] for row in rows),
+    }
+    print(
+        f"[{kind}] capacity over {len(rates)} runs: median {summary['median_msg_per_s']:,.0f} msg/s "
+        f"(min {rates[0]:,.0f}, max {rates[-1]:,.0f}), start-up included",
+        flush=True,
+    )
+    return summary
+
+
+def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> dict:
     url, cleanup = fresh_database(kind, workdir)
     try:
         ctx = AppContext.build(settings_for(url), clock=FrozenClock(DUE))
@@ -224,18 +264,29 @@ def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> str:
         finally:
             fake.terminate()
         achieved = (stats["messages"] - 1) / stats["span_seconds"] if stats["span_seconds"] else 0.0
-        return (
+        print(
             f"[{kind}] SMSBOT_SEND_RATE={rate:g}: {stats['messages']:,} texts in "
             f"{stats['span_seconds']:.2f} s "
             f"at the fake -> {achieved:.2f} msg/s ({(achieved - rate) / rate * 100:+.2f}% of {rate:g}), "
             f"429s from a fake enforcing {rate:g}/s: {stats['rejected_429']} (tick process {wall:.1f} s)"
-            + (f" 429 at {stats['rejected_after_seconds'][:10]} s" if stats["rejected_429"] else "")
+            + (f" 429 at {stats['rejected_after_seconds'][:10]} s" if stats["rejected_429"] else ""),
+            flush=True,
         )
+        return {
+            "bench": "dispatch",
+            "kind": "paced",
+            "database": kind,
+            "rate": rate,
+            "texts": stats["messages"],
+            "achieved_msg_per_s": round(achieved, 2),
+            "error_pct": round((achieved - rate) / rate * 100, 2),
+            "rejected_429": stats["rejected_429"],
+        }
     finally:
         cleanup()
 
 
-def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> str:
+def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> dict:
     url, cleanup = fresh_database(kind, workdir)
     try:
         ctx = AppContext.build(settings_for(url), clock=FrozenClock(datetime(2026, 3, 4, 20, 0, tzinfo=UTC)))
@@ -254,11 +305,21 @@ def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> st
             timings.append((time.perf_counter() - started) * 1000)
             assert report.schedule.prompts == 0 and not report.dispatch.results
         ctx.db.dispose()
-        return (
+        p90 = sorted(timings)[int(runs * 0.9) - 1]
+        print(
             f"[{kind}] idle tick on {enrollments:,} enrollments (loaded in {loaded:.1f} s): median "
-            f"{statistics.median(timings):.2f} ms, p90 {sorted(timings)[int(runs * 0.9) - 1]:.2f} ms, "
-            f"max {max(timings):.2f} ms over {runs} ticks (in-process, all steps incl. retention)"
+            f"{statistics.median(timings):.2f} ms, p90 {p90:.2f} ms, "
+            f"max {max(timings):.2f} ms over {runs} ticks (in-process, all steps incl. retention)",
+            flush=True,
         )
+        return {
+            "bench": "dispatch",
+            "kind": "idle",
+            "database": kind,
+            "enrollments": enrollments,
+            "median_ms": round(statistics.median(timings), 2),
+            "p90_ms": round(p90, 2),
+        }
     finally:
         cleanup()
 
@@ -273,17 +334,25 @@ def main() -> None:
     parser.add_argument("--rated", type=int, default=3_000, help="texts for the SMSBOT_SEND_RATE=100 run")
     parser.add_argument("--idle-enrollments", type=int, default=1_000_000)
     parser.add_argument("--skip", default="", help="comma list of: unlimited,rated,idle")
+    parser.add_argument("--runs", type=int, default=3, help="capacity runs per database (median, spread)")
+    parser.add_argument("--rate", type=float, default=100.0, help="SMSBOT_SEND_RATE of the paced run")
+    parser.add_argument("--json", type=Path, help="also write the figures here (a JSON list of rows)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     print(f"bench/dispatch.py on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+    results: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="smsbot-bench-") as tmp:
         for kind in args.databases.split(","):
             if "unlimited" not in skip:
-                print(bench_unlimited(kind, Path(tmp), args.enrollments, args.due), flush=True)
+                work = (kind, Path(tmp), args.enrollments, args.due)
+                runs = [bench_unlimited(*work) for _ in range(args.runs)]
+                results += [*runs, spread(kind, runs)]
             if "rated" not in skip:
-                print(bench_rated(kind, Path(tmp), args.rated), flush=True)
+                results.append(bench_rated(kind, Path(tmp), args.rated, args.rate))
             if "idle" not in skip:
-                print(bench_idle(kind, Path(tmp), args.idle_enrollments), flush=True)
+                results.append(bench_idle(kind, Path(tmp), args.idle_enrollments))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

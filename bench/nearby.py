@@ -6,7 +6,10 @@ random ZIPs: ZIP → point, bounding-box query, great-circle distances, open-now
 Runs on SQLite (a temporary file) and on PostgreSQL (a private schema, dropped afterwards).
 
     .venv/bin/python bench/nearby.py [--services 100000] [--small 10000] [--lookups 1000]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test | --no-postgres]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test | --no-postgres] [--json PATH]
+
+Memory: the peak resident size of this process (ru_maxrss) after each size's lookups, and the
+SQLite database file's size.
 
 Targets (issue 3): import >= 5,000 rows/s; p50 <= 5 ms and p99 <= 20 ms; p50 at 100k <= 2x p50 at 10k.
 """
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -122,15 +127,21 @@ def lookups(ctx: AppContext, count: int, seed: int = 11) -> tuple[float, float, 
     return quantiles[49], quantiles[98], found / count
 
 
-def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int, folder: Path) -> None:
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int, folder: Path) -> list[dict]:
     ctx = context(url)
     migrate.upgrade(ctx.db)
     first = write_csv(folder / f"{name}-first.csv", rows[:small])
     rest = write_csv(folder / f"{name}-rest.csv", rows[small:])
     rate_small = import_rate(ctx, first, small)
     p50_small, p99_small, found_small = lookups(ctx, count)
+    rss_small, size_small = peak_rss_mb(), database_mb(url)
     rate_rest = import_rate(ctx, rest, len(rows) - small)
     p50, p99, found = lookups(ctx, count)
+    rss, size = peak_rss_mb(), database_mb(url)
     more = len(rows) - small
     print(f"{name}: import {small:,} rows: {rate_small:,.0f} rows/s; next {more:,}: {rate_rest:,.0f} rows/s")
     for size, (p50_, p99_, found_) in (
@@ -141,7 +152,36 @@ def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int,
             f"{name}: {size:,} services: p50 {p50_:.2f} ms, p99 {p99_:.2f} ms ({found_:.2f} found per lookup)"
         )
     print(f"{name}: growth 10x services -> p50 x{p50 / p50_small:.2f}, p99 x{p99 / p99_small:.2f}")
+    print(
+        f"{name}: peak RSS {rss_small:.0f} MB at {small:,}, {rss:.0f} MB at {len(rows):,}"
+        + (f"; database file {size_small:.1f} MB, then {size:.1f} MB" if url.startswith("sqlite") else "")
+    )
     ctx.db.dispose()
+    return [
+        {
+            "bench": "nearby",
+            "database": name,
+            "services": size_,
+            "import_rows_per_s": round(rate_, 1),
+            "p50_ms": round(p50_, 3),
+            "p99_ms": round(p99_, 3),
+            "found_per_lookup": round(found_, 2),
+            "peak_rss_mb": round(rss_, 1),
+            "database_mb": None if db_ is None else round(db_, 1),
+        }
+        for size_, rate_, p50_, p99_, found_, rss_, db_ in (
+            (small, rate_small, p50_small, p99_small, found_small, rss_small, size_small),
+            (len(rows), rate_rest, p50, p99, found, rss, size),
+        )
+    ]
+
+
+def database_mb(url: str) -> float | None:
+    """The SQLite file's size (with its WAL), in MB; None on PostgreSQL."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.removeprefix("sqlite:///"))
+    return sum(path.parent.joinpath(path.name + end).stat().st_size for end in ("", "-wal")) / 1e6
 
 
 def main() -> int:
@@ -151,14 +191,16 @@ def main() -> int:
     parser.add_argument("--lookups", type=int, default=1_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here (a JSON list of rows)")
     args = parser.parse_args()
+    results: list[dict] = []
 
     zip_point("22902")  # load the ZIP table once, outside every timing
     rows = generate(args.services)
     print(f"generated {len(rows):,} services around random US ZIPs; {args.lookups:,} lookups per size")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        run("sqlite", f"sqlite:///{folder / 'bench.db'}", rows, args.small, args.lookups, folder)
+        results += run("sqlite", f"sqlite:///{folder / 'bench.db'}", rows, args.small, args.lookups, folder)
         if not args.no_postgres:
             admin = create_engine(args.postgres)
             with admin.begin() as conn:
@@ -167,11 +209,13 @@ def main() -> int:
             try:
                 joiner = "&" if "?" in args.postgres else "?"
                 url = f"{args.postgres}{joiner}options=-csearch_path%3D{SCHEMA}"
-                run("postgresql", url, rows, args.small, args.lookups, folder)
+                results += run("postgresql", url, rows, args.small, args.lookups, folder)
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
                 admin.dispose()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 
