@@ -89,6 +89,9 @@ def main() -> int:
     parser.add_argument("--only", default="inbound,dispatch,nearby")
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the pipeline, not figures")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.{json,md,png} go")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the other benchmarks' rows from the last latest.json"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     info = machine()
@@ -107,6 +110,13 @@ def main() -> int:
                 problems.append(problem)
                 print(f"make bench: {problem}", flush=True)
     info["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    ran = set(args.only.split(","))
+    if args.keep and (args.out / "latest.json").exists():
+        last = json.loads((args.out / "latest.json").read_text())
+        kept = [row for row in last["rows"] if row.get("bench") not in ran]
+        rows = kept + rows
+        if kept:
+            info["kept_from"] = last["machine"]["date"] + ", commit " + last["machine"]["commit"]
     info["quick"] = args.quick
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(
