@@ -55,7 +55,14 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/directory/remove-demo"): (303, 403, 200),
     ("POST", "/directory/remove-demo"): (303, 403, 303),
     ("GET", "/wording"): (303, 403, 200),
+    ("GET", "/wording/{key}"): (303, 403, 200),
+    ("POST", "/wording/{key}"): (303, 403, 422),  # an empty form: "Check" finds every part empty
+    ("POST", "/wording/{key}/check"): (303, 403, 200),
+    ("POST", "/wording/{key}/roll-back"): (303, 403, 409),  # no version given: not the one in use
     ("GET", "/numbers"): (303, 403, 200),
+    ("GET", "/numbers/{table}.csv"): (303, 403, 200),
+    ("GET", "/session"): (303, 200, 200),
+    ("POST", "/session/keep"): (303, 303, 303),
     ("GET", "/staff"): (303, 403, 200),
     ("POST", "/staff"): (303, 403, 422),
     ("POST", "/staff/{staff_id:int}/password"): (303, 403, 200),
@@ -188,6 +195,8 @@ def _concrete(path: str, world: dict) -> str:
         .replace("{alert_id:int}", str(world["alert"]))
         .replace("{service_id:int}", str(world["service"]))
         .replace("{staff_id:int}", str(world["spare"].staff_id))
+        .replace("{key}", "naloxone")
+        .replace("{table}", "daily")
     )
 
 
