@@ -215,3 +215,14 @@ def test_numbers_are_for_admins(staff_browser) -> None:
     peer = staff_browser("peer")
     assert peer.get("/numbers").status_code == 403
     assert peer.get("/numbers/daily.csv").status_code == 403
+
+
+def test_texts_folded_by_retention_keep_their_local_day(ctx, clock, sms, staff_browser) -> None:
+    from smsbot.worker.retention import run_retention
+
+    _texts_at(ctx, clock, sms, datetime(2026, 3, 4, 3, 30, tzinfo=UTC), 5, 200)  # 22:30 Mar 3 in New York
+    clock.set(datetime(2026, 3, 12, 15, 0, tzinfo=UTC))
+    assert run_retention(ctx).inbound_deleted == 5
+    admin = staff_browser("admin")
+    page = admin.get("/numbers?from=2026-03-03&to=2026-03-04").text
+    assert "<td>Tue Mar 03</td><td>5</td>" in page and "<td>Wed Mar 04</td><td>0</td>" in page

@@ -1,12 +1,13 @@
 """Retention: message text lives SMSBOT_RETENTION_DAYS at most; expired conversation state goes sooner.
-Inbound rows are first counted into `daily_count` (per day and intent) in the same transaction
-that deletes them, so the numbers outlive the rows and nothing is counted twice.
+Inbound rows are first counted into `daily_count` (per day in the program's time zone, and intent) in
+the same transaction that deletes them, so the numbers outlive the rows and nothing is counted twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,7 +50,7 @@ def _add_counts(conn: Connection, counts: list[tuple[str, str, int]]) -> None:
         )
 
 
-def _purge_inbound(conn: Connection, cutoff: datetime) -> int:
+def _purge_inbound(conn: Connection, cutoff: datetime, zone: str) -> int:
     ids = list(
         conn.execute(
             select(inbound.c.id)
@@ -62,8 +63,9 @@ def _purge_inbound(conn: Connection, cutoff: datetime) -> int:
         return 0
     rows = conn.execute(select(inbound.c.received_at, inbound.c.intent).where(inbound.c.id.in_(ids))).all()
     tally: dict[tuple[str, str], int] = {}
+    local = ZoneInfo(zone)  # the program's day, as the Numbers page counts days (issue 12)
     for received_at, intent in rows:
-        key = (received_at.date().isoformat(), f"inbound:{intent}"[:48])
+        key = (received_at.astimezone(local).date().isoformat(), f"inbound:{intent}"[:48])
         tally[key] = tally.get(key, 0) + 1
     _add_counts(conn, [(day, name, count) for (day, name), count in sorted(tally.items())])
     conn.execute(delete(inbound).where(inbound.c.id.in_(ids)))
@@ -76,7 +78,7 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
     report = RetentionReport()
     while True:
         with ctx.db.transaction() as conn:
-            deleted = _purge_inbound(conn, cutoff)
+            deleted = _purge_inbound(conn, cutoff, ctx.settings.default_timezone)
         report.inbound_deleted += deleted
         if deleted < BATCH:
             break
