@@ -52,7 +52,7 @@ def test_an_answer_that_also_asks_for_a_topic_is_the_answer(
     assert len(fake.to(PARTICIPANT)) == 2  # no reminder either
 
     page = _page(browser, url)
-    assert ROUGH_NIGHT in page and "written Wed 04 Mar, 18:00" in page
+    assert ROUGH_NIGHT in page and "written Wed 4 Mar, 6:00 PM" in page  # as the time box says it
 
 
 def test_a_free_text_answer_leaves_the_page_at_its_purge_time(

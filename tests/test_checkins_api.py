@@ -106,7 +106,9 @@ def test_delete_ends_the_enrollment(ctx, client, peer, sms, fake, worker, clock)
     run_tick(worker, clock)
     sms("JOIN")
     assert jamie.delete(f"/api/enrollments/{created['id']}").status_code == 204
-    assert jamie.get(f"/api/enrollments/{created['id']}").status_code == 404
+    # Kept in the archive with its history (issue 12), ended: nothing more is sent.
+    assert jamie.get(f"/api/enrollments/{created['id']}").json()["status"] == "ended"
+    assert jamie.delete(f"/api/enrollments/{created['id']}").status_code == 409
     run_tick(worker, clock, "2026-03-04T23:00:00Z")
     assert len(fake.to(PARTICIPANT)) == 1
 

@@ -42,6 +42,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/participants/{enrollment_id:int}/stop"): (303, 303, 303),
     ("POST", "/participants/{enrollment_id:int}/opt-out"): (303, 303, 303),
     ("POST", "/participants/{enrollment_id:int}/phone"): (303, 422, 422),  # an empty form: no number
+    ("GET", "/participants/new"): (303, 200, 200),
+    ("GET", "/participants/{enrollment_id:int}/edit"): (303, 200, 200),
+    ("POST", "/participants/{enrollment_id:int}/edit"): (303, 303, 303),  # an empty form changes nothing
+    ("GET", "/participants/{enrollment_id:int}/stop"): (303, 200, 200),
     ("GET", "/participants/{enrollment_id:int}/reveal"): (303, 403, 200),
     ("POST", "/participants/{enrollment_id:int}/reveal"): (303, 403, 422),
     ("GET", "/directory"): (303, 200, 200),  # peers read and search the directory

@@ -48,5 +48,7 @@ def test_an_admin_is_told_why(ctx, sms, staff_browser):
     sms("STOP", from_=OTHER_PARTICIPANT)
     admin = staff_browser("admin")
     taken, opted_out = _enroll(admin, PARTICIPANT), _enroll(admin, OTHER_PARTICIPANT)
-    assert taken.status_code == 409 and "live enrollment" in taken.text and f"id {theirs}" in taken.text
+    # Whose participant it is, by name: never an id (issue 12: "(id 6)" was developer words).
+    assert taken.status_code == 409 and "live enrollment" in taken.text and "Olu Owner" in taken.text
+    assert f"id {theirs}" not in taken.text
     assert opted_out.status_code == 409 and "opted out" in opted_out.text

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     search_radius_miles: float = Field(25.0, alias="SMSBOT_SEARCH_RADIUS_MILES", gt=0)
     reply_window_minutes: int = Field(60, alias="SMSBOT_REPLY_WINDOW_MINUTES", ge=5)
     alert_ack_minutes: int = Field(30, alias="SMSBOT_ALERT_ACK_MINUTES", ge=1)
+    # Where participants' numbers may be (ISO 3166 codes, comma-separated: "US" or "US,PR"); a number
+    # from anywhere else is refused when a peer enrolls it.
+    phone_regions: str = Field(
+        "US", alias="SMSBOT_PHONE_REGIONS", pattern=r"^\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*$"
+    )
     # The watch: /readyz, the dashboard banner and an SMS to the on-call admin say when these pass.
     worker_silent_minutes: int = Field(5, alias="SMSBOT_WORKER_SILENT_MINUTES", ge=1)
     outbox_stale_minutes: int = Field(30, alias="SMSBOT_OUTBOX_STALE_MINUTES", ge=1)
@@ -115,6 +120,10 @@ class Settings(BaseSettings):
         if english == defaults["en"]:
             return defaults.get(language, english)  # never the English default in another language
         return english  # an operator's own name or contact: better than nothing
+
+    @property
+    def phone_region_codes(self) -> tuple[str, ...]:
+        return tuple(code.strip().upper() for code in self.phone_regions.split(","))
 
     @property
     def is_sqlite(self) -> bool:

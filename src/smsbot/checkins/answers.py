@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.checkins.moves import move_checkins
 from smsbot.checkins.states import OPEN, WAITING, CheckinStatus
 from smsbot.models import Checkin, Contact, Enrollment
 from smsbot.outbound import outbox
@@ -20,7 +21,6 @@ from smsbot.privacy import NONCE_BYTES, PhoneVault
 
 checkin = Checkin.__table__
 contact = Contact.__table__
-ANSWERABLE = OPEN
 MAX_ANSWER_CHARS = 480
 
 
@@ -56,7 +56,6 @@ def answer_checkin(
 ) -> int | None:
     """Record the answer; returns the enrollment id, or None if that check-in takes no answer now."""
     values: dict = {
-        "status": CheckinStatus.ANSWERED.value,
         "answered_at": now,
         "answer_kind": kind,
         "next_action_at": None,
@@ -64,22 +63,23 @@ def answer_checkin(
     if text and vault is not None:
         values["answer_ciphertext"] = encrypt_answer(vault, checkin_id, text[:MAX_ANSWER_CHARS])
         values["answer_purge_at"] = now + timedelta(days=retention_days)
-    enrollment_id = conn.execute(
-        update(checkin)
-        .where(checkin.c.id == checkin_id, checkin.c.status.in_(ANSWERABLE))
-        .values(**values)
-        .returning(checkin.c.enrollment_id)
-    ).scalar()
-    if enrollment_id is None:
+    answered = move_checkins(
+        conn,
+        checkin.c.id == checkin_id,
+        CheckinStatus.ANSWERED,
+        olds=OPEN,
+        returning=checkin.c.enrollment_id,
+        **values,
+    )
+    if not answered:
         return None
-    conn.execute(
-        update(checkin)
-        .where(
-            checkin.c.enrollment_id == enrollment_id,
-            checkin.c.id < checkin_id,
-            checkin.c.status.in_(WAITING),
-        )
-        .values(status=CheckinStatus.SUPERSEDED.value, next_action_at=None)
+    enrollment_id = answered[0]
+    move_checkins(
+        conn,
+        (checkin.c.enrollment_id == enrollment_id) & (checkin.c.id < checkin_id),
+        CheckinStatus.SUPERSEDED,
+        olds=WAITING,
+        next_action_at=None,
     )
     outbox.cancel_queued(conn, checkin_id=checkin_id)
     conn.execute(update(contact).where(contact.c.open_checkin_id == checkin_id).values(open_checkin_id=None))

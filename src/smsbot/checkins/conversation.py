@@ -10,6 +10,7 @@ from collections.abc import Callable
 from smsbot.alerts import raising as alerts
 from smsbot.checkins import answers, endings, enrollments, texts
 from smsbot.checkins.states import EnrollmentStatus
+from smsbot.errors import Conflict
 from smsbot.routing.intents import Intent
 from smsbot.turn import Turn
 
@@ -114,7 +115,7 @@ def time_answer(turn: Turn) -> None:
             timezone=settings.default_timezone,
             reply_window_minutes=settings.reply_window_minutes,
         )
-    except enrollments.EnrollmentError:
+    except Conflict:
         checkin_keyword(turn)  # a peer enrolled this number at the same moment: theirs stands
         return
     row = enrollments.live_enrollment(turn.conn, turn.texter.id)
@@ -158,7 +159,7 @@ def resume(turn: Turn) -> None:
     if row is None or row.status == EnrollmentStatus.INVITED:
         turn.say("checkin_not_enrolled")
         return
-    if row.status == "paused":
+    if row.status == EnrollmentStatus.PAUSED:
         enrollments.activate(turn.conn, row, turn.now)
     turn.say("checkin_resumed", **_schedule_values(turn, row))
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from smsbot.alerts import raising as alerts
 from smsbot.checkins import optout
+from smsbot.checkins.moves import move_checkins
 from smsbot.checkins.states import WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, Enrollment, OutboxMessage
@@ -30,14 +31,17 @@ def mark_unreachable(
     conn: Connection, wording: Wording, checkin_id: int, now: datetime, ack_minutes: int
 ) -> None:
     """A check-in text could not be delivered: the peer hears now, and the no-reply path stops."""
-    enrollment_id = conn.execute(
-        update(checkin)
-        .where(checkin.c.id == checkin_id, checkin.c.status.in_(WAITING))
-        .values(status=CheckinStatus.UNREACHABLE.value, next_action_at=None)
-        .returning(checkin.c.enrollment_id)
-    ).scalar()
-    if enrollment_id is None:
+    moved = move_checkins(
+        conn,
+        checkin.c.id == checkin_id,
+        CheckinStatus.UNREACHABLE,
+        olds=WAITING,
+        returning=checkin.c.enrollment_id,
+        next_action_at=None,
+    )
+    if not moved:
         return
+    enrollment_id = moved[0]
     alerts.raise_alert(
         conn,
         wording,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
+from smsbot.checkins.moves import move_checkins, move_enrollment, move_enrollments
 from smsbot.checkins.states import LIVE, WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage
 from smsbot.outbound import outbox
@@ -18,18 +19,16 @@ checkin = Checkin.__table__
 contact = Contact.__table__
 
 
-def close_open_checkins(
-    conn: Connection, enrollment_ids: list[int], status: str = CheckinStatus.CLOSED.value
-) -> None:
+def close_open_checkins(conn: Connection, enrollment_ids: list[int]) -> None:
     if not enrollment_ids:
         return
-    closed = conn.execute(
-        update(checkin)
-        .where(checkin.c.enrollment_id.in_(enrollment_ids), checkin.c.status.in_(WAITING))
-        .values(status=status, next_action_at=None)
-        .returning(checkin.c.id)
-    ).scalars()
-    closed_ids = list(closed)
+    closed_ids = move_checkins(
+        conn,
+        checkin.c.enrollment_id.in_(enrollment_ids),
+        CheckinStatus.CLOSED,
+        olds=WAITING,
+        next_action_at=None,
+    )
     if closed_ids:
         conn.execute(
             update(contact).where(contact.c.open_checkin_id.in_(closed_ids)).values(open_checkin_id=None)
@@ -37,25 +36,27 @@ def close_open_checkins(
 
 
 def pause(conn: Connection, row, now: datetime) -> None:
-    conn.execute(
-        update(enrollment)
-        .where(enrollment.c.id == row.id)
-        .values(status=EnrollmentStatus.PAUSED.value, next_checkin_at=None)
-    )
+    """active -> paused (PAUSE by text, or staff): its waiting check-in closed, queued texts cancelled."""
+    move_enrollment(conn, row, EnrollmentStatus.PAUSED, next_checkin_at=None)
     close_open_checkins(conn, [row.id])
     outbox.cancel_queued(conn, contact_id=row.contact_id)
 
 
-def end(conn: Connection, enrollment_ids: list[int], status: str, now: datetime) -> None:
-    """stopped (STOP, carrier opt-out) | ended (the peer removed it) | expired: nothing more is sent."""
+def end(conn: Connection, enrollment_ids: list[int], status: EnrollmentStatus, now: datetime) -> list[int]:
+    """stopped (STOP, carrier opt-out) | ended (the peer stopped it): nothing more is sent. Only live
+    ones move (an ended one stays ended); returns the ids that did."""
     if not enrollment_ids:
-        return
-    conn.execute(
-        update(enrollment)
-        .where(enrollment.c.id.in_(enrollment_ids))
-        .values(status=status, next_checkin_at=None, invite_expires_at=None, ended_at=now)
+        return []
+    ended = move_enrollments(
+        conn,
+        enrollment.c.id.in_(enrollment_ids),
+        status,
+        next_checkin_at=None,
+        invite_expires_at=None,
+        ended_at=now,
     )
-    close_open_checkins(conn, enrollment_ids)
+    close_open_checkins(conn, ended)
+    return ended
 
 
 def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> None:
@@ -69,7 +70,7 @@ def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> Non
             )
         ).scalars()
     )
-    end(conn, ids, EnrollmentStatus.STOPPED.value, now)
+    end(conn, ids, EnrollmentStatus.STOPPED, now)
     outbox.cancel_queued(conn, contact_id=contact_id)
     conn.execute(update(contact).where(contact.c.id == contact_id).values(open_checkin_id=None))
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from smsbot.alerts.on_call import on_call_peer
-from smsbot.checkins import texts
+from smsbot.checkins import refusals, texts
+from smsbot.checkins.moves import move_enrollment
 from smsbot.checkins.schedule import (
     EVERY_DAY,
     day_list,
@@ -25,7 +26,8 @@ from smsbot.checkins.schedule import (
     parse_local_time,
     zone,
 )
-from smsbot.checkins.states import LIVE, OPEN, EnrollmentStatus
+from smsbot.checkins.states import LIVE, EnrollmentStatus
+from smsbot.errors import Conflict
 from smsbot.keyring import adopt
 from smsbot.models import (
     Checkin,
@@ -33,7 +35,6 @@ from smsbot.models import (
     Contact,
     Enrollment,
     Staff,
-    Suppression,
 )
 from smsbot.outbound import outbox
 from smsbot.privacy import PhoneVault, last4
@@ -45,24 +46,6 @@ checkin = Checkin.__table__
 contact = Contact.__table__
 staff = Staff.__table__
 INVITATION_TTL = timedelta(days=7)
-OPEN_CHECKIN = OPEN  # kept for callers that import it from here
-ALREADY_LIVE = "this number already has a live enrollment"
-# What a peer is told about a number they cannot enroll: whether it is someone else's participant or
-# opted out is not theirs to learn (an admin is told the reason).
-NUMBER_UNAVAILABLE = "this number can't be enrolled here; ask an admin"
-
-
-class EnrollmentError(ValueError):
-    """A request that cannot be done as asked; `status` is the HTTP status the API answers with.
-    `about_number`: the reason tells something about the number (its enrollments, its opt-out)."""
-
-    def __init__(self, status: int, reason: str, *, about_number: bool = False) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.about_number = status, reason, about_number
-
-    def told_to(self, is_admin: bool) -> str:
-        """The reason as the person asking may read it."""
-        return self.reason if is_admin or not self.about_number else NUMBER_UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -174,19 +157,9 @@ def invite(
     language: str = "en",
 ) -> int:
     """A peer enrolls a number: status `invited`, one invitation queued. Nothing else is sent before JOIN."""
-    adopt(conn, vault, e164)  # during a key rotation: an opt-out filed under the old key still counts
-    index = vault.index(e164)
-    suppressed = conn.execute(
-        select(Suppression.__table__.c.phone_index).where(Suppression.__table__.c.phone_index == index)
-    ).first()
-    if suppressed is not None:
-        raise EnrollmentError(
-            409,
-            "this number has opted out (STOP); they must text START before a new invitation",
-            about_number=True,
-        )
+    index = check_number(conn, vault, e164)
     contact_id = contact_for_phone(conn, vault, e164, language, now)
-    refuse_if_live(conn, contact_id)
+    refuse_if_live(conn, contact_id)  # again: a request racing for the number may have won meanwhile
     language = conn.execute(select(contact.c.language).where(contact.c.id == contact_id)).scalar_one()
     enrollment_id = insert_live(
         conn,
@@ -220,26 +193,36 @@ def invite(
     return enrollment_id
 
 
+def check_number(conn: Connection, vault: PhoneVault, e164: str) -> str:
+    """Conflict if the number opted out or has a live enrollment; else its lookup index."""
+    adopt(conn, vault, e164)  # during a key rotation: an opt-out filed under the old key still counts
+    index = vault.index(e164)
+    if refused := refusals.opted_out(conn, index):
+        raise refused
+    known = conn.execute(select(contact.c.id).where(contact.c.phone_index == index)).scalar()
+    if known is not None:
+        refuse_if_live(conn, known)
+    return index
+
+
 def refuse_if_live(conn: Connection, contact_id: int, but: int | None = None) -> None:
-    """409 when the number already has a live enrollment (other than `but`)."""
-    query = select(enrollment.c.id).where(
-        enrollment.c.contact_id == contact_id, enrollment.c.status.in_(LIVE)
-    )
-    if but is not None:
-        query = query.where(enrollment.c.id != but)
-    live = conn.execute(query).first()
-    if live is not None:
-        raise EnrollmentError(409, f"{ALREADY_LIVE} (id {live.id})", about_number=True)
+    """Conflict when the number already has a live enrollment (other than `but`)."""
+    if refused := refusals.already_enrolled(conn, contact_id, but):
+        raise refused
 
 
 def insert_live(conn: Connection, values: dict) -> int:
-    """Insert a live enrollment; a concurrent one for the same contact that won loses us a 409.
-    The unique index decides; the savepoint keeps the caller's transaction usable afterwards."""
+    """Insert a live enrollment. A concurrent one that won (the same number, or the same peer and
+    nickname: unique indexes decide) makes this one a Conflict; the savepoint keeps the caller's
+    transaction usable afterwards."""
     try:
         with conn.begin_nested():
             return conn.execute(enrollment.insert().values(**values).returning(enrollment.c.id)).scalar_one()
     except IntegrityError:
-        raise EnrollmentError(409, ALREADY_LIVE, about_number=True) from None
+        refuse_if_live(conn, values["contact_id"])  # the winner has committed: it is visible now
+        if taken := refusals.nickname_taken(conn, values["staff_id"], values["nickname"]):
+            raise taken from None
+        raise Conflict(refusals.NUMBER_UNAVAILABLE, field="phone") from None
 
 
 def live_enrollment(conn: Connection, contact_id: int | None):
@@ -256,12 +239,12 @@ def live_enrollment(conn: Connection, contact_id: int | None):
 
 
 def activate(conn: Connection, row, now: datetime) -> datetime:
-    """invited|paused -> active, with the next check-in computed from now."""
+    """invited|paused -> active (JOIN, RESUME by text or by staff), the next check-in computed from now."""
     next_at = plan_of(row).next_after(now)
-    values = {"status": EnrollmentStatus.ACTIVE.value, "next_checkin_at": next_at, "invite_expires_at": None}
+    values: dict = {"next_checkin_at": next_at, "invite_expires_at": None}
     if row.joined_at is None:
         values["joined_at"] = now
-    conn.execute(update(enrollment).where(enrollment.c.id == row.id).values(**values))
+    move_enrollment(conn, row, EnrollmentStatus.ACTIVE, **values)
     return next_at
 
 
@@ -288,7 +271,7 @@ def self_enroll(
         dict(
             contact_id=contact_id,
             staff_id=peer_id,
-            nickname="Self-enrolled",
+            nickname=_free_nickname(conn, peer_id, f"Self-enrolled …{last4(e164)}"),
             phone_last4=last4(e164),
             local_time=plan.local_time,
             days=format_days(EVERY_DAY),
@@ -302,3 +285,12 @@ def self_enroll(
         ),
     )
     return enrollment_id, peer_name
+
+
+def _free_nickname(conn: Connection, staff_id: int | None, base: str) -> str:
+    """`base`, or `base (2)`, `(3)`…: the first one this peer's live participants do not use."""
+    name, n = base, 1
+    while refusals.nickname_taken(conn, staff_id, name) is not None:
+        n += 1
+        name = f"{base} ({n})"
+    return name

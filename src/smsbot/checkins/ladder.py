@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smsbot.alerts import raising as alerts
 from smsbot.checkins import endings, texts
+from smsbot.checkins.moves import move_checkins, move_enrollments
 from smsbot.checkins.schedule import next_checkin_at, parse_days, parse_local_time, zone
 from smsbot.checkins.states import CheckinStatus, EnrollmentStatus
 from smsbot.context import AppContext
@@ -167,7 +168,7 @@ def _schedule_batch(
         conn.execute(_OPEN_CHECKIN, opened)
     if advances:
         conn.execute(_ADVANCE_ENROLLMENT, advances)
-    endings.end(conn, stopped, EnrollmentStatus.STOPPED.value, now)
+    endings.end(conn, stopped, EnrollmentStatus.STOPPED, now)
     report.prompts += len(prompt_rows)
     report.missed_by_system += len(missed_rows)
     report.stopped += len(stopped)
@@ -244,13 +245,16 @@ def _advance_one(
         or row.contact_id is None
         or row.opted_out_at is not None
     ):
-        conn.execute(
-            update(checkin)
-            .where(checkin.c.id == row.id)
-            .values(status=CheckinStatus.CLOSED.value, next_action_at=None)
-        )
+        _move(conn, row, CheckinStatus.CLOSED, next_action_at=None)
         report.closed += 1
     elif row.status == CheckinStatus.WAITING:
+        _move(
+            conn,
+            row,
+            CheckinStatus.REMINDED,
+            reminded_at=now,
+            next_action_at=now + timedelta(minutes=row.reply_window_minutes),
+        )
         outbox.enqueue(
             conn,
             key=f"checkin:{row.id}:reminder",
@@ -260,22 +264,9 @@ def _advance_one(
             contact_id=row.contact_id,
             checkin_id=row.id,
         )
-        conn.execute(
-            update(checkin)
-            .where(checkin.c.id == row.id)
-            .values(
-                status=CheckinStatus.REMINDED.value,
-                reminded_at=now,
-                next_action_at=now + timedelta(minutes=row.reply_window_minutes),
-            )
-        )
         report.reminders += 1
     else:  # reminded, and the second window is over
-        conn.execute(
-            update(checkin)
-            .where(checkin.c.id == row.id)
-            .values(status=CheckinStatus.NO_REPLY.value, next_action_at=None)
-        )
+        _move(conn, row, CheckinStatus.NO_REPLY, next_action_at=None)
         # A prompt never confirmed to have gone out (its attempt's outcome unknown, no callback
         # since) is not "no answer": the peer hears what is known. (The reminder did go: a second,
         # distinct text, never a resend of the prompt.)
@@ -293,11 +284,18 @@ def _advance_one(
         report.alerts += 1
 
 
+def _move(conn: Connection, row, new: CheckinStatus, **values) -> None:
+    # The row is locked (PostgreSQL) or the only writer's (SQLite): it is still `row.status`.
+    move_checkins(conn, checkin.c.id == row.id, new, olds=(row.status,), **values)
+
+
 def expire_invitations(conn: Connection, now: datetime) -> int:
     """Invitations nobody JOINed within 7 days expire (and nothing is ever sent for them)."""
-    result = conn.execute(
-        update(enrollment)
-        .where(enrollment.c.invite_expires_at <= now, enrollment.c.status == EnrollmentStatus.INVITED.value)
-        .values(status=EnrollmentStatus.EXPIRED.value, invite_expires_at=None, ended_at=now)
+    expired = move_enrollments(
+        conn,
+        enrollment.c.invite_expires_at <= now,
+        EnrollmentStatus.EXPIRED,
+        invite_expires_at=None,
+        ended_at=now,
     )
-    return result.rowcount
+    return len(expired)

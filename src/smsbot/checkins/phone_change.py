@@ -1,6 +1,6 @@
 """A participant's new phone keeps their enrollment: the peer moves it to the new number, which gets
 a fresh invitation (JOIN again); the old number gets nothing more (its check-ins closed, its queued
-texts cancelled). Refused with 409 for an opted-out number or one already enrolled. Never commits.
+texts cancelled). Refused (Conflict) for an opted-out number or one already enrolled. Never commits.
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from smsbot.checkins import endings, enrollments, texts
-from smsbot.checkins.enrollments import EnrollmentError
-from smsbot.checkins.states import LIVE, EnrollmentStatus
+from smsbot.checkins import endings, enrollments, refusals, texts
+from smsbot.checkins.moves import move_enrollment
+from smsbot.checkins.states import EnrollmentStatus
+from smsbot.errors import Conflict
 from smsbot.keyring import adopt
-from smsbot.models import Checkin, Contact, Enrollment, Staff, Suppression
+from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.outbound import outbox
 from smsbot.privacy import PhoneVault, last4
 from smsbot.replies.wording import Wording
 
 enrollment, checkin, contact = Enrollment.__table__, Checkin.__table__, Contact.__table__
-staff, suppression = Staff.__table__, Suppression.__table__
-OPTED_OUT = "the new number has opted out (STOP); they must text START from it before it can be used"
-SAME_NUMBER = "that is already this participant's number"
+staff = Staff.__table__
 
 
 def move_to_phone(
@@ -34,36 +33,33 @@ def move_to_phone(
         select(enrollment, staff.c.name.label("peer_name"))
         .select_from(enrollment.outerjoin(staff, staff.c.id == enrollment.c.staff_id))
         .where(enrollment.c.id == enrollment_id)
-    ).first()
-    if row is None or row.status not in LIVE:
-        raise EnrollmentError(409, f"this enrollment is {row.status if row else 'gone'}")
+    ).one()
     adopt(conn, vault, e164)  # during a key rotation: an opt-out filed under the old key still counts
     index = vault.index(e164)
-    if conn.execute(select(suppression.c.phone_index).where(suppression.c.phone_index == index)).first():
-        raise EnrollmentError(409, OPTED_OUT, about_number=True)
+    if refused := refusals.opted_out(conn, index):
+        raise refused
     old_contact = row.contact_id
     # The same person on a new phone: they keep the language they chose.
     language = conn.execute(select(contact.c.language).where(contact.c.id == old_contact)).scalar() or "en"
     new_contact = enrollments.contact_for_phone(conn, vault, e164, language, now)
     if new_contact == old_contact:
-        raise EnrollmentError(409, SAME_NUMBER)
+        raise Conflict(refusals.SAME_NUMBER, field="phone")
     enrollments.refuse_if_live(conn, new_contact)
     _silence_old_number(conn, row.id, old_contact)
     try:
         with conn.begin_nested():  # the unique index settles a race with another enrollment
-            conn.execute(
-                update(enrollment)
-                .where(enrollment.c.id == row.id)
-                .values(
-                    contact_id=new_contact,
-                    phone_last4=last4(e164),
-                    status=EnrollmentStatus.INVITED.value,
-                    next_checkin_at=None,
-                    invite_expires_at=now + enrollments.INVITATION_TTL,
-                )
+            move_enrollment(
+                conn,
+                row,
+                EnrollmentStatus.INVITED,
+                contact_id=new_contact,
+                phone_last4=last4(e164),
+                next_checkin_at=None,
+                invite_expires_at=now + enrollments.INVITATION_TTL,
             )
     except IntegrityError:
-        raise EnrollmentError(409, enrollments.ALREADY_LIVE, about_number=True) from None
+        enrollments.refuse_if_live(conn, new_contact, but=row.id)
+        raise Conflict(refusals.NUMBER_UNAVAILABLE, field="phone") from None
     language = conn.execute(select(contact.c.language).where(contact.c.id == new_contact)).scalar_one()
     outbox.enqueue(
         conn,

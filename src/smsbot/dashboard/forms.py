@@ -32,6 +32,9 @@ class FormErrors(dict[str, str]):
 
         The words are the ones the actor may read: a peer never sees what only an admin may learn.
         """
+        several = getattr(err, "fields", None)  # an error about several fields at once (each beside its own)
+        if isinstance(several, Mapping) and several:
+            return cls(several)
         return cls({err.field or field or FORM: err.told_to(is_admin)})
 
     def add(self, name: str, message: str) -> FormErrors:

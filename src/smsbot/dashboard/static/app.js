@@ -85,3 +85,14 @@
     field.focus({ preventScroll: true });
   });
 })();
+
+// Participants (_participant_fields.html): ticking a day chooses "Only on these days".
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("fieldset.days input[name='days']") || !box.checked) return;
+    var some = box.form && box.form.querySelector("input[name='days_mode'][value='some']");
+    if (some) some.checked = true;
+  });
+})();
