@@ -51,7 +51,9 @@ class GroupSender:
 
     def run(self) -> None:
         d = self.d
-        pool = ThreadPoolExecutor(self.window, thread_name_prefix="send", initializer=d._warm_thread)
+        # The sending threads only send (failures excepted): their HTTP client is all they warm.
+        warm = getattr(d.sender, "warm", None)
+        pool = ThreadPoolExecutor(self.window, thread_name_prefix="send", initializer=warm)
         renewed = time.monotonic()
         try:
             with d.ctx.db.engine.connect() as conn:
@@ -82,9 +84,10 @@ class GroupSender:
                 self._collect(timeout=None)
             pool.shutdown(wait=True)
             d._record_sent(self.sent)
-            with d.ctx.db.transaction() as conn:
-                now = d.ctx.clock.now()
-                d._apply_changes(conn, sweep_pending(conn, now), now)
+            if self.report.sent:
+                with d.ctx.db.transaction() as conn:
+                    now = d.ctx.clock.now()
+                    d._apply_changes(conn, sweep_pending(conn, now), now)
 
     @contextmanager
     def _step(self, conn: Connection) -> Iterator[None]:

@@ -99,6 +99,7 @@ class Dispatcher:
     def recover(self, report: DispatchReport) -> None:
         now = self.ctx.clock.now()
         with self.ctx.db.transaction() as conn:
+            report.paused_until = outage.paused_until(conn, now)
             found = outbox.recover_interrupted(conn, now)
             for row in found.gave_up:
                 if self.on_failure:
@@ -121,14 +122,11 @@ class Dispatcher:
     def run(self, max_batches: int | None = None) -> DispatchReport:
         """Send everything due now; returns counts by result."""
         report = DispatchReport()
-        self.recover(report)
         self.outage.clear()
         self.tokens = set()
-        with self.ctx.db.transaction() as conn:
-            report.paused_until = outage.paused_until(conn, self.ctx.clock.now())
+        self.recover(report)
         if report.paused_until is not None:
             return report
-        self._warm_thread()
         switch_interval = sys.getswitchinterval()
         if isinstance(self.pacer, SharedPacer):
             # A sender waking at its slot gets the GIL within ~1 ms instead of up to 5: paced sends
@@ -136,6 +134,7 @@ class Dispatcher:
             sys.setswitchinterval(PACED_SWITCH_INTERVAL)
         try:
             if self.paced:
+                self._warm_thread()
                 self._send_due(report, max_batches)
             else:
                 GroupSender(self, report, max_batches).run()
