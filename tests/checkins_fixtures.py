@@ -93,6 +93,7 @@ class Peer:
 @pytest.fixture
 def peer(ctx: AppContext, client: TestClient) -> Callable[..., Peer]:
     """Make a staff account (peer by default) with an alert phone; returns an API handle for it."""
+    from smsbot.actor import Actor
     from smsbot.staff.service import create_staff, set_on_call
 
     def make(
@@ -104,7 +105,8 @@ def peer(ctx: AppContext, client: TestClient) -> Callable[..., Peer]:
 
             second_factor_on(ctx, created.staff_id)
         if on_call:
-            set_on_call(ctx, str(created.staff_id), True)
+            with ctx.db.transaction() as conn:
+                set_on_call(conn, Actor.command_line(), ctx.clock.now(), created.staff_id, True)
         return Peer(created.staff_id, created.token, client)
 
     return make

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from smsbot.auth import security, sessions
 from smsbot.models import Alert, Enrollment, OutboxMessage, Staff, StaffSession
-from smsbot.staff.service import create_staff, mark_on_call
+from smsbot.actor import Actor
+from smsbot.staff.service import create_staff, set_on_call
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import (
     PASSWORD,
@@ -120,7 +121,7 @@ def test_deactivating_ends_sessions_and_tokens_at_once_and_hands_work_to_the_on_
     leaving = staff_browser("peer", name="Lee Leaving", phone=PEER_PHONE)
     on_call = staff_browser("peer", name="Cam Oncall", phone="+15555550188")
     with ctx.db.transaction() as conn:
-        mark_on_call(conn, on_call.staff_id, True)
+        set_on_call(conn, Actor.command_line(), ctx.clock.now(), on_call.staff_id, True)
     token = create_staff(ctx, "Token Holder", "peer").token  # a second account, to show it is not touched
     api_token = _api_token_of(ctx, leaving.staff_id)
     first = make_enrollment(ctx, leaving.staff_id, nickname="First")
@@ -164,7 +165,7 @@ def test_the_cli_deactivates_too(ctx, staff_browser):
     assert result.exit_code == 0, result.output
     assert "sessions and API tokens ended" in result.output
     assert peer.get("/").status_code == 303
-    assert CliRunner().invoke(cli.app, ["staff", "deactivate", "Nobody"]).exit_code == 2
+    assert CliRunner().invoke(cli.app, ["staff", "deactivate", "Nobody"]).exit_code == 1
 
 
 def test_an_admin_cannot_lock_the_program_out(staff_browser):
@@ -197,7 +198,7 @@ def test_a_role_change_ends_the_sessions_and_is_audited(ctx, staff_browser):
     assert admin.post(f"/staff/{peer.staff_id}/role", {"role": "admin"}).status_code == 303
     assert peer.get("/").status_code == 303
     [row] = audit_rows(ctx, "role_changed")
-    assert (row.actor_id, row.object_id, row.detail) == (admin.staff_id, peer.staff_id, "peer -> admin")
+    assert (row.actor_id, row.object_id, row.detail) == (admin.staff_id, peer.staff_id, "page; peer -> admin")
     # The new admin must set up a second factor before anything else.
     response = peer.sign_in(peer.name)
     assert response.headers["location"] == "/account/second-factor"
