@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlmodel import Field, SQLModel
 
@@ -104,6 +105,16 @@ Index(
     sqlite_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
     postgresql_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
 )
+# Two live participants of one peer never share a nickname (case aside): alerts name them by it
+# (migration 0015; the service says so first, in words, and this settles a race).
+Index(
+    "uq_enrollment_live_nickname",
+    Enrollment.__table__.c.staff_id,
+    func.lower(Enrollment.__table__.c.nickname),
+    unique=True,
+    sqlite_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
+    postgresql_where=Enrollment.__table__.c.status.in_(("invited", "active", "paused")),
+)
 
 
 class Checkin(SQLModel, table=True):
@@ -148,8 +159,11 @@ class Alert(SQLModel, table=True):
     )
     staff_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
     created_at: datetime = Field(sa_column=_when())
-    acked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    acked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     acked_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # Issue 12: what the acknowledging peer found (smsbot.alerts.states.Outcome) and a short note.
+    outcome: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    note: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
     escalate_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     escalated_to: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
     escalated_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
