@@ -1,5 +1,5 @@
-"""Nicknames (migration 0015): two live participants of one peer that shared a nickname before it get told apart
-("J", "J (2)"), then the database refuses a second live "j" for that peer (a race the service lost)."""
+"""Nicknames (migration 0015): two live participants of one peer that shared a nickname before it are
+told apart ("J", "J (2)"), then the database refuses a second live "j" for that peer (a race lost)."""
 
 from __future__ import annotations
 
