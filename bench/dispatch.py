@@ -7,7 +7,8 @@
 # process with no rate limit (msg/s and CPU ms per message, process start-up included; --runs times,
 # each on a freshly loaded database, then the median and the spread); (2) the
 # same at SMSBOT_SEND_RATE=100 against a fake that enforces 100/s (achieved rate at the fake, 429s);
-# (3) one tick with nothing due on 1,000,000 enrollments (median of in-process ticks, in ms).
+# (3) one tick with nothing due on 1,000,000 enrollments and 100,000 sent texts (median of
+# in-process ticks, in ms).
 # Enrollments are loaded in bulk through the project's schema, vault (encrypted numbers) and
 # schedule code; the fake runs in its own process so its CPU is not counted.
 
@@ -24,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -38,7 +39,7 @@ from smsbot.clock import FrozenClock  # noqa: E402
 from smsbot.config import Settings  # noqa: E402
 from smsbot.context import AppContext  # noqa: E402
 from smsbot.db import Database  # noqa: E402
-from smsbot.models import Contact, Enrollment  # noqa: E402
+from smsbot.models import Contact, Enrollment, OutboxMessage  # noqa: E402
 from smsbot.outbound.pacing import NoPacing  # noqa: E402
 from smsbot.outbound.senders import ConsoleSender  # noqa: E402
 from smsbot.privacy import PhoneVault, last4  # noqa: E402
@@ -286,12 +287,41 @@ def bench_rated(kind: str, workdir: Path, due: int, rate: float = 100.0) -> dict
         cleanup()
 
 
-def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> dict:
+def settled_outbox(ctx: AppContext, count: int) -> None:
+    """`count` texts already sent over the past days: what a mature outbox holds."""
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        contact_id = conn.execute(text("SELECT min(id) FROM contact")).scalar()
+        for start in range(0, count, BATCH):
+            conn.execute(
+                OutboxMessage.__table__.insert(),
+                [
+                    {
+                        "idempotency_key": f"settled:{i}",
+                        "purpose": "checkin",
+                        "contact_id": contact_id,
+                        "body": "Hi, checking in.",
+                        "status": "delivered",
+                        "attempts": 1,
+                        "interrupted": 0,
+                        "resend_if_interrupted": False,
+                        "created_at": now - timedelta(minutes=1 + i % 8_000),
+                        "status_at": now,
+                        "sent_at": now,
+                        "twilio_sid": f"SM{i:032x}",
+                    }
+                    for i in range(start, min(count, start + BATCH))
+                ],
+            )
+
+
+def bench_idle(kind: str, workdir: Path, enrollments: int, outbox_rows: int, runs: int = 30) -> dict:
     url, cleanup = fresh_database(kind, workdir)
     try:
         ctx = AppContext.build(settings_for(url), clock=FrozenClock(datetime(2026, 3, 4, 20, 0, tzinfo=UTC)))
         loading = time.perf_counter()
         bulk_enroll(ctx, enrollments, 0, encrypt=False)
+        settled_outbox(ctx, outbox_rows)
         loaded = time.perf_counter() - loading
         if ctx.db.is_postgres:
             with ctx.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -307,7 +337,8 @@ def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> di
         ctx.db.dispose()
         p90 = sorted(timings)[int(runs * 0.9) - 1]
         print(
-            f"[{kind}] idle tick on {enrollments:,} enrollments (loaded in {loaded:.1f} s): median "
+            f"[{kind}] idle tick on {enrollments:,} enrollments and {outbox_rows:,} sent texts "
+            f"(loaded in {loaded:.1f} s): median "
             f"{statistics.median(timings):.2f} ms, p90 {p90:.2f} ms, "
             f"max {max(timings):.2f} ms over {runs} ticks (in-process, all steps incl. retention)",
             flush=True,
@@ -317,6 +348,7 @@ def bench_idle(kind: str, workdir: Path, enrollments: int, runs: int = 30) -> di
             "kind": "idle",
             "database": kind,
             "enrollments": enrollments,
+            "outbox_rows": outbox_rows,
             "median_ms": round(statistics.median(timings), 2),
             "p90_ms": round(p90, 2),
         }
@@ -333,6 +365,7 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--rated", type=int, default=3_000, help="texts for the SMSBOT_SEND_RATE=100 run")
     parser.add_argument("--idle-enrollments", type=int, default=1_000_000)
+    parser.add_argument("--idle-outbox", type=int, default=100_000, help="sent texts in the idle outbox")
     parser.add_argument("--skip", default="", help="comma list of: unlimited,rated,idle")
     parser.add_argument("--runs", type=int, default=3, help="capacity runs per database (median, spread)")
     parser.add_argument("--rate", type=float, default=100.0, help="SMSBOT_SEND_RATE of the paced run")
@@ -350,7 +383,7 @@ def main() -> None:
             if "rated" not in skip:
                 results.append(bench_rated(kind, Path(tmp), args.rated, args.rate))
             if "idle" not in skip:
-                results.append(bench_idle(kind, Path(tmp), args.idle_enrollments))
+                results.append(bench_idle(kind, Path(tmp), args.idle_enrollments, args.idle_outbox))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -138,8 +138,17 @@ def write_markdown(path: Path, info: dict, rows: list[dict], problems: list[str]
     if idle:
         out += ["A tick with nothing due (in process, every step):", ""]
         out += _table(
-            ["database", "enrollments", "median ms", "p90 ms"],
-            [[r["database"], _n(r["enrollments"]), _n(r["median_ms"], 2), _n(r["p90_ms"], 2)] for r in idle],
+            ["database", "enrollments", "sent texts in the outbox", "median ms", "p90 ms"],
+            [
+                [
+                    r["database"],
+                    _n(r["enrollments"]),
+                    _n(r.get("outbox_rows")),
+                    _n(r["median_ms"], 2),
+                    _n(r["p90_ms"], 2),
+                ]
+                for r in idle
+            ],
         )
 
     nearby = of("nearby")
