@@ -115,3 +115,23 @@ def test_a_group_checks_each_row_as_one_row_at_a_time(ctx, client, sms, fake, wo
     assert report.dispatch.results["sent"] >= 3  # and the peer's notes
     statuses = [row.status for row in rows(ctx, OutboxMessage, OB.c.purpose == "checkin")]
     assert statuses.count("sent") == 3 and "attempting" not in statuses and "claimed" not in statuses
+
+
+def test_a_number_nobody_can_read_fails_its_text_alone(ctx, client, sms, fake, worker, clock, peer):
+    numbers = phones(4)
+    join_all(sms, worker, clock, peer(), numbers)
+    clock.set(parse_iso(T))
+    worker.tick(send=False)
+    contact = Contact.__table__
+    with ctx.db.transaction() as conn:  # a ciphertext no key opens (a lost key, a bad restore)
+        conn.execute(
+            contact.update()
+            .where(contact.c.phone_index == ctx.vault.index(numbers[1]))
+            .values(phone_ciphertext=b"not a ciphertext")
+        )
+    report = worker.tick()
+    assert [prompts_to(fake, n) for n in numbers] == [1, 0, 1, 1]
+    assert report.dispatch.results["failed"] == 1
+    prompts = {row.contact_id: row for row in rows(ctx, OutboxMessage, OB.c.purpose == "checkin")}
+    assert sorted(row.status for row in prompts.values()) == ["failed", "sent", "sent", "sent"]
+    assert [row.error_code for row in prompts.values() if row.status == "failed"] == ["recipient"]

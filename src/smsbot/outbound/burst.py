@@ -28,7 +28,8 @@ from smsbot.observability import OUTBOUND_MESSAGES
 from smsbot.outbound import bulk, outbox
 from smsbot.outbound.callbacks import sweep_pending
 from smsbot.outbound.outbox import Claimed
-from smsbot.outbound.recipients import answer, recipients
+from smsbot.outbound.recipients import UNREADABLE, answer, recipients
+from smsbot.outbound.senders import SendError
 
 if TYPE_CHECKING:
     from smsbot.outbound.dispatch import Dispatcher, DispatchReport
@@ -121,42 +122,49 @@ class GroupSender:
         written, self.sent = self.sent, []
         try:
             with self._step(conn):
-                go = self._prepare(conn, group, written, self.d.ctx.clock.now())
+                go, unreadable = self._prepare(conn, group, written, self.d.ctx.clock.now())
         except BaseException:
             self.sent = written + self.sent  # not written: the final flush tries again
             raise
         self.d.sids_written(len(written))
+        for row in unreadable:  # marked, certainly not sent: a number nobody can read never goes
+            log.error("outbox %d: the recipient's number cannot be read; not sent", row.id)
+            self.report.results[self.d._failed_safely(row, SendError("fail", "recipient"))] += 1
         for row, to in go:
             self.in_flight += 1
             pool.submit(self._deliver, row, to)
 
-    def _prepare(self, conn: Connection, group: list[Claimed], written: list, now: datetime) -> list:
+    def _prepare(self, conn: Connection, group: list[Claimed], written: list, now: datetime):
+        """(rows to send with their numbers, rows marked whose number cannot be read)."""
         lease, vault = self.d.attempt_lease, self.d.ctx.vault
+        unsendable: list[tuple[Claimed, str]] = []
         if conn.dialect.name == "postgresql":
-            found = bulk.pg_step(conn, written, group, now, lease)
-            ready, unsendable = [], []
+            found, marked = bulk.pg_step(conn, written, group, now, lease), []
             for row in group:
-                cols, ok, marked = found.get(row.id, (None, False, False))
-                if ok and marked:
-                    ready.append((row, answer(vault, row, cols)[0]))
+                cols, ok, held = found.get(row.id, (None, False, False))
+                if ok and held:
+                    marked.append((row, _read(vault, row, cols)))
                 elif ok:
                     self._lost(row)
                 else:
-                    unsendable.append((row, answer(vault, row, cols)[1] or "cancelled"))
+                    unsendable.append((row, _why_not(vault, row, cols)))
         else:
             bulk.write_sids(conn, written, now)
-            answers, candidates, unsendable = recipients(conn, vault, group), [], []
+            found, candidates = recipients(conn, vault, group), []
             for row in group:
-                to, why_not = answers[row.id]
-                (candidates if to is not None else unsendable).append((row, to or why_not))
+                to, why_not = found[row.id]
+                (candidates if to is not None or why_not == UNREADABLE else unsendable).append(
+                    (row, to or why_not)
+                )
             held = bulk.mark_attempting(conn, [row for row, _ in candidates], now, lease)
-            ready = [(row, to) for row, to in candidates if row.id in held]
+            marked = [(row, to) for row, to in candidates if row.id in held]
             for row, _ in candidates:
                 if row.id not in held:
                     self._lost(row)
         for row, why_not in unsendable:
             self._count(row, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost")
-        return ready
+        ready = [(row, to) for row, to in marked if to != UNREADABLE]
+        return ready, [row for row, to in marked if to == UNREADABLE]
 
     def _lost(self, row: Claimed) -> None:
         log.warning("outbox %d: claim lost before sending (lease expired); not sent", row.id)
@@ -202,3 +210,19 @@ class GroupSender:
         tokens = sorted({row.token for row in self.queue if row.token})
         with self._step(conn):
             outbox.renew(conn, tokens, self.d.ctx.clock.now() + self.d.lease)
+
+
+def _read(vault, row: Claimed, cols) -> str:
+    """The number of a row the checks passed, or UNREADABLE (a ciphertext no key opens)."""
+    try:
+        return answer(vault, row, cols)[0] or UNREADABLE
+    except Exception as exc:
+        log.error("outbox %d: recipient unreadable (%s)", row.id, type(exc).__name__)
+        return UNREADABLE
+
+
+def _why_not(vault, row: Claimed, cols) -> str:
+    try:
+        return answer(vault, row, cols)[1] or "cancelled"
+    except Exception:
+        return "cancelled"

@@ -98,10 +98,20 @@ _GROUP_RECIPIENTS = (
 )
 
 
+UNREADABLE = "unreadable"  # the checks passed, but no key opens the stored number
+
+
 def recipients(conn: Connection, vault: PhoneVault, rows: list[Claimed]) -> dict[int, tuple[str | None, str]]:
-    """`recipient()` for many rows at once: row id -> (e164, "") or (None, "suppressed" | "cancelled")."""
+    """`recipient()` for many rows at once: row id -> (e164, "") or (None, "suppressed" | "cancelled"
+    | UNREADABLE); one row's unreadable number does not hold up the others."""
     found = {r[0]: r[1:] for r in conn.execute(_GROUP_RECIPIENTS, {"ids": [row.id for row in rows]})}
-    return {row.id: answer(vault, row, found.get(row.id)) for row in rows}
+    answers: dict[int, tuple[str | None, str]] = {}
+    for row in rows:
+        try:
+            answers[row.id] = answer(vault, row, found.get(row.id))
+        except Exception:  # the caller logs it, by row id (never the number)
+            answers[row.id] = (None, UNREADABLE)
+    return answers
 
 
 def answer(vault: PhoneVault, row: Claimed, cols) -> tuple[str | None, str]:
