@@ -13,6 +13,7 @@ from smsbot.checkins.moves import move_checkins, move_enrollment, move_enrollmen
 from smsbot.checkins.states import LIVE, WAITING, CheckinStatus, EnrollmentStatus
 from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage
 from smsbot.outbound import outbox
+from smsbot.outbound.states import OutboxStatus
 
 enrollment = Enrollment.__table__
 checkin = Checkin.__table__
@@ -88,7 +89,7 @@ def forget_contact(conn: Connection, contact_id: int | None) -> None:
             # The peers' alert texts named the nickname: drop the unsent ones, blank the sent ones.
             conn.execute(
                 delete(outbox_table).where(
-                    outbox_table.c.alert_id.in_(alert_ids), outbox_table.c.status == "queued"
+                    outbox_table.c.alert_id.in_(alert_ids), outbox_table.c.status == OutboxStatus.QUEUED.value
                 )
             )
             conn.execute(update(outbox_table).where(outbox_table.c.alert_id.in_(alert_ids)).values(body=""))
@@ -99,7 +100,7 @@ def forget_contact(conn: Connection, contact_id: int | None) -> None:
         conn.execute(delete(enrollment).where(enrollment.c.id.in_(ids)))
     conn.execute(
         delete(outbox_table).where(
-            outbox_table.c.contact_id == contact_id, outbox_table.c.status != "attempting"
+            outbox_table.c.contact_id == contact_id, outbox_table.c.status != OutboxStatus.ATTEMPTING.value
         )
     )
     # A row being sent this instant is left to its worker, unlinked: its recipient is gone, so the

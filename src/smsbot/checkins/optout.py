@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.alerts import raising as alerts
+from smsbot.alerts.states import AlertStatus
 from smsbot.checkins import endings, enrollments, texts
 from smsbot.checkins.states import LIVE
 from smsbot.models import Alert, ConsentRecord, Contact, Enrollment, Staff, Suppression
@@ -213,7 +214,7 @@ def opt_out_staff_phone(
         .values(
             dedupe_key=f"staff:{staff_id}:opted_out:{row.phone_index[:40]}",
             kind="peer_opted_out",
-            status="open",
+            status=AlertStatus.OPEN.value,
             created_at=now,
             escalated_at=now if targets else None,
             escalated_to=targets[0] if targets else None,
