@@ -60,7 +60,16 @@ def _round_trips(proxy: RoundTripProxy, send, *args, **kwargs):
 
 @pytest.mark.parametrize(
     "body",
-    ["NALOXONE", "MORE", "SITES", "HEART", "narcan", "MENU", "hey can someone help my friend tonight"],
+    [
+        "NALOXONE",
+        "MORE",
+        "SITES",
+        "HEART",
+        "narcan",
+        "MENU",
+        "hey can someone help my friend tonight",
+        "zzzz qqqq",
+    ],
 )
 def test_an_information_text_takes_two_round_trips(sms, proxy, body):
     sms("NALOXONE")  # the connection is open and its statements prepared

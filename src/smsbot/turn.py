@@ -31,6 +31,9 @@ class Texter:
     menu_sent_on: str | None = None
     open_checkin_id: int | None = None
     forgotten: bool = False  # FORGET ran: nothing more is written for this texter
+    # They have a drug-supply alerts row: only then can a text be a reply to an alert (read with the
+    # texter, so an unrecognised text from anyone else costs no look-up).
+    alert_subscriber: bool = False
 
     @property
     def opted_out(self) -> bool:

@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from smsbot.inbound import flood
-from smsbot.inbound.texter_store import TEXTER_COLUMNS, save_statement, saved_values, texter_from_row
+from smsbot.inbound.texter_store import (
+    ALERT_SUBSCRIBER,
+    TEXTER_COLUMNS,
+    save_statement,
+    saved_values,
+    texter_from_row,
+)
 from smsbot.routing import Intent
 from smsbot.turn import Texter
 
@@ -49,6 +55,7 @@ WITH existing AS (
     RETURNING bucket, count
 )
 SELECT texter.*,
+    {ALERT_SUBSCRIBER.format(id="texter.id")},
     (SELECT id FROM message),
     (SELECT count FROM counted WHERE bucket = %(minute)s),
     (SELECT count FROM counted WHERE bucket = %(day)s),

@@ -58,7 +58,7 @@ class TextStore(Protocol):
 
 
 def texter_from_row(phone_index: str, row: Any, now: datetime) -> Texter:
-    contact_id, language, opted_out_at, conversation_json, expires, menu_sent_on, open_checkin_id = row
+    contact_id, language, opted_out_at, conversation_json, expires, menu_sent_on, checkin_id, alerts = row
     conversation = {}
     expires_at = utc_value(expires)
     if conversation_json and expires_at and expires_at > now:
@@ -70,7 +70,8 @@ def texter_from_row(phone_index: str, row: Any, now: datetime) -> Texter:
         opted_out_at=utc_value(opted_out_at),
         conversation=conversation,
         menu_sent_on=menu_sent_on,
-        open_checkin_id=open_checkin_id,
+        open_checkin_id=checkin_id,
+        alert_subscriber=bool(alerts),
     )
 
 
@@ -103,10 +104,14 @@ def save_statement(with_conversation: bool):
     )
 
 
+# Whether the texter has a drug-supply alerts row (supply/alert_replies.py asks only then).
+ALERT_SUBSCRIBER = "EXISTS (SELECT 1 FROM supply_subscriber WHERE supply_subscriber.contact_id = {id})"
 # SQLite: statements compiled once and run on the driver (see db.Prepared).
+_COLUMNS = ", ".join(f"contact.{name}" for name in TEXTER_COLUMNS)
 _LOAD = Prepared(
-    lambda _: select(*(contact.c[name] for name in TEXTER_COLUMNS)).where(
-        contact.c.phone_index == bindparam("phone_index")
+    lambda _: text(
+        f"SELECT {_COLUMNS}, {ALERT_SUBSCRIBER.format(id='contact.id')}"
+        " FROM contact WHERE contact.phone_index = :phone_index"
     )
 )
 _SUPPRESSED_AT = Prepared(

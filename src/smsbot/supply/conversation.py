@@ -172,6 +172,8 @@ def _save(turn: Turn, report_id: int | None, step: str) -> int:
 def reply_to_alert(turn: Turn) -> bool:
     """ "where?", "thanks", "is this real?" within days of an alert: its details, MENU, 911 (True).
     Never a peer: this only answers."""
+    if not turn.texter.alert_subscriber:  # read with the texter: no look-up for anyone else
+        return False
     found = alert_replies.recent_alert(turn.conn, turn.texter.phone_index, turn.now)
     if found is None:
         return False
