@@ -87,12 +87,18 @@ def test_a_reply_to_an_alert_gets_its_details_and_wakes_no_peer(ctx, sms, clock,
     sending_alert(ctx, actor(ctx), clock.now())
     run_tick(worker, clock)
     clock.advance(hours=2)
-    for text in ("where?", "thanks", "is this real?"):
+    for text in ("where?", "thanks", "is this real?", "ok"):
         answer = sms(text, from_=ANA)
         assert answer.startswith("That alert is real: it came from Harm Reduction Text Line on Mar 4")
         assert "for 22902 (Charlottesville, VA)" in answer
         assert "MENU" in answer and "911" in answer
         clock.advance(minutes=1)
+    sms("ALERTAS 22903", from_=BEN)
+    sending_alert(ctx, actor(ctx, "Lee Peer"), clock.now())
+    run_tick(worker, clock)
+    clock.advance(hours=1)
+    respuesta = sms("¿dónde?", from_=BEN)
+    assert respuesta.startswith("Es real: Línea de Reducción de Daños la envió el 4 de marzo para 22903")
     with ctx.db.transaction() as conn:
         to_staff = conn.execute(select(OB).where(OB.c.staff_id.is_not(None))).all()
     assert to_staff == [] and fake.to("+15555550177") == []

@@ -96,6 +96,13 @@ def test_emergency_inside_a_report_gets_911_first_and_is_kept(ctx, sms, clock):
     assert "Naloxone wears off" in sms("MORE")
 
 
+def test_emergency_inside_a_spanish_report(ctx, sms, clock):
+    replies = _talk(sms, clock, "REPORTE", "polvo blanco", "mi amigo no respira")
+    assert "911" in replies[2][:80] and "2 de 4" in replies[1]
+    (row,) = _reports(ctx)
+    assert _answers(ctx, row) == {"what": "polvo blanco", "happened": "mi amigo no respira"}
+
+
 def test_help_and_menu_inside_a_report(ctx, sms, clock):
     replies = _talk(sms, clock, "report", "HELP", "pills", "MENU", "naloxone")
     assert "Reply STOP" in replies[1]

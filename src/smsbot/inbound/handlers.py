@@ -170,6 +170,13 @@ def forget_everything(turn: Turn) -> None:
     forget(turn)
 
 
+def ok(turn: Turn) -> None:
+    """ "ok" with no check-in waiting may be a reply to a drug alert: its details; else the check-ins'."""
+    if turn.texter.open_checkin_id is None and supply.reply_to_alert(turn):
+        return
+    CHECKIN_OK(turn)
+
+
 def zip_answer(turn: Turn) -> None:
     if not supply.zip_answer(turn):  # the ZIP ALERTS asked for; else the directory's question
         directory.HANDLERS[Intent.ZIP](turn)
@@ -201,6 +208,7 @@ CORE_HANDLERS: dict[Intent, Handler] = {
     Intent.REPORT_STEP: supply.report_step,
     Intent.SKIP: unknown,  # SKIP outside a report's questions
 }
+CHECKIN_OK: Handler = checkins.HANDLERS[Intent.OK]
 # RELAPSE while a check-in waits is the check-ins' (answer + `relapse_checkin`); otherwise it is ours.
 CHECKIN_RELAPSE: Handler = checkins.HANDLERS.get(Intent.RELAPSE, _relapse_as_checkin_answer)
 HANDLERS: dict[Intent, Handler] = {
@@ -208,6 +216,7 @@ HANDLERS: dict[Intent, Handler] = {
     **directory.HANDLERS,
     **{intent: handler for intent, handler in checkins.HANDLERS.items() if intent is not Intent.RELAPSE},
     Intent.ZIP: zip_answer,
+    Intent.OK: ok,
 }
 
 

@@ -121,16 +121,18 @@ def _lock(conn: Connection, broadcast_id: int):
 
 
 def targets(alert_zips: list[str], after: int, limit: int | None = None):
-    """Subscribers following any ZIP of the area, by id, after the cursor (each once)."""
+    """Subscribers following any ZIP of the area, by id, after the cursor (each once): a walk of the
+    subscribers' primary key from the cursor with a probe of each one's ZIPs, so a batch costs its own
+    size, never a sort of the whole area."""
+    in_area = (
+        select(subscription.c.subscriber_id)
+        .where(subscription.c.subscriber_id == subscriber.c.id, subscription.c.zip_code.in_(alert_zips))
+        .exists()
+    )
     query = (
         select(subscriber.c.id, subscriber.c.contact_id, contact.c.language)
         .select_from(subscriber.join(contact, contact.c.id == subscriber.c.contact_id))
-        .where(
-            subscriber.c.id > after,
-            subscriber.c.id.in_(
-                select(subscription.c.subscriber_id).where(subscription.c.zip_code.in_(alert_zips))
-            ),
-        )
+        .where(subscriber.c.id > after, in_area)
         .order_by(subscriber.c.id)
     )
     return query.limit(limit) if limit else query
@@ -167,17 +169,15 @@ def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime,
         ]
         if "priority" in outbox.c:  # outbox.priority comes with migration 0011 (issue 14)
             values = [{**v, "priority": PRIORITY} for v in values]
-        ids = (
-            conn.execute(outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True), values)
-            .scalars()
-            .all()
-        )
+        # A plain executemany, then the ids by key (RETURNING in order costs a statement a row on SQLite).
+        conn.execute(outbox.insert(), values)
+        keys = {v["idempotency_key"]: r.id for v, r in zip(values, found, strict=True)}
+        ids = conn.execute(
+            select(outbox.c.id, outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(list(keys)))
+        ).all()
         conn.execute(
             delivery.insert(),
-            [
-                {"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": r.id}
-                for i, r in zip(ids, found, strict=True)
-            ],
+            [{"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": keys[key]} for i, key in ids],
         )
     values = {
         "cursor": found[-1].id if found else row.cursor,
