@@ -1,11 +1,12 @@
 """Sending the outbox: claim about one pacing window of rows, and for each: pace, check suppression,
 mark `attempting` (only while this worker's claim token is still on the row), send, record.
 The check and the mark share one transaction right before the HTTP call, after the pacing wait.
+Unpaced (SMSBOT_SEND_RATE=0), small groups are checked and marked together instead (burst.py).
 """
 # Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once
-# by the thread. SIDs: when paced, by the thread right after its send (a crash then leaves only the
-# texts in flight `unknown`); unpaced, by the main thread in batches within 0.1 s (throughput). A
-# send that raises records its own outcome; the SIDs gathered are always written (`finally`).
+# by the thread. SIDs, paced: by the thread right after its send (a crash then leaves only the texts
+# in flight `unknown`). A send that raises records its own outcome; the SIDs gathered are always
+# written (`finally`). A 429/5xx/refused send pauses everyone (outage.py).
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 # Sends in flight at once: rate x 0.1 s (4..32), enough for Twilio's ~100 ms answers at the full
 # SMSBOT_SEND_RATE; without a rate, burst.IN_FLIGHT.
 MIN_THREADS, MAX_THREADS = 4, 32
-FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # unpaced: how often sent rows get their SIDs written
+FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # how often sent rows get their SIDs written
 MAX_REPACE = 5  # fresh slots a send held up by its check may take before it goes anyway
 PACED_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 makes paced sends up to 5 ms late
 CLAIM_AHEAD_SECONDS = 2.0  # claim what the rate sends in this long (next claim at half of it)
