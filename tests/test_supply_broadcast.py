@@ -125,6 +125,21 @@ def test_stop_alerts_after_the_broadcast_started_gets_nothing_more(ctx, sms, clo
     assert sum(got.values()) == len(numbers) - 3 and set(got.values()) == {1}
 
 
+def test_stopping_and_joining_again_mid_way_is_not_a_second_text(ctx, sms, clock, worker, fake):
+    numbers = seed_subscribers(ctx, batch_size(0) + 100)
+    sending_alert(ctx, actor(ctx), clock.now())
+    run_tick(worker, clock)
+    again = numbers[5]
+    assert received(fake, [again])[again] == 1
+    sms("STOP ALERTS", from_=again)
+    clock.advance(minutes=1)
+    assert "You will get drug alerts" in sms("ALERTS 22902", from_=again)  # a new subscriber, later id
+    for _ in range(3):
+        run_tick(worker, clock)
+    got = received(fake, numbers)
+    assert got[again] == 1 and set(got.values()) == {1} and len(got) == len(numbers)
+
+
 def test_cancel_mid_way_stops_what_is_queued(ctx, clock, worker, fake):
     numbers = seed_subscribers(ctx, batch_size(0) * 2)
     pat = actor(ctx)

@@ -33,6 +33,7 @@ from smsbot.models import (
 from smsbot.outbound.states import OutboxStatus as S
 from smsbot.replies.wording import Wording
 from smsbot.supply.states import ALERT, BROADCAST, LIVE_BROADCAST, AlertStatus, BroadcastStatus
+from smsbot.upsert import insert_ignore
 
 PURPOSE = "supply_alert"
 PRIORITY = 10  # check-ins and peer alerts are 0: a claim takes them first
@@ -152,7 +153,9 @@ def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime,
         bodies = {lang: body_for(wording, row, lang) for lang in {r.language for r in found}}
         values = [
             {
-                "idempotency_key": f"supply:{broadcast_id}:{r.id}",
+                # Per contact: someone who stopped and re-joined mid-way is a new subscriber, not a
+                # second text.
+                "idempotency_key": f"supply:{broadcast_id}:c{r.contact_id}",
                 "purpose": PURPOSE,
                 "contact_id": r.contact_id,  # the outbox's checks at send time: STOP, FORGET, 21610
                 "staff_id": None,
@@ -169,19 +172,26 @@ def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime,
         ]
         if "priority" in outbox.c:  # outbox.priority comes with migration 0011 (issue 14)
             values = [{**v, "priority": PRIORITY} for v in values]
-        # A plain executemany, then the ids by key (RETURNING in order costs a statement a row on SQLite).
-        conn.execute(outbox.insert(), values)
+        # One executemany (a key already queued is skipped), then the new rows' ids by key: RETURNING in
+        # parameter order would cost a statement a row on SQLite.
+        conn.execute(insert_ignore(conn, outbox, ["idempotency_key"]), values)
         keys = {v["idempotency_key"]: r.id for v, r in zip(values, found, strict=True)}
-        ids = conn.execute(
-            select(outbox.c.id, outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(list(keys)))
+        new = conn.execute(
+            select(outbox.c.id, outbox.c.idempotency_key)
+            .select_from(outbox.outerjoin(delivery, delivery.c.outbox_id == outbox.c.id))
+            .where(outbox.c.idempotency_key.in_(list(keys)), delivery.c.outbox_id.is_(None))
         ).all()
-        conn.execute(
-            delivery.insert(),
-            [{"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": keys[key]} for i, key in ids],
-        )
+        if new:
+            conn.execute(
+                delivery.insert(),
+                [
+                    {"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": keys[key]}
+                    for i, key in new
+                ],
+            )
     values = {
         "cursor": found[-1].id if found else row.cursor,
-        "queued_total": broadcast.c.queued_total + len(found),
+        "queued_total": broadcast.c.queued_total + (len(new) if found else 0),
     }
     if len(found) < room:
         values |= {"status": BROADCAST.check(row.status, BroadcastStatus.EXPANDED).value, "expanded_at": now}
