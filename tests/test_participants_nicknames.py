@@ -114,3 +114,30 @@ def test_a_lost_race_for_a_nickname_is_told_in_words(ctx, staff_browser, monkeyp
             time="18:00",
         )  # fmt: skip
     assert lost.value.field == "nickname" and len(calls) == 2
+
+
+def test_a_handover_keeps_nicknames_apart(ctx, staff_browser):
+    """A deactivated peer's participants go to the on-call peer: a "J" they already have becomes "J (2)"."""
+    from smsbot.actor import Actor
+    from smsbot.replies.wording import Wording
+    from smsbot.staff import service as staff_service
+
+    leaving = staff_browser("peer", name="Lee Leaving", sign_in=False)
+    on_call = staff_browser("peer", name="Oli On Call", sign_in=False)
+    make_enrollment(ctx, on_call.staff_id, nickname="J")
+    make_enrollment(ctx, leaving.staff_id, phone="+15555550301", nickname="j")
+    make_enrollment(ctx, leaving.staff_id, phone="+15555550302", nickname="K")
+    admin = Actor.command_line()
+    with ctx.db.transaction() as conn:
+        staff_service.set_on_call(conn, admin, ctx.clock.now(), on_call.staff_id, True)
+        moved = staff_service.deactivate(
+            conn, admin, ctx.clock.now(), leaving.staff_id, wording=Wording.from_settings(ctx.settings)
+        )
+        table = Enrollment.__table__
+        names = conn.execute(select(table.c.staff_id, table.c.nickname).order_by(table.c.id)).all()
+    assert moved.participants == 2
+    assert [tuple(row) for row in names] == [
+        (on_call.staff_id, "J"),
+        (on_call.staff_id, "j (2)"),
+        (on_call.staff_id, "K"),
+    ]

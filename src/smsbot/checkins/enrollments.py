@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from smsbot.alerts.on_call import on_call_peer
-from smsbot.checkins import refusals, texts
+from smsbot.checkins import refusals, rules, texts
 from smsbot.checkins.moves import move_enrollment
 from smsbot.checkins.schedule import (
     EVERY_DAY,
@@ -292,5 +292,23 @@ def _free_nickname(conn: Connection, staff_id: int | None, base: str) -> str:
     name, n = base, 1
     while refusals.nickname_taken(conn, staff_id, name) is not None:
         n += 1
-        name = f"{base} ({n})"
+        suffix = f" ({n})"
+        name = base[: rules.MAX_NICKNAME - len(suffix)] + suffix
     return name
+
+
+def hand_over(conn: Connection, from_staff: int, to_staff: int) -> int:
+    """A departing peer's live participants go to another peer (a deactivated account's handover); a
+    nickname the new peer already uses gets a number ("J (2)"), so alerts still name one person."""
+    rows = conn.execute(
+        select(enrollment.c.id, enrollment.c.nickname)
+        .where(enrollment.c.staff_id == from_staff, enrollment.c.status.in_(LIVE))
+        .order_by(enrollment.c.id)
+    ).all()
+    for row in rows:
+        conn.execute(
+            update(enrollment)
+            .where(enrollment.c.id == row.id)
+            .values(staff_id=to_staff, nickname=_free_nickname(conn, to_staff, row.nickname))
+        )
+    return len(rows)

@@ -158,7 +158,7 @@ def change(
     row = _live(conn, actor, enrollment_id)
     if phone is not None and status is not None:
         raise Invalid("A new number starts with an invitation: change the number on its own.", field="phone")
-    owner = row.staff_id if staff_id is None else _owner(conn, actor, staff_id)
+    owner = row.staff_id if staff_id in (None, row.staff_id) else _owner(conn, actor, staff_id)
     checks: list = [("staff_id", owner)]
     if nickname is not None or owner != row.staff_id:
         checks.append(("nickname", _nickname_free(conn, actor, owner, nickname or row.nickname, row.id)))

@@ -105,6 +105,10 @@ def _edit_page(
     with request.app.state.ctx.db.transaction() as conn:
         person = roster.details(conn, common.actor(viewer), enrollment_id)
     context = common.form_context(request, viewer, values or _edit_values(person))
+    if context["peers"] and person["staff_id"] not in {id for id, _ in context["peers"]}:
+        # Their current peer (no longer active, or nobody yet) stays the choice unless one is picked.
+        current = (person["staff_id"] or "", person["peer_name"] or "nobody yet")
+        context["peers"] = [current, *context["peers"]]
     return render(
         request, "participant_edit.html", status_code=status_code, p=person, errors=errors or FormErrors(),
         **context,

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from smsbot.alerts import raising
 from smsbot.alerts.on_call import on_call_peer
 from smsbot.alerts.states import AlertStatus
-from smsbot.checkins.states import LIVE
+from smsbot.checkins import enrollments
 from smsbot.models import Alert, Enrollment, OutboxMessage, Staff, StaffSession
 from smsbot.outbound.states import OutboxStatus
 from smsbot.replies.wording import Wording
@@ -61,11 +61,7 @@ def close_account(conn: Connection, staff_id: int, now: datetime, wording: Wordi
     target = on_call_peer(conn, excluding=staff_id)
     if target is None:
         return Handover(None, 0, 0)
-    moved = conn.execute(
-        update(enrollment)
-        .where(enrollment.c.staff_id == staff_id, enrollment.c.status.in_(LIVE))
-        .values(staff_id=target)
-    ).rowcount
+    moved = enrollments.hand_over(conn, staff_id, target)  # renames a nickname the target already uses
     open_alerts = conn.execute(
         select(alert.c.id, enrollment.c.nickname)
         .select_from(alert.outerjoin(enrollment, enrollment.c.id == alert.c.enrollment_id))
