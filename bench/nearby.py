@@ -138,10 +138,10 @@ def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int,
     rest = write_csv(folder / f"{name}-rest.csv", rows[small:])
     rate_small = import_rate(ctx, first, small)
     p50_small, p99_small, found_small = lookups(ctx, count)
-    rss_small, size_small = peak_rss_mb(), database_mb(url)
+    rss_small, db_small = peak_rss_mb(), database_mb(url)
     rate_rest = import_rate(ctx, rest, len(rows) - small)
     p50, p99, found = lookups(ctx, count)
-    rss, size = peak_rss_mb(), database_mb(url)
+    rss, db_mb = peak_rss_mb(), database_mb(url)
     more = len(rows) - small
     print(f"{name}: import {small:,} rows: {rate_small:,.0f} rows/s; next {more:,}: {rate_rest:,.0f} rows/s")
     for size, (p50_, p99_, found_) in (
@@ -154,7 +154,7 @@ def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int,
     print(f"{name}: growth 10x services -> p50 x{p50 / p50_small:.2f}, p99 x{p99 / p99_small:.2f}")
     print(
         f"{name}: peak RSS {rss_small:.0f} MB at {small:,}, {rss:.0f} MB at {len(rows):,}"
-        + (f"; database file {size_small:.1f} MB, then {size:.1f} MB" if url.startswith("sqlite") else "")
+        + (f"; database file {db_small:.1f} MB, then {db_mb:.1f} MB" if url.startswith("sqlite") else "")
     )
     ctx.db.dispose()
     return [
@@ -170,8 +170,8 @@ def run(name: str, url: str, rows: list[dict[str, str]], small: int, count: int,
             "database_mb": None if db_ is None else round(db_, 1),
         }
         for size_, rate_, p50_, p99_, found_, rss_, db_ in (
-            (small, rate_small, p50_small, p99_small, found_small, rss_small, size_small),
-            (len(rows), rate_rest, p50, p99, found, rss, size),
+            (small, rate_small, p50_small, p99_small, found_small, rss_small, db_small),
+            (len(rows), rate_rest, p50, p99, found, rss, db_mb),
         )
     ]
 
