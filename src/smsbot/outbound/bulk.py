@@ -1,6 +1,6 @@
 """Set-at-once outbox writes for the unpaced sender. On PostgreSQL one statement (one round trip,
 one transaction) records the last group's SIDs, checks the next group's recipients and marks the
-sendable ones `attempting`; SQLite, in process, runs the portable statements one by one.
+sendable ones `attempting`; SQLite, in process, runs three short statements on the driver.
 """
 # The guarantees are those of outbox.mark_attempting and outbox.mark_sent_many, row for row: every row
 # is fenced by its own claim token, and a row recovered as `unknown` under us still takes its SID.
@@ -8,21 +8,33 @@ sendable ones `attempting`; SQLite, in process, runs the portable statements one
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from smsbot.outbound import outbox
+from smsbot.db import Prepared
 from smsbot.outbound.outbox import Claimed
 
-_PG_ATTEMPTING = """
-UPDATE outbox_message AS o
-SET status = 'attempting', attempts = o.attempts + 1, next_attempt_at = NULL,
-    lease_until = %(until)s, status_at = %(now)s
-FROM unnest(%(ids)s::integer[], %(tokens)s::varchar[]) AS v(id, token)
-WHERE o.id = v.id AND o.claim_token = v.token AND o.status = 'claimed'
-RETURNING o.id
-"""
+# SQLite: run on the driver (db.Prepared), a group's pairs as one JSON parameter. SQLAlchemy's building
+# and compiling of an IN over tuples cost more than SQLite takes to do the work.
+_SQLITE_ATTEMPTING = Prepared(
+    lambda _: text(
+        "UPDATE outbox_message SET status = 'attempting', attempts = attempts + 1, next_attempt_at = NULL,"
+        " lease_until = :until, status_at = :now"
+        " WHERE status = 'claimed' AND (id, claim_token) IN"
+        " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs))"
+        " RETURNING id"
+    )
+)
+_SQLITE_SENT = Prepared(
+    lambda _: text(
+        "UPDATE outbox_message SET status = 'sent', twilio_sid = :sid, sent_at = :now, status_at = :now,"
+        " lease_until = NULL WHERE id = :id AND claim_token = :token"
+        " AND (status = 'attempting' OR (status = 'unknown' AND twilio_sid IS NULL))"
+    )
+)
 _PG_SENT = """
 UPDATE outbox_message AS o
 SET status = 'sent', twilio_sid = v.sid, sent_at = %(now)s, status_at = %(now)s, lease_until = NULL
@@ -33,15 +45,12 @@ WHERE o.id = v.id AND o.claim_token = v.token
 
 
 def mark_attempting(conn: Connection, rows: list[Claimed], now: datetime, lease: timedelta) -> set[int]:
-    """Mark a group about to go out together `attempting`; returns the ids this worker still held."""
+    """SQLite: mark a group about to go out together `attempting`; the ids this worker still held."""
     if not rows:
         return set()
-    if conn.dialect.name != "postgresql":
-        return outbox.mark_attempting_many(conn, rows, now, lease)
-    cursor = conn.connection.driver_connection.cursor()
-    params = {"ids": [row.id for row in rows], "tokens": [row.token for row in rows]}
-    cursor.execute(_PG_ATTEMPTING, {**params, "until": now + lease, "now": now})
-    return {found[0] for found in cursor.fetchall()}
+    pairs = json.dumps([[row.id, row.token] for row in rows])
+    found = _SQLITE_ATTEMPTING.run(conn, {"pairs": pairs, "until": now + lease, "now": now}).fetchall()
+    return {r[0] for r in found}
 
 
 def write_sids(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> None:
@@ -49,7 +58,8 @@ def write_sids(conn: Connection, sent: list[tuple[int, str, str]], now: datetime
     if not sent:
         return
     if conn.dialect.name != "postgresql":
-        outbox.write_sids(conn, sent, now)
+        for row_id, token, sid in sent:
+            _SQLITE_SENT.run(conn, {"id": row_id, "token": token, "sid": sid, "now": now})
         return
     ids, tokens, sids = (list(column) for column in zip(*sent, strict=True))
     conn.connection.driver_connection.cursor().execute(

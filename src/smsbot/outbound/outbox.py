@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, literal_column, null, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, literal_column, null, or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.db import Prepared
@@ -214,28 +214,6 @@ def mark_attempting(conn: Connection, row: Claimed, now: datetime, lease: timede
     return _MARK_ATTEMPTING.run(conn, params).fetchone() is not None
 
 
-def mark_attempting_many(conn: Connection, rows: list[Claimed], now: datetime, lease: timedelta) -> set[int]:
-    """`mark_attempting` for a group about to go out together, in one statement: the ids still held."""
-    if not rows:
-        return set()
-    held = conn.execute(
-        update(outbox)
-        .where(
-            tuple_(outbox.c.id, outbox.c.claim_token).in_([(row.id, row.token) for row in rows]),
-            outbox.c.status == S.CLAIMED,
-        )
-        .values(
-            status=S.ATTEMPTING,
-            attempts=outbox.c.attempts + 1,
-            next_attempt_at=None,
-            lease_until=now + lease,
-            status_at=now,
-        )
-        .returning(outbox.c.id)
-    )
-    return set(held.scalars())
-
-
 def settle_unsendable(conn: Connection, row: Claimed, status: str, now: datetime) -> bool:
     """suppressed | cancelled, found by the check before the attempt."""
     return _move(conn, _fenced(row, S.CLAIMED), now, status=status, next_attempt_at=None)
@@ -292,15 +270,6 @@ _MARK_SENT_MANY = (
         lease_until=None,
     )
 )
-
-
-def write_sids(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> None:
-    """Record (row id, claim token, SID) for sent rows, without looking for reports that came first
-    (the caller sweeps for those: `callbacks.sweep_pending`)."""
-    if sent:
-        conn.execute(
-            _MARK_SENT_MANY, [{"b_id": i, "b_token": t, "b_sid": sid, "b_now": now} for i, t, sid in sent]
-        )
 
 
 def mark_sent_many(conn: Connection, sent: list[tuple[int, str, str]], now: datetime) -> list[StatusChange]:

@@ -5,7 +5,9 @@ or deactivated, and no check-in text once that check-in was answered, paused or 
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+import json
+
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from smsbot.db import Prepared
@@ -98,13 +100,38 @@ _GROUP_RECIPIENTS = (
 )
 
 
+# The same on SQLite, run on the driver (db.Prepared): the ids as one JSON parameter.
+_SQLITE_RECIPIENTS = Prepared(
+    lambda _: text(
+        "SELECT o.id, c.phone_index, c.phone_ciphertext, c.opted_out_at, sc.phone_index, ch.status,"
+        " st.phone_index, st.phone_ciphertext, st.deactivated_at, ss.phone_index, st.is_active"
+        " FROM outbox_message AS o"
+        " LEFT JOIN contact AS c ON c.id = o.contact_id"
+        " LEFT JOIN suppression AS sc ON sc.phone_index = c.phone_index"
+        " LEFT JOIN checkin AS ch ON ch.id = o.checkin_id"
+        " LEFT JOIN staff AS st ON st.id = o.staff_id"
+        " LEFT JOIN suppression AS ss ON ss.phone_index = st.phone_index"
+        " WHERE o.id IN (SELECT value FROM json_each(:ids))"
+    )
+)
+
+
+def _sqlite_recipients(conn: Connection, rows: list[Claimed]) -> dict[int, tuple]:
+    """Row id -> the recipient columns of recipients._GROUP_RECIPIENTS (SQLite)."""
+    found = _SQLITE_RECIPIENTS.run(conn, {"ids": json.dumps([row.id for row in rows])}).fetchall()
+    return {r[0]: r[1:] for r in found}
+
+
 UNREADABLE = "unreadable"  # the checks passed, but no key opens the stored number
 
 
 def recipients(conn: Connection, vault: PhoneVault, rows: list[Claimed]) -> dict[int, tuple[str | None, str]]:
     """`recipient()` for many rows at once: row id -> (e164, "") or (None, "suppressed" | "cancelled"
     | UNREADABLE); one row's unreadable number does not hold up the others."""
-    found = {r[0]: r[1:] for r in conn.execute(_GROUP_RECIPIENTS, {"ids": [row.id for row in rows]})}
+    if conn.dialect.name == "sqlite":
+        found = _sqlite_recipients(conn, rows)
+    else:
+        found = {r[0]: r[1:] for r in conn.execute(_GROUP_RECIPIENTS, {"ids": [row.id for row in rows]})}
     answers: dict[int, tuple[str | None, str]] = {}
     for row in rows:
         try:
