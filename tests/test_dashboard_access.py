@@ -16,6 +16,7 @@ from smsbot.auth.policy import DECLARED_ROUTES, Policy, _calls, deny_undeclared,
 from smsbot.models import Alert, Enrollment, Service
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import OTHER_PARTICIPANT, PASSWORD, make_alert, make_enrollment
+from tests.supply_pages_support import make_supply_draft, make_supply_report
 
 ANON, PEER, ADMIN = 0, 1, 2
 # (method, path) -> expected status for (anonymous, peer, admin). POSTs carry a valid CSRF token and
@@ -67,6 +68,20 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/numbers/{table}.csv"): (303, 403, 200),
     ("GET", "/session"): (303, 200, 200),
     ("POST", "/session/keep"): (303, 303, 303),
+    ("GET", "/supply"): (303, 200, 200),  # drug alerts: every peer and admin (issue 13)
+    ("POST", "/supply/alerts"): (303, 422, 422),  # no report ticked
+    ("POST", "/supply/reports/merge"): (303, 422, 422),  # fewer than two ticked
+    ("POST", "/supply/reports/{report_id:int}/unmerge"): (303, 409, 409),  # not merged
+    ("POST", "/supply/reports/{report_id:int}/dismiss"): (303, 303, 303),
+    ("POST", "/supply/reports/{report_id:int}/restore"): (303, 303, 303),
+    ("GET", "/supply/numbers"): (303, 200, 200),
+    ("GET", "/supply/alerts/{supply_alert_id:int}"): (303, 200, 200),
+    ("POST", "/supply/alerts/{supply_alert_id:int}"): (303, 422, 422),  # no language ticked
+    ("POST", "/supply/alerts/{supply_alert_id:int}/approve"): (303, 422, 422),  # no text yet
+    ("POST", "/supply/alerts/{supply_alert_id:int}/send"): (303, 422, 422),
+    ("GET", "/supply/alerts/{supply_alert_id:int}/progress"): (303, 200, 200),
+    ("GET", "/supply/alerts/{supply_alert_id:int}/cancel"): (303, 200, 200),
+    ("POST", "/supply/alerts/{supply_alert_id:int}/cancel"): (303, 303, 303),
     ("GET", "/staff"): (303, 403, 200),
     ("POST", "/staff"): (303, 403, 422),
     ("POST", "/staff/{staff_id:int}/password"): (303, 403, 200),
@@ -188,6 +203,8 @@ def world(ctx, staff_browser):
         "other_enrollment": other_enrollment,
         "other_alert": other_alert,
         "service": service_id,
+        "supply_report": make_supply_report(ctx),
+        "supply_alert": make_supply_draft(ctx, peer.staff_id),
     }
 
 
@@ -201,6 +218,8 @@ def _concrete(path: str, world: dict) -> str:
         .replace("{staff_id:int}", str(world["spare"].staff_id))
         .replace("{key}", "naloxone")
         .replace("{table}", "daily")
+        .replace("{report_id:int}", str(world["supply_report"]))
+        .replace("{supply_alert_id:int}", str(world["supply_alert"]))
     )
 
 

@@ -21,6 +21,7 @@ def routers() -> list[APIRouter]:
         pages_participants,
         pages_reports,
         pages_staff,
+        pages_supply,
         pages_wording,
     )
 
@@ -33,6 +34,7 @@ def routers() -> list[APIRouter]:
         pages_staff.router,
         pages_audit.router,
         pages_wording.router,
+        pages_supply.router,
     ]
 
 

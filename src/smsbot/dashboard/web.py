@@ -30,6 +30,7 @@ NAV = (
     ("Alerts", "/", False),
     ("Participants", "/participants", False),
     ("Directory", "/directory", False),  # peers look up places to refer someone (issue 12)
+    ("Drug alerts", "/supply", False),  # reports to review, alerts to write and send (issue 13)
     ("Wording", "/wording", True),
     ("Numbers", "/numbers", True),
     ("Staff", "/staff", True),

@@ -1,0 +1,214 @@
+"""What the drug-alert pages show and read: report answers by label, durations in words, the alert form's
+fields as typed (kept on an error) and turned into the values supply/alerts.py takes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+
+from smsbot.dashboard.forms import FormErrors
+from smsbot.supply.alerts import AlertView
+
+# A report's answers in the order the texter gave them, as a reviewer reads them.
+ANSWER_LABELS = (
+    ("opening", "First text"),
+    ("what", "What it looked like or was sold as"),
+    ("happened", "What happened"),
+    ("where", "Roughly where"),
+    ("when", "Roughly when"),
+)
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+STATUS_WORDS = {
+    "draft": "Draft",
+    "approved": "Approved",
+    "sending": "Sending",
+    "sent": "Sent",
+    "cancelled": "Cancelled",
+    "expired": "Expired",
+}
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # an <input type="datetime-local"> value
+# The issue's sending-speed note: how long 50,000 texts take at the rates a Twilio number allows.
+SPEED_EXAMPLES = (1, 3, 100)
+SPEED_EXAMPLE_TEXTS = 50_000
+
+
+def duration(seconds: float) -> str:
+    """ "8 minutes", "4.6 hours", "14 hours": how long sending takes, in words."""
+    if seconds < 90:
+        whole = max(1, round(seconds))
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} minutes"
+    hours = seconds / 3600
+    if hours < 10:
+        return f"{hours:.1f} hours"
+    if hours < 48:
+        return f"{round(hours)} hours"
+    return f"{hours / 24:.1f} days"
+
+
+def per_second(rate: float) -> str:
+    shown = f"{rate:g}"
+    return f"{shown} text a second" if shown == "1" else f"{shown} texts a second"
+
+
+def speed_note(rate: float) -> str:
+    examples = ", ".join(f"{duration(SPEED_EXAMPLE_TEXTS / r)} at {r}/s" for r in SPEED_EXAMPLES)
+    setting = f"This line sends {per_second(rate)}" if rate > 0 else "This line sends as fast as Twilio takes"
+    return (
+        f"{setting} (SMSBOT_SEND_RATE). Sending speed depends on the number type: "
+        f"{SPEED_EXAMPLE_TEXTS:,} texts take {examples}."
+    )
+
+
+def time_for(count: str, rate: float) -> str | None:
+    """How long sending to `count` subscribers (as shown: "<5" or a number) takes at `rate`."""
+    if rate <= 0 or count in ("0", ""):
+        return None
+    if not count.isdigit():
+        return "a few seconds"
+    return duration(int(count) / rate)
+
+
+def _text(form: FormData, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def ids_of(form: FormData, name: str = "report_ids") -> list[int]:
+    """Ticked ids (a box whose value is not a plain small number is ignored: nothing to tick)."""
+    found = []
+    for value in form.getlist(name):
+        if isinstance(value, str) and value.isdigit() and len(value) <= 9:
+            found.append(int(value))
+    return found
+
+
+@dataclass
+class AlertForm:
+    """The alert form as typed: shown again as it was when something is wrong."""
+
+    text_en: str = ""
+    text_es: str = ""
+    languages: set[str] = field(default_factory=lambda: {"en", "es"})
+    area_kind: str = "zips"  # zips | radius
+    zips: str = ""
+    center_zip: str = ""
+    radius: str = ""
+    expires_at: str = ""
+
+    @classmethod
+    def of(cls, view: AlertView, timezone: str) -> AlertForm:
+        written = set(view.languages)
+        return cls(
+            text_en=view.text_en or "",
+            text_es=view.text_es or "",
+            languages=written or {"en", "es"},
+            area_kind="radius" if view.center_zip else "zips",
+            zips="" if view.center_zip else ", ".join(view.zips),
+            center_zip=view.center_zip or "",
+            radius=f"{view.radius_miles:g}" if view.radius_miles is not None else "",
+            expires_at=local_input(view.expires_at, timezone),
+        )
+
+    @classmethod
+    def typed(cls, form: FormData) -> AlertForm:
+        return cls(
+            text_en=_text(form, "text_en"),
+            text_es=_text(form, "text_es"),
+            languages={v for v in form.getlist("languages") if v in LANGUAGE_NAMES},
+            area_kind="radius" if form.get("area_kind") == "radius" else "zips",
+            zips=_text(form, "zips", 4000),
+            center_zip=_text(form, "center_zip", 20).strip(),
+            radius=_text(form, "radius", 20).strip(),
+            expires_at=_text(form, "expires_at", 40).strip(),
+        )
+
+    def changes(self, current: AlertView, timezone: str) -> tuple[dict[str, Any], FormErrors]:
+        """The keyword arguments for edit_alert (only what changed), or what is wrong, in words."""
+        errors, values = FormErrors(), {}
+        if not self.languages:
+            errors.add("languages", "Pick at least one language to send the alert in.")
+        for code in ("en", "es"):
+            typed = " ".join(getattr(self, f"text_{code}").split())
+            if code in self.languages and not typed:
+                errors.add(
+                    f"text_{code}",
+                    f"Write the {LANGUAGE_NAMES[code]} text, or untick {LANGUAGE_NAMES[code]} below.",
+                )
+            wanted = typed if code in self.languages else None
+            if (wanted or None) != (getattr(current, f"text_{code}") or None):
+                values[f"text_{code}"] = wanted
+        values.update(self._area(current, errors))
+        if self.expires_at[:16] != local_input(current.expires_at, timezone):  # shown to the minute
+            expiry = self._expiry(timezone, errors)
+            if expiry is not None:
+                values["expires_at"] = expiry
+        return values, errors
+
+    def _area(self, current: AlertView, errors: FormErrors) -> dict[str, Any]:
+        if self.area_kind == "zips":
+            typed = [z for z in re.split(r"[\s,;]+", self.zips) if z]
+            if current.center_zip is None and sorted(set(typed)) == current.zips:
+                return {}
+            if not typed and not current.zips:
+                return {}  # no area yet: it can be picked later (sending asks for one)
+            return {"zips": self.zips}
+        radius = _number(self.radius)
+        if radius is None:
+            errors.add("radius", "Give the distance in miles, like 5 or 2.5.")
+            return {}
+        if not self.center_zip:
+            errors.add("center_zip", "Give the ZIP code at the centre of the area, like 22902.")
+            return {}
+        if self.center_zip == current.center_zip and radius == current.radius_miles:
+            return {}
+        return {"center_zip": self.center_zip, "radius_miles": radius}
+
+    def _expiry(self, timezone: str, errors: FormErrors) -> datetime | None:
+        if not self.expires_at:
+            errors.add("expires_at", "Give the day and time the alert stops being true.")
+            return None
+        try:
+            local = datetime.strptime(self.expires_at[:16], LOCAL_INPUT)
+        except ValueError:
+            errors.add("expires_at", "Give the day and time like 03/05/2026, 06:00 PM.")
+            return None
+        return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def local_input(when: datetime | None, timezone: str) -> str:
+    return when.astimezone(ZoneInfo(timezone)).strftime(LOCAL_INPUT) if when else ""
+
+
+def _readable(line: str) -> tuple[str | None, str]:
+    """ "en alert: 1/2 segments" -> ("en", "1/2 segments"): the checker's lines by language."""
+    for code in LANGUAGE_NAMES:
+        prefix = f"{code} alert: "
+        if line.startswith(prefix):
+            rest = line[len(prefix) :]
+            return code, rest[:1].upper() + rest[1:]
+    return None, line[:1].upper() + line[1:]
+
+
+def check_by_language(check) -> dict[str | None, dict[str, list[str]]]:
+    """The check's notes and problems per language (None: about the alert as a whole)."""
+    found: dict[str | None, dict[str, list[str]]] = {}
+    for kind, lines in (("notes", check.notes), ("problems", check.problems)):
+        for line in lines:
+            code, words = _readable(line)
+            found.setdefault(code, {"notes": [], "problems": []})[kind].append(words)
+    return found
