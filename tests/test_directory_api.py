@@ -132,3 +132,43 @@ def test_unknown_zip_or_category_in_a_search_is_422(client, peer):
         client.get("/api/services", params={"zip": "22902", "category": "pizza"}, headers=peer).status_code
         == 422
     )
+
+
+def test_an_import_through_the_api_answers_with_its_summary_or_a_reason(client, admin):
+    rows = "id,name,categories,zip\nc1,Café Uno,naloxone,22902\nc2,No Category,,22902\n"
+    files = {"file": ("services.csv", rows.encode("cp1252"), "text/csv")}
+    done = client.post("/api/services/import", files=files, data={"source": "county"}, headers=admin)
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert (body["source"], body["encoding"], body["added"], body["skipped"]) == (
+        "county",
+        "Windows-1252",
+        1,
+        1,
+    )
+    assert body["summary"].startswith("csv: added 1, updated 0, skipped 1")
+    dry = client.post("/api/services/import", files=files, data={"dry_run": "true"}, headers=admin).json()
+    assert dry["dry_run"] is True and dry["summary"].startswith("csv: would add 1")
+
+    bad = {"file": ("services.csv", b"title,where\nx,y\n", "text/csv")}
+    refused = client.post("/api/services/import", files=bad, headers=admin)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("This file cannot be imported: services.csv: the first line")
+    long_source = client.post("/api/services/import", files=files, data={"source": "x" * 65}, headers=admin)
+    assert long_source.status_code == 422 and "64 characters" in long_source.json()["detail"]
+
+
+def test_the_command_line_says_what_is_wrong_in_the_same_words(ctx):
+    from typer.testing import CliRunner
+
+    from smsbot import cli
+
+    runner = CliRunner()
+    bad = runner.invoke(
+        cli.app, ["directory", "add", "X", "-c", "naloxone", "--zip", "99999", "--phone", "555"]
+    )
+    assert bad.exit_code == 2
+    assert "99999 is not a US ZIP code we know." in bad.output and "Give a US phone number" in bad.output
+    assert "Traceback" not in bad.output and "7946" not in bad.output  # the number typed is not echoed
+    unknown_zip = runner.invoke(cli.app, ["directory", "near", "99999"])
+    assert unknown_zip.exit_code == 2 and "Give a 5-digit US ZIP code we know" in unknown_zip.output

@@ -34,7 +34,7 @@ router.include_router(pages_service.router)
 PAGE_SIZE = 50
 WARNINGS_SHOWN = 200
 # (value, label) for "what do they need": SITES first, as the line's own menu word.
-NEEDS = [("sites", "Harm reduction sites (what SITES answers)")] + [
+NEEDS = [("sites", "Harm reduction sites (SITES)")] + [
     (c, c.replace("_", " ").capitalize()) for c in CATEGORIES
 ]
 DONE = {

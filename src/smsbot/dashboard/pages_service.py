@@ -66,8 +66,9 @@ def _text(form: FormData, name: str) -> str:
 
 
 def form_values(form: FormData) -> dict[str, Any]:
-    """A service's fields as the form sent them (the service checks them, like a JSON body)."""
-    values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
+    """A service's fields as the form sent them (the service checks them, like a JSON body). A field
+    the form did not send is left alone; the category boxes always count (none ticked sends none)."""
+    values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS if name in form}
     values["categories"] = [c for c in form.getlist("categories") if isinstance(c, str)]
     return values
 

@@ -293,5 +293,7 @@ def _flush(conn, batch: dict, now, summary: ImportSummary) -> None:
     result = upsert_batch(conn, list(batch.values()), now, write=not summary.dry_run)
     summary.added += result.added
     summary.updated += result.updated
+    summary.skipped += len(result.deleted_here)
     summary.conflicts.extend(result.conflicts)
+    summary.conflicts.extend(result.deleted_here)
     batch.clear()

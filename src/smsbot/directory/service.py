@@ -23,7 +23,7 @@ from smsbot.directory.hours import from_json
 from smsbot.directory.importer import DirectoryImportError, ImportSummary, import_into
 from smsbot.directory.lookup import get, load, view
 from smsbot.directory.records import ImportOptions, RawService, check
-from smsbot.directory.validate import FIELDS, clean, complete
+from smsbot.directory.validate import FIELDS, check_fields, complete
 from smsbot.errors import Forbidden, Invalid
 
 HAND_SOURCE = "local"  # services added by hand (any door); no import file ever uses this source
@@ -82,8 +82,9 @@ def create(
 ) -> dict[str, Any]:
     """Add one service by hand; without coordinates it sits at its ZIP's centre."""
     _admin(actor)
-    fields = {name: None for name in FIELDS} | clean(values, now.date())
-    complete(fields)
+    cleaned, problems = check_fields(values, now.date())
+    fields = {name: None for name in FIELDS} | cleaned
+    complete(fields, problems)
     reasons = {c: BY_HAND for c in fields["categories"]}
     raw = _raw(fields, (HAND_SOURCE, uuid.uuid4().hex), category_reasons=reasons)
     service_id = store.save_one(conn, _record(raw, default_timezone), now)
@@ -127,9 +128,9 @@ def update(
     row = load(conn, service_id)
     current = view(row, store.categories_of(conn, [service_id])[service_id])
     given = {k: v for k, v in changes.items() if k not in current or not _same(k, v, current[k])}
-    cleaned = clean(given, now.date())
+    cleaned, problems = check_fields(given, now.date())
     changed = {k for k, v in cleaned.items() if not _same(k, v, current[k])}
-    if not changed:
+    if not changed and not problems:
         return current
     fields = {name: current[name] for name in FIELDS} | {k: cleaned[k] for k in changed}
     fields["last_verified"] = cleaned.get("last_verified", row.last_verified)
@@ -139,7 +140,7 @@ def update(
             fields["timezone"] = None  # the new ZIP's, unless an admin chose one
     if fields.get("location_kind") in ("place", "zip_centre"):
         fields["location_kind"] = None  # a place, or at its ZIP when it has no coordinates
-    complete(fields)
+    complete(fields, problems)
     kept_reasons = current["category_reasons"]
     raw = _raw(
         fields,
@@ -160,7 +161,9 @@ def update(
 def delete(conn: Connection, actor: Actor, now: datetime, service_id: int) -> None:
     _admin(actor)
     row = load(conn, service_id)
-    store.delete_service(conn, service_id)
+    # An imported service stays deleted when its source is imported again (the demo can be reloaded).
+    from_a_file = row.source not in (HAND_SOURCE, "api") and not row.is_demo
+    store.delete_service(conn, service_id, remember_at=now if from_a_file else None)
     audit.record(
         conn, now, actor.staff_id, "service_deleted", "service", service_id, _detail(actor, row.name)
     )

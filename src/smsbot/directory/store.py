@@ -2,8 +2,9 @@
 
 `service_category` repeats each service's coordinates and latitude band (for the category +
 bounding-box index); every write goes through this module so the two tables never disagree.
-Fields an admin edited (`edited_fields`, written by the API) are kept when a file is imported
-again, and each one the file would have changed is reported as a conflict.
+Fields an admin edited (`edited_fields`, written by directory/service.py) are kept when a file is
+imported again, and each one the file would have changed is reported as a conflict; an imported
+service an admin deleted (`service_removed`) is not imported again.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy.engine import Connection
 from smsbot.directory.geo import lat_band
 from smsbot.directory.records import ServiceRecord
 from smsbot.models import Service, ServiceCategory
+from smsbot.models.directory import ServiceRemoved
 
 service = Service.__table__
 service_category = ServiceCategory.__table__
+removed = ServiceRemoved.__table__
 # The shipped DEMO directory (invented places): `smsbot directory demo` loads it, delete_demo removes it.
 DEMO_CSV = Path(__file__).parent / "demo" / "services.csv"
 
@@ -72,6 +75,7 @@ class BatchResult:
     added: int = 0
     updated: int = 0
     conflicts: list[str] = field(default_factory=list)
+    deleted_here: list[str] = field(default_factory=list)  # rows of services an admin deleted: skipped
 
 
 def edited(value: str | None) -> list[str]:
@@ -141,6 +145,12 @@ def upsert_batch(
     `rows` are (where in the file, record) with distinct (source, source_id); `write=False` only counts.
     """
     result = BatchResult()
+    gone = _deleted_here(conn, [r for _, r in rows])
+    if gone:
+        result.deleted_here = [
+            f"{w}: {r.name!r}: deleted here, so not imported again" for w, r in rows if _key(r) in gone
+        ]
+        rows = [(w, r) for w, r in rows if _key(r) not in gone]
     if not rows:
         return result
     records = [r for _, r in rows]
@@ -161,7 +171,8 @@ def upsert_batch(
     if new:
         # A plain executemany, then the ids by key: INSERT ... RETURNING for many rows is ~10x
         # slower on psycopg (one huge statement to parse) than a pipelined executemany.
-        conn.execute(insert(service), [{**r.row(), "created_at": now, "updated_at": now} for r in new])
+        stamps = {"created_at": now, "updated_at": now, "imported_at": now}
+        conn.execute(insert(service), [{**r.row(), **stamps} for r in new])
         ids = _ids(conn, new)
         for record in new:
             category_rows.extend(_category_rows(ids[(record.source, record.source_id)], record))
@@ -170,7 +181,9 @@ def upsert_batch(
         first = values_of[id(known[0][1])]
         values = {c: bindparam(f"v_{c}") for c in first if c not in ("source", "source_id")}
         conn.execute(
-            update(service).where(service.c.id == bindparam("v_id")).values(**values, updated_at=now),
+            update(service)
+            .where(service.c.id == bindparam("v_id"))
+            .values(**values, updated_at=now, imported_at=now),
             [
                 {"v_id": i, **{f"v_{k}": v for k, v in values_of[id(r)].items()}}
                 for i, (_, r) in zip(ids, known, strict=True)
@@ -182,6 +195,24 @@ def upsert_batch(
     if category_rows:
         conn.execute(insert(service_category), category_rows)
     return result
+
+
+def _key(record: ServiceRecord) -> tuple[str, str]:
+    return record.source, record.source_id
+
+
+def _deleted_here(conn: Connection, records: Sequence[ServiceRecord]) -> set[tuple[str, str]]:
+    """The (source, id) keys among these that an admin deleted (delete_service remembered them)."""
+    found: set[tuple[str, str]] = set()
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        by_source[record.source].append(record.source_id)
+    for source, source_ids in by_source.items():
+        query = select(removed.c.source_id).where(
+            removed.c.source == source, removed.c.source_id.in_(source_ids)
+        )
+        found.update((source, source_id) for (source_id,) in conn.execute(query))
+    return found
 
 
 def upsert_records(conn: Connection, records: Sequence[ServiceRecord], now: datetime) -> tuple[int, int]:
@@ -214,7 +245,18 @@ def save_one(
     return service_id
 
 
-def delete_service(conn: Connection, service_id: int) -> bool:
+def delete_service(conn: Connection, service_id: int, remember_at: datetime | None = None) -> bool:
+    """Delete one service; `remember_at`: keep its (source, id) so importing its source again skips it."""
+    if remember_at is not None:
+        row = conn.execute(
+            select(service.c.source, service.c.source_id, service.c.name).where(service.c.id == service_id)
+        ).first()
+        if row is not None:
+            conn.execute(
+                insert(removed).values(
+                    source=row.source, source_id=row.source_id, name=row.name, removed_at=remember_at
+                )
+            )
     # Categories first: no reliance on ON DELETE CASCADE being enabled on every connection.
     conn.execute(delete(service_category).where(service_category.c.service_id == service_id))
     return conn.execute(delete(service).where(service.c.id == service_id)).rowcount > 0

@@ -1,9 +1,10 @@
 """The rules one service must meet, whichever door it comes through (API, page, command line), in
 the words a coordinator reads: no validator text, and no phone number echoed back.
 
-`clean(values, today)` checks the fields given (strings as typed, or JSON numbers and lists) and
-returns their normal values; `complete(service)` checks a whole service (a name, a category, a place
-texters can be sent to). Both raise `InvalidService`, which names every field to fix and why.
+`check_fields(values, today)` checks the fields given (strings as typed, or JSON numbers and lists)
+and returns their normal values and problems; `complete(service, problems)` checks a whole service (a
+name, a category, a place texters can be sent to) and raises `InvalidService`, which names every field
+to fix and why, in the form's order.
 """
 
 from __future__ import annotations
@@ -62,11 +63,18 @@ CATEGORY_WORDS = ", ".join(c.replace("_", " ") for c in CATEGORIES)
 FORM = "form"  # a problem with the request as a whole (dashboard/forms.py uses the same key)
 
 
+# The order of the dashboard's form: the first problem is the first field to fix.
+ORDER = (FORM, "name", "categories", "organization", "location_kind", "address", "city", "state", "zip")
+ORDER += ("service_area", "phone", "phone_extension", "hours", "timezone", "languages", "last_verified")
+ORDER += ("latitude", "longitude", "notes")
+
+
 class InvalidService(Invalid):
     """One or more fields cannot be saved as given: `problems` maps each field to what to fix."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
-        self.problems = dict(problems)
+        place = {name: index for index, name in enumerate(ORDER)}
+        self.problems = dict(sorted(problems.items(), key=lambda item: place.get(item[0], len(ORDER))))
         super().__init__(" ".join(self.problems.values()), field=next(iter(self.problems)))
 
 
@@ -262,8 +270,8 @@ def _date(value: Any, today: date) -> date | None:
     return day
 
 
-def clean(values: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """The normal value of each field given, or InvalidService for every one that cannot be used."""
+def check_fields(values: Mapping[str, Any], today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the normal value of each field given that can be used, what is wrong with the others)."""
     cleaned: dict[str, Any] = {}
     problems: dict[str, str] = {}
     unknown = [k for k in values if k not in FIELDS]
@@ -280,13 +288,19 @@ def clean(values: Mapping[str, Any], today: date) -> dict[str, Any]:
                 cleaned[field] = RULES.get(field, lambda v, f=field: _text(v, f))(values[field])
         except _Problem as problem:
             problems[field] = str(problem)
+    return cleaned, problems
+
+
+def clean(values: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """The normal value of each field given, or InvalidService for every one that cannot be used."""
+    cleaned, problems = check_fields(values, today)
     if problems:
         raise InvalidService(problems)
     return cleaned
 
 
-def complete(service: Mapping[str, Any]) -> None:
-    """A whole service (every field, as `clean` returns them) that texters can be sent to."""
+def whole_problems(service: Mapping[str, Any]) -> dict[str, str]:
+    """What a whole service (every field, as `clean` returns them) lacks to send texters there."""
     problems: dict[str, str] = {}
     if not service.get("name"):
         problems["name"] = "Give the service a name."
@@ -301,5 +315,12 @@ def complete(service: Mapping[str, Any]) -> None:
         problems["latitude"] = "0, 0 is not a real place: leave both empty to place the service at its ZIP."
     elif latitude is None and not service.get("zip"):
         problems["zip"] = "Give a ZIP code (or latitude and longitude) so texters nearby are sent here."
-    if problems:
-        raise InvalidService(problems)
+    return problems
+
+
+def complete(service: Mapping[str, Any], problems: Mapping[str, str] | None = None) -> None:
+    """Refuse a service that `whole_problems` finds wanting, with `problems` already found (a field's
+    own problem is said rather than the whole's)."""
+    found = {**whole_problems(service), **(problems or {})}
+    if found:
+        raise InvalidService(found)

@@ -64,6 +64,8 @@ class Service(SQLModel, table=True):
     edited_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_when())
     updated_at: datetime = Field(sa_column=_when())
+    # Issue 12 (migration 0016): when an import last wrote it (None: added by hand), for freshness.
+    imported_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class ServiceCategory(SQLModel, table=True):
@@ -80,6 +82,17 @@ class ServiceCategory(SQLModel, table=True):
     lat_band: int = Field(sa_column=Column(Integer, nullable=False))
     latitude: float = Field(sa_column=Column(Float, nullable=False))
     longitude: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class ServiceRemoved(SQLModel, table=True):
+    """An imported service an admin deleted: importing its source again does not bring it back."""
+
+    __tablename__ = "service_removed"
+
+    source: str = Field(sa_column=Column(String(64), primary_key=True))
+    source_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))  # what the import summary names
+    removed_at: datetime = Field(sa_column=_when())
 
 
 Index("ix_service_lat_lon", Service.__table__.c.latitude, Service.__table__.c.longitude)
