@@ -51,7 +51,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/participants/{enrollment_id:int}/reveal"): (303, 403, 422),
     ("GET", "/directory"): (303, 200, 200),  # peers read and search the directory
     ("GET", "/directory/{service_id:int}"): (303, 200, 200),
-    ("POST", "/directory/{service_id:int}"): (303, 403, 422),
+    ("POST", "/directory/{service_id:int}"): (303, 403, 303),  # an empty form changes nothing
     ("POST", "/directory/{service_id:int}/delete"): (303, 403, 303),
     ("POST", "/directory/import"): (303, 403, 422),
     ("GET", "/directory/new"): (303, 403, 200),
