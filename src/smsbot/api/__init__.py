@@ -7,9 +7,9 @@ from fastapi import APIRouter, FastAPI
 
 def routers() -> list[APIRouter]:
     # One import per resource module; each declares its own routes and who may call them.
-    from smsbot.api import alerts, enrollments, services
+    from smsbot.api import alerts, enrollments, services, supply
 
-    return [services.router, enrollments.router, alerts.router]
+    return [services.router, enrollments.router, alerts.router, supply.router]
 
 
 def install_errors(app: FastAPI) -> None:
