@@ -79,7 +79,7 @@ def typed(form: FormData) -> dict:
     values: dict = {name: text(form, name) or "" for name in FIELDS}
     values["days"] = [d for d in form.getlist("days") if isinstance(d, str)]
     mode = form.get("days_mode")  # "every" or "some"; a form without the choice: the boxes decide
-    values["days_mode"] = mode if mode in ("every", "some") else ("some" if values["days"] else "every")
+    values["days_mode"] = mode if mode in ("every", "some") else ("some" if values["days"] else "")
     return values
 
 
@@ -88,7 +88,9 @@ def service_fields(values: dict) -> dict:
     staff = values.get("staff_id") or ""
     fields = {name: values[name] or None for name in FIELDS if name not in ("phone", "staff_id")}
     fields["staff_id"] = int(staff) if staff.isdigit() and len(staff) < 10 else (None if not staff else -1)
-    fields["days"] = list(DAY_NAMES) if values["days_mode"] == "every" else values["days"]
+    # "every" is all seven; no choice at all (an older form) leaves the days as they are.
+    mode = values["days_mode"]
+    fields["days"] = list(DAY_NAMES) if mode == "every" else (values["days"] if mode == "some" else None)
     return fields
 
 
