@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from smsbot.actor import Actor, Door
 from smsbot.auth.access import admin_only, signed_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import pages_service
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.pages_service import page_actor
 from smsbot.dashboard.web import redirect, render
 from smsbot.directory import lookup, service, uploads
 from smsbot.directory.categories import CATEGORIES
@@ -44,10 +44,6 @@ DONE = {
 }
 
 
-def _actor(viewer: Viewer) -> Actor:
-    return Actor.of_staff(viewer.staff, Door.PAGE)
-
-
 def _near(request: Request, conn, viewer: Viewer, zip_code: str, need: str, language: str):
     """(what a texter gets, errors): nothing asked yet is neither."""
     if not (zip_code or "").strip():
@@ -56,7 +52,7 @@ def _near(request: Request, conn, viewer: Viewer, zip_code: str, need: str, lang
     try:
         found = lookup.near(
             conn,
-            _actor(viewer),
+            page_actor(viewer),
             ctx.clock.now(),
             zip_code,
             need,
@@ -90,7 +86,7 @@ def _page(
     with ctx.db.transaction() as conn:
         near, near_errors = _near(request, conn, viewer, zip, need, language)
         listing = lookup.browse(
-            conn, _actor(viewer), now, q=q, needs_check=check, offset=offset, limit=PAGE_SIZE
+            conn, page_actor(viewer), now, q=q, needs_check=check, offset=offset, limit=PAGE_SIZE
         )
         sources = lookup.sources(conn) if viewer.is_admin else []
     return render(
@@ -172,7 +168,7 @@ def import_file(
         with tempfile.TemporaryDirectory(prefix="smsbot-import-") as folder:
             path = uploads.save(upload.file, upload.filename, Path(folder))
             with ctx.db.transaction() as conn:
-                summary = service.import_file(conn, _actor(viewer), ctx.clock.now(), path, options)
+                summary = service.import_file(conn, page_actor(viewer), ctx.clock.now(), path, options)
     except DomainError as err:
         errors = FormErrors.from_domain(err, is_admin=True, field=uploads.FIELD)
         return _page(request, viewer, status_code=err.status, import_errors=errors, source=source)
@@ -184,7 +180,7 @@ def remove_demo_page(request: Request, viewer: Viewer = Depends(admin_only)) -> 
     """Ask first: how many demo services would go."""
     ctx = request.app.state.ctx
     with ctx.db.transaction() as conn:
-        listing = lookup.browse(conn, _actor(viewer), ctx.clock.now(), limit=1)
+        listing = lookup.browse(conn, page_actor(viewer), ctx.clock.now(), limit=1)
     return render(request, "directory_demo.html", demo=listing.demo)
 
 
@@ -194,5 +190,5 @@ def remove_demo(
 ) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.transaction() as conn:
-        removed = service.remove_demo(conn, _actor(viewer), ctx.clock.now())
+        removed = service.remove_demo(conn, page_actor(viewer), ctx.clock.now())
     return redirect("/directory?done=" + ("demo-removed" if removed else "no-demo"))

@@ -56,7 +56,7 @@ ZONES = (
 DONE = {"saved": "Saved.", "added": "The service is added. Texters nearby get it from now on."}
 
 
-def _actor(viewer: Viewer) -> Actor:
+def page_actor(viewer: Viewer) -> Actor:
     return Actor.of_staff(viewer.staff, Door.PAGE)
 
 
@@ -124,7 +124,11 @@ def add_service(
     try:
         with ctx.db.transaction() as conn:
             created = service.create(
-                conn, _actor(viewer), ctx.clock.now(), values, default_timezone=ctx.settings.default_timezone
+                conn,
+                page_actor(viewer),
+                ctx.clock.now(),
+                values,
+                default_timezone=ctx.settings.default_timezone,
             )
     except DomainError as err:
         return _form(request, values, errors=_errors(err), status_code=err.status)
@@ -137,7 +141,7 @@ def service_page(
 ) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.transaction() as conn:
-        current = lookup.get(conn, _actor(viewer), ctx.clock.now(), service_id)
+        current = lookup.get(conn, page_actor(viewer), ctx.clock.now(), service_id)
     if not viewer.is_admin:  # peers read the directory; admins change it
         return render(request, "service_view.html", s=current, done=DONE.get(done or ""))
     return _form(request, current, current=current, done=done)
@@ -156,7 +160,7 @@ def save_service(
         with ctx.db.transaction() as conn:
             service.update(
                 conn,
-                _actor(viewer),
+                page_actor(viewer),
                 ctx.clock.now(),
                 service_id,
                 values,
@@ -166,7 +170,7 @@ def save_service(
         if err.status == 404:
             raise
         with ctx.db.transaction() as conn:
-            current = lookup.get(conn, _actor(viewer), ctx.clock.now(), service_id)
+            current = lookup.get(conn, page_actor(viewer), ctx.clock.now(), service_id)
         return _form(
             request, {**current, **values}, current=current, errors=_errors(err), status_code=err.status
         )
@@ -182,5 +186,5 @@ def delete_service(
 ) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.transaction() as conn:
-        service.delete(conn, _actor(viewer), ctx.clock.now(), service_id)
+        service.delete(conn, page_actor(viewer), ctx.clock.now(), service_id)
     return redirect("/directory?done=deleted")

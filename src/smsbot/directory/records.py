@@ -135,7 +135,7 @@ def _number(value: str | float | None) -> float | None:
     return float(value)
 
 
-_EXTENSION = re.compile(r"(?i)[\s,;]*(?:x|ext\.?|extension|#)\s*(\d{1,8})\s*$")
+EXTENSION = re.compile(r"(?i)[\s,;]*(?:x|ext\.?|extension|#)\s*(\d{1,8})\s*$")
 
 
 def split_phone(value: str | None) -> tuple[str | None, str | None]:
@@ -144,7 +144,7 @@ def split_phone(value: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     extension = None
-    match = _EXTENSION.search(text)
+    match = EXTENSION.search(text)
     if match and len(re.sub(r"\D", "", text[: match.start()])) >= 7:
         text, extension = text[: match.start()], match.group(1)
     digits = re.sub(r"\D", "", text)

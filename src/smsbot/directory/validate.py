@@ -22,7 +22,7 @@ from smsbot.directory.categories import CATEGORIES, normalize_category
 from smsbot.directory.geo import normalize_zip, zip_point
 from smsbot.directory.hours import HoursError, parse_hours, zone
 from smsbot.directory.languages import language_code
-from smsbot.directory.records import split_phone
+from smsbot.directory.records import EXTENSION, split_phone
 from smsbot.errors import Invalid
 
 FIELDS = (
@@ -158,7 +158,6 @@ def _coordinate(field: str, low: int, high: int) -> Callable[[Any], float | None
     return check
 
 
-_EXTENSION = re.compile(r"(?i)[\s,;]*(?:x|ext\.?|extension|#)\s*(\d{1,8})\s*$")
 _DIALLED = re.compile(r"[\d\s().+\-/]+")
 
 
@@ -167,7 +166,7 @@ def _phone(value: Any) -> str | None:
     text = _text(value, "phone")
     if not text:
         return None
-    match = _EXTENSION.search(text)
+    match = EXTENSION.search(text)
     body, extension = (text[: match.start()], match.group(1)) if match else (text, None)
     if not _DIALLED.fullmatch(body):
         raise _Problem(
