@@ -24,7 +24,19 @@ from smsbot.directory.records import ImportOptions
 from smsbot.models import Staff
 from smsbot.replies.wording import Wording
 
-router = APIRouter(prefix="/api/services", tags=["services"])
+
+class Refusal(BaseModel):
+    """Why a request was refused, in words (a malformed request may get FastAPI's list instead)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"model": Refusal, "description": "only admins change the directory"},
+    404: {"model": Refusal, "description": "no such service"},
+    422: {"model": Refusal, "description": "what is wrong with the input, in words"},
+}
+router = APIRouter(prefix="/api/services", tags=["services"], responses=_REFUSALS)
 
 
 # Any value reaches directory/validate.py, which says in words what is wrong with it; the schema
