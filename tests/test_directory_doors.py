@@ -321,3 +321,16 @@ def test_the_same_list_under_a_new_source_name_is_flagged(ctx, doors, tmp_path):
     assert again.exit_code == 0, again.output
     assert "2 of these services have the same name and ZIP as services from the source “csv”" in again.output
     assert len(_rows(ctx)) == 4  # said, not hidden: both lists are kept as imported
+
+
+def test_a_phone_written_with_its_extension_is_no_change_when_it_says_the_same(ctx, client, doors):
+    service_id = _create("api", doors, client)  # 434-555-0141, extension 12
+    same = client.patch(
+        f"/api/services/{service_id}", json={"phone": "(434) 555-0141 x12"}, headers=doors["api"]
+    )
+    assert same.status_code == 200 and _audit(ctx, "service_changed") == []
+    moved = client.patch(
+        f"/api/services/{service_id}", json={"phone": "434-555-0141 ext. 9"}, headers=doors["api"]
+    )
+    assert (moved.json()["phone"], moved.json()["phone_extension"]) == ("434-555-0141", "9")
+    assert _audit(ctx, "service_changed") == ["api: phone_extension"]

@@ -22,7 +22,7 @@ from smsbot.directory import store
 from smsbot.directory.hours import from_json
 from smsbot.directory.importer import DirectoryImportError, ImportSummary, import_into
 from smsbot.directory.lookup import get, load, view
-from smsbot.directory.records import ImportOptions, RawService, check
+from smsbot.directory.records import ImportOptions, RawService, check, split_phone
 from smsbot.directory.validate import FIELDS, check_fields, complete
 from smsbot.errors import Forbidden, Invalid
 
@@ -129,6 +129,10 @@ def update(
     current = view(row, store.categories_of(conn, [service_id])[service_id])
     given = {k: v for k, v in changes.items() if k not in current or not _same(k, v, current[k])}
     cleaned, problems = check_fields(given, now.date())
+    if cleaned.get("phone"):  # "434-555-0141 ext. 12": the extension has its own field
+        cleaned["phone"], extension = split_phone(cleaned["phone"])
+        if extension and "phone_extension" not in cleaned:
+            cleaned["phone_extension"] = extension
     changed = {k for k, v in cleaned.items() if not _same(k, v, current[k])}
     if not changed and not problems:
         return current
