@@ -18,7 +18,7 @@ from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import pages_supply_alert
 from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.supply_view import ANSWER_LABELS, STATUS_WORDS, ids_of
+from smsbot.dashboard.supply_view import ANSWER_LABELS, STATUS_WORDS, hours_words, ids_of
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError, Invalid
 from smsbot.supply import alerts, numbers, review
@@ -175,4 +175,11 @@ def numbers_page(request: Request, days: int = 90, viewer: Viewer = Depends(sign
     days = days if days in PERIODS else 90
     with ctx.db.transaction() as conn:
         found = numbers.supply_numbers(conn, _actor(viewer), ctx.clock.now(), days=days)
-    return render(request, "supply_numbers.html", n=found, periods=PERIODS, status_words=STATUS_WORDS)
+    return render(
+        request,
+        "supply_numbers.html",
+        n=found,
+        periods=PERIODS,
+        status_words=STATUS_WORDS,
+        hours_words=hours_words,
+    )

@@ -67,12 +67,12 @@ def speed_note(rate: float) -> str:
 
 
 def time_for(count: str, rate: float) -> str | None:
-    """How long sending to `count` subscribers (as shown: "<5" or a number) takes at `rate`."""
+    """How long sending to `count` subscribers (as shown: "<5" or a number) takes at `rate`, in words."""
     if rate <= 0 or count in ("0", ""):
         return None
     if not count.isdigit():
         return "a few seconds"
-    return duration(int(count) / rate)
+    return f"about {duration(int(count) / rate)}"
 
 
 def _text(form: FormData, name: str, limit: int = 2000) -> str:
@@ -212,3 +212,8 @@ def check_by_language(check) -> dict[str | None, dict[str, list[str]]]:
             code, words = _readable(line)
             found.setdefault(code, {"notes": [], "problems": []})[kind].append(words)
     return found
+
+
+def hours_words(hours: float) -> str:
+    """The time from a first report to its alert: "under a minute", "25 minutes", "3.5 hours"."""
+    return "under a minute" if hours * 3600 < 60 else duration(hours * 3600)
