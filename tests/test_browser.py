@@ -193,13 +193,13 @@ def test_a_peer_enrolls_sees_the_missed_check_in_alert_and_acknowledges_it(brows
     for minutes in (0, 61, 122):  # prompt, reminder, then the alert: nobody answered
         server.smsbot("tick", "--now", (due + timedelta(minutes=minutes)).isoformat())
 
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
     alert = page.locator("li.alert.open")
     assert alert.count() == 1
     assert "J: no answer since 18:00" in " ".join(alert.locator(".what").inner_text().split())
     _fits(page, 320)
     _shot(page, "peer-04-alert-open")
-    alert.get_by_role("button", name=re.compile("Acknowledge")).click()  # one click, no reload
+    alert.get_by_role("button", name="No answer").click()  # one click, with what happened; no reload
     page.locator("li.alert.acked").get_by_text("Acknowledged").wait_for()
     assert page.locator("li.alert.open").count() == 0
     _shot(page, "peer-05-alert-acknowledged")

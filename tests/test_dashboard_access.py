@@ -34,6 +34,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/"): (303, 200, 200),
     ("GET", "/alerts/list"): (303, 200, 200),
     ("POST", "/alerts/{alert_id:int}/ack"): (303, 303, 303),
+    ("POST", "/alerts/{alert_id:int}/call-back"): (303, 422, 422),  # no reason given
+    ("GET", "/alerts/resolved"): (303, 200, 200),
     ("GET", "/participants"): (303, 200, 200),
     ("POST", "/participants"): (303, 422, 422),
     ("GET", "/participants/{enrollment_id:int}"): (303, 200, 200),
@@ -258,6 +260,7 @@ def test_another_peers_participants_and_alerts_are_not_found(ctx, world):
     for action in ("pause", "resume", "schedule", "stop", "opt-out"):
         assert peer.post(f"/participants/{theirs}/{action}", {"time": "09:00"}).status_code == 404, action
     assert peer.post(f"/alerts/{their_alert}/ack").status_code == 404
+    assert peer.post(f"/alerts/{their_alert}/call-back", {"reason": "asked_for_call"}).status_code == 404
     assert "Theirs" not in peer.get("/participants").text
     assert "Theirs" not in peer.get("/").text
     with ctx.db.transaction() as conn:
@@ -275,6 +278,7 @@ def test_guessed_ids_sequential_and_random_are_not_found(ctx, world):
         assert peer.post(f"/participants/{guess}/pause").status_code == 404, guess
         if guess != world["alert"]:
             assert peer.post(f"/alerts/{guess}/ack").status_code == 404, guess
+            assert peer.post(f"/alerts/{guess}/call-back", {"reason": "safety"}).status_code == 404, guess
     assert peer.get("/participants/not-a-number").status_code == 404
 
 

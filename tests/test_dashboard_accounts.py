@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from smsbot.actor import Actor
 from smsbot.auth import security, sessions
 from smsbot.models import Alert, Enrollment, OutboxMessage, Staff, StaffSession
-from smsbot.actor import Actor
 from smsbot.staff.service import create_staff, set_on_call
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import (
@@ -195,7 +195,12 @@ def test_a_role_change_ends_the_sessions_and_is_audited(ctx, staff_browser):
     admin = staff_browser("admin")
     peer = staff_browser("peer")
     assert peer.get("/").status_code == 200
-    assert admin.post(f"/staff/{peer.staff_id}/role", {"role": "admin"}).status_code == 303
+    question = admin.post(f"/staff/{peer.staff_id}/role", {"role": "admin"})
+    assert question.status_code == 200 and "Make Peer 2 an admin?" in question.text  # asked first
+    assert peer.get("/").status_code == 200 and audit_rows(ctx, "role_changed") == []
+    assert (
+        admin.post(f"/staff/{peer.staff_id}/role", {"role": "admin", "confirmed": "yes"}).status_code == 303
+    )
     assert peer.get("/").status_code == 303
     [row] = audit_rows(ctx, "role_changed")
     assert (row.actor_id, row.object_id, row.detail) == (admin.staff_id, peer.staff_id, "page; peer -> admin")

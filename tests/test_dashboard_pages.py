@@ -70,7 +70,7 @@ def test_alerts_open_first_newest_first_say_what_happened_and_ack_in_one_click(c
     # The page's script asks for the fragment instead, and swaps it in place.
     fragment = peer.post(f"/alerts/{no_reply}/ack", headers={"X-Requested-With": "fetch"})
     assert fragment.status_code == 200 and fragment.text.lstrip().startswith(
-        f'<li class="alert acked" id="alert-{no_reply}"'
+        f'<li class="alert acked kind-no-answer" id="alert-{no_reply}"'
     )
     assert {row.status for row in _rows(ctx, Alert)} == {"acked"}
     assert "0 open" in _text(peer.get("/").text)

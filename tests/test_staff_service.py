@@ -56,7 +56,7 @@ def team(staff_browser):
 @pytest.mark.parametrize(
     ("change", "page", "command"),
     [
-        ("make admin", ("role", {"role": "admin"}), ("role", "admin")),
+        ("make admin", ("role", {"role": "admin", "confirmed": "yes"}), ("role", "admin")),
         ("put on call", ("on-call", {"on_call": "on"}), ("oncall",)),
         ("deactivate", ("deactivate", {}), ("deactivate",)),
     ],
@@ -204,3 +204,33 @@ def test_tokens_need_an_active_account_a_sane_lifetime_and_an_admins_second_fact
     page = team["admin"].post(f"/staff/{fresh_admin}/tokens/new")
     assert page.status_code == 409 and "second factor" in page.text
     assert [r.action for r in audit_rows(ctx) if r.object_type == "staff"] == ["token_issued"]
+
+
+def _card(page: str, staff_id: int) -> str:
+    return page.split(f'id="staff-{staff_id}"')[1].split("</li>")[0]
+
+
+def test_the_staff_page_shows_last_sign_in_and_lockout_and_asks_before_a_role_change(
+    ctx, clock, team, anonymous
+):
+    admin, pat = team["admin"], team["by_page"]
+    clock.advance(minutes=12)
+    page = admin.get("/staff").text
+    assert "Last signed in 12 min ago" in _card(page, admin.staff_id)
+    assert "Never signed in" in _card(page, pat.staff_id)
+    assert _card(page, pat.staff_id).count('<button type="submit">') == 1  # one primary action
+    assert "<summary>More" in _card(page, pat.staff_id)  # the rest behind "More"
+    stranger = anonymous()
+    for _ in range(5):
+        assert stranger.sign_in("Pat Page", "not the password").status_code == 401
+    assert "Sign-in locked: too many wrong passwords" in _card(admin.get("/staff").text, pat.staff_id)
+    clock.advance(minutes=16)
+    assert "Sign-in locked" not in admin.get("/staff").text
+    # The question comes only when "yes" would work: the last admin is refused at once.
+    refused = admin.post(f"/staff/{admin.staff_id}/role", {"role": "peer"})
+    assert (
+        refused.status_code == 409 and "last active admin" in refused.text and "Yes, make" not in refused.text
+    )
+    question = admin.post(f"/staff/{pat.staff_id}/role", {"role": "admin"})
+    assert question.status_code == 200 and "Yes, make Pat Page an admin" in question.text
+    assert _account(ctx, pat.staff_id)["role"] == "peer" and audit_rows(ctx, "role_changed") == []

@@ -1,4 +1,5 @@
-"""What staff do with peer alerts, whichever door they use (API, page): list them and acknowledge them.
+"""What staff do with peer alerts, whichever door they use (API, page): list them, acknowledge them
+with what they found, and call the participant back.
 
 Each function takes the caller's connection and the acting staff member; it enforces the scoping (a
 peer acts only on alerts of their own participants or escalated to them; anything else is "not
@@ -7,21 +8,45 @@ found"), moves the state through the alert machine, and writes the audit row in 
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
 from smsbot.alerts import views
-from smsbot.alerts.states import ALERT, AlertStatus
+from smsbot.alerts.states import ALERT, AlertStatus, Outcome
 from smsbot.alerts.views import AlertView
 from smsbot.audit import log as audit
-from smsbot.errors import Invalid, NotFound
-from smsbot.models import Alert
+from smsbot.errors import Conflict, Forbidden, Invalid, NotFound
+from smsbot.models import Alert, Contact, Enrollment
+from smsbot.privacy import PhoneVault
 
-alert = Alert.__table__
+alert, enrollment, contact = Alert.__table__, Enrollment.__table__, Contact.__table__
 NO_SUCH_ALERT = "There is no such alert for you."
+MAX_NOTE = 300
+_NUMBER_LIKE = re.compile(r"\d[\d\s().-]{5,}\d")
+# Why someone needs a participant's number: fixed phrases, so the audit row says it without free text.
+CALL_BACK_REASONS = {
+    "asked_for_call": "they asked for a call",
+    "no_answer": "checking on them after no answer",
+    "safety": "worried about their safety",
+    "other": "another reason",
+}
+GONE = "Their number is no longer kept (they asked the line to forget them)."
+SHOWN_FOR_SECONDS = 180  # the page hides a revealed number again after this
+
+
+@dataclass(frozen=True)
+class CallBack:
+    """A revealed number: E.164 for the tel: link, and as people write it."""
+
+    alert: AlertView
+    e164: str
+    display: str
 
 
 def get(conn: Connection, actor: Actor, now: datetime, alert_id: int) -> AlertView:
@@ -47,21 +72,87 @@ def list_alerts(
     return views.listed(conn, actor, status=status, kind=kind, search=search, limit=limit)
 
 
-def acknowledge(conn: Connection, actor: Actor, now: datetime, alert_id: int) -> AlertView:
-    """Acknowledge an alert: nothing more is sent about it (no escalation). Acknowledging it again
-    changes nothing (a double tap): the first acknowledgement, and its one audit row, stand."""
+def _outcome(outcome: str | None, note: str | None) -> tuple[str | None, str | None]:
+    text = " ".join((note or "").split()) or None
+    if outcome is not None and outcome not in set(Outcome):
+        raise Invalid(
+            "Choose what happened: reached them, no answer, left a message, or other.", field="outcome"
+        )
+    if outcome == Outcome.OTHER and not text:
+        raise Invalid("Say in a few words what happened.", field="note")
+    if text and len(text) > MAX_NOTE:
+        raise Invalid(f"Keep the note to {MAX_NOTE} characters or fewer.", field="note")
+    if text and _NUMBER_LIKE.search(text):
+        raise Invalid("Leave phone numbers out of the note.", field="note")
+    return outcome, text
+
+
+def acknowledge(
+    conn: Connection,
+    actor: Actor,
+    now: datetime,
+    alert_id: int,
+    *,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> AlertView:
+    """Acknowledge an alert, saying what happened: nothing more is sent about it (no escalation).
+    Acknowledging it again changes nothing (a double tap): the first acknowledgement, and its one
+    audit row, stand."""
     visible = views.scope(actor)
     query = select(alert.c.status).where(alert.c.id == alert_id)
     current = conn.execute(query if visible is None else query.where(visible)).first()
     if current is None:
         raise NotFound(NO_SUCH_ALERT)
+    outcome, note = _outcome(outcome, note)
     if current.status != AlertStatus.ACKED:
         new = ALERT.check(current.status, AlertStatus.ACKED)
         changed = conn.execute(
             update(alert)
             .where(alert.c.id == alert_id, alert.c.status == current.status)
-            .values(status=new.value, acked_at=now, acked_by=actor.staff_id, escalate_at=None)
+            .values(
+                status=new.value,
+                acked_at=now,
+                acked_by=actor.staff_id,
+                escalate_at=None,
+                outcome=outcome,
+                note=note,
+            )
         ).rowcount
         if changed:  # a concurrent acknowledgement that won the race wrote the row already
-            audit.record(conn, now, actor.staff_id, "alert_acknowledged", "alert", alert_id, str(actor.door))
+            detail = f"{actor.door}; {outcome}" if outcome else str(actor.door)
+            audit.record(conn, now, actor.staff_id, "alert_acknowledged", "alert", alert_id, detail)
     return get(conn, actor, now, alert_id)
+
+
+def call_back(
+    conn: Connection, actor: Actor, now: datetime, alert_id: int, reason: str | None, *, vault: PhoneVault
+) -> CallBack:
+    """The participant's full number, to call them back: for their own peer (or an admin), with a
+    reason, audited. Never in a URL or a log; the page shows it for SHOWN_FOR_SECONDS."""
+    found = get(conn, actor, now, alert_id)
+    if reason not in CALL_BACK_REASONS:
+        raise Invalid("Say why you need their number.", field="reason")
+    if found.enrollment_id is None:  # FORGET took the enrollment with it
+        raise Conflict(GONE)
+    if not actor.is_admin and found.owner_id != actor.staff_id:
+        raise Forbidden("Only their own peer or an admin can see this number. Ask an admin if you need it.")
+    row = conn.execute(
+        select(contact.c.phone_index, contact.c.phone_ciphertext)
+        .select_from(enrollment.join(contact, contact.c.id == enrollment.c.contact_id))
+        .where(enrollment.c.id == found.enrollment_id)
+    ).first()
+    if row is None or row.phone_ciphertext is None:
+        raise Conflict(GONE)
+    e164 = vault.decrypt(row.phone_ciphertext, row.phone_index)
+    detail = f"{actor.door}; to call back: {CALL_BACK_REASONS[reason]}"
+    audit.record(conn, now, actor.staff_id, "phone_revealed", "alert", alert_id, detail)
+    return CallBack(alert=found, e164=e164, display=_as_written(e164))
+
+
+def _as_written(e164: str) -> str:
+    """ "(434) 555-0123" for a US number, "+52 55 1234 5678" for another country's."""
+    number = phonenumbers.parse(e164)
+    style = phonenumbers.PhoneNumberFormat
+    same_country = number.country_code == 1
+    return phonenumbers.format_number(number, style.NATIONAL if same_country else style.INTERNATIONAL)

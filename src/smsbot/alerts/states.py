@@ -1,6 +1,6 @@
-"""The states of a peer alert, spelled once: open -> acked. Escalation to the on-call peer is not a
-state (an open alert stays open; `escalated_at` says who else was told), and an acknowledged alert
-stays acknowledged: the first acknowledgement is the record.
+"""The states of a peer alert, spelled once: open -> acked, with an outcome. Escalation to the on-call
+peer is not a state (an open alert stays open; `escalated_at` says who else was told), and an
+acknowledged alert stays acknowledged: the first acknowledgement is the record.
 """
 
 from __future__ import annotations
@@ -16,3 +16,20 @@ class AlertStatus(StrEnum):
 
 
 ALERT = Machine("alert", AlertStatus, {AlertStatus.OPEN: {AlertStatus.ACKED}, AlertStatus.ACKED: set()})
+
+
+class Outcome(StrEnum):
+    """What the peer found when they acknowledged it (the to-do list's "done, and how")."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    LEFT_MESSAGE = "left_message"
+    OTHER = "other"  # with a note saying what
+
+
+OUTCOME_WORDS = {
+    Outcome.REACHED: "Reached them",
+    Outcome.NO_ANSWER: "No answer",
+    Outcome.LEFT_MESSAGE: "Left a message",
+    Outcome.OTHER: "Other",
+}

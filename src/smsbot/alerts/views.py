@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
-from smsbot.alerts.states import AlertStatus
+from smsbot.alerts.states import OUTCOME_WORDS, AlertStatus
 from smsbot.models import Alert, Checkin, Enrollment, Staff
 
 alert, enrollment, checkin = Alert.__table__, Enrollment.__table__, Checkin.__table__
@@ -33,6 +33,29 @@ WHAT_HAPPENED = {
 }
 
 
+# Kind -> (the family a card is drawn as, its label): five looks a shift can tell apart at a glance.
+FAMILIES = {
+    "call": ("call", "Asked for a call"),
+    "no_reply": ("no-answer", "No answer"),
+    "unconfirmed": ("no-answer", "No answer"),
+    "unreachable": ("unreachable", "Could not reach"),
+    "opted_out": ("opted-out", "Opted out"),
+    "peer_opted_out": ("opted-out", "Opted out"),
+    "help": ("distress", "Asked for help"),
+    "distress": ("distress", "Distress"),
+    "emergency": ("distress", "Emergency"),
+}
+
+# The families, once each, as a search form offers them.
+FAMILY_LABELS = {
+    "call": "Asked for a call",
+    "no-answer": "No answer",
+    "unreachable": "Could not reach",
+    "opted-out": "Opted out",
+    "distress": "Distress or asking for help",
+}
+
+
 @dataclass(frozen=True)
 class AlertView:
     id: int
@@ -47,7 +70,21 @@ class AlertView:
     acked_by: str | None  # the name of who acknowledged it
     escalated: bool
     peer_name: str | None
-    owner_id: int | None  # the participant's peer (who may open their page)
+    owner_id: int | None  # the participant's peer (who may open their page and call them back)
+    outcome: str | None = None
+    note: str | None = None
+
+    @property
+    def family(self) -> str:
+        return FAMILIES.get(self.kind, ("distress", ""))[0]
+
+    @property
+    def label(self) -> str:
+        return FAMILIES.get(self.kind, ("", self.kind.replace("_", " ").capitalize()))[1]
+
+    @property
+    def outcome_words(self) -> str:
+        return OUTCOME_WORDS.get(self.outcome, "") if self.outcome else ""
 
 
 def what_happened(kind: str, scheduled_for: datetime | None, timezone: str | None) -> str:
@@ -73,6 +110,8 @@ def _query(actor: Actor):
         alert.c.status,
         alert.c.created_at,
         alert.c.acked_at,
+        alert.c.outcome,
+        alert.c.note,
         alert.c.escalated_at,
         alert.c.enrollment_id,
         alert.c.checkin_id,
@@ -107,6 +146,8 @@ def _view(row) -> AlertView:
         escalated=row.escalated_at is not None,
         peer_name=row.peer_name,
         owner_id=row.owner_id,
+        outcome=row.outcome,
+        note=row.note,
     )
 
 
@@ -125,10 +166,11 @@ def listed(
     limit: int = MAX_LISTED,
 ) -> list[AlertView]:
     """Open ones newest first; acknowledged ones most recently acknowledged first; "all": open first.
-    `search` finds a nickname (any letter case); `kind` one kind of alert."""
+    `search` finds a nickname (any letter case); `kind` one kind of alert, or a family of them."""
     query = _query(actor)
     if kind:
-        query = query.where(alert.c.kind == kind)
+        kinds = [name for name, (family, _) in FAMILIES.items() if family == kind] or [kind]
+        query = query.where(alert.c.kind.in_(kinds))
     if search and search.strip():
         query = query.where(
             func.lower(enrollment.c.nickname).contains(search.strip().lower(), autoescape=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel
 
 from smsbot.actor import Actor, Door
 from smsbot.alerts import service
@@ -17,6 +18,13 @@ from smsbot.context import AppContext
 from smsbot.models import Staff
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+
+
+class Acknowledgement(BaseModel):
+    """What happened (optional): reached | no_answer | left_message | other (other needs a note)."""
+
+    outcome: str | None = None
+    note: str | None = None
 
 
 def _json(view: AlertView) -> dict:
@@ -30,6 +38,8 @@ def _json(view: AlertView) -> dict:
         "status": view.status,
         "acked_at": view.acked_at.isoformat() if view.acked_at else None,
         "acked_by": view.acked_by,
+        "outcome": view.outcome,
+        "note": view.note,
         "escalated": view.escalated,
     }
 
@@ -51,7 +61,19 @@ def list_alerts(
 
 @router.post("/{alert_id}/ack")
 def acknowledge(
-    alert_id: int, staff: Staff = Depends(current_staff), ctx: AppContext = Depends(app_context)
+    alert_id: int,
+    body: Acknowledgement | None = Body(None),
+    staff: Staff = Depends(current_staff),
+    ctx: AppContext = Depends(app_context),
 ) -> dict:
+    said = body or Acknowledgement()
     with ctx.db.transaction() as conn:
-        return _json(service.acknowledge(conn, Actor.of_staff(staff, Door.API), ctx.clock.now(), alert_id))
+        acked = service.acknowledge(
+            conn,
+            Actor.of_staff(staff, Door.API),
+            ctx.clock.now(),
+            alert_id,
+            outcome=said.outcome,
+            note=said.note,
+        )
+    return _json(acked)

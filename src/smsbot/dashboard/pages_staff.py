@@ -1,5 +1,6 @@
-"""The Staff page (admins): add an account, deactivate it, reset its password or second factor, change
-its role, set who is on call, revoke or issue API tokens.
+"""The Staff page (admins): each account as a card with one primary action (who is on call) and the
+others behind "More" (role, with a confirmation; password and second-factor resets; API tokens;
+deactivate), its last sign-in and whether sign-in is locked; and the form to add an account.
 
 A thin adapter over smsbot.staff.service (as `smsbot staff ...` is): each route is one transaction
 around one service function, which enforces the rules (the last admin, nobody deactivating
@@ -17,8 +18,10 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from smsbot.actor import Actor, Door
+from smsbot.auth import signin
 from smsbot.auth.access import admin_only, verified_form
 from smsbot.auth.sessions import Viewer
+from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError
@@ -39,6 +42,18 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _locked(conn, vault, rows: list, now) -> dict[int, str]:
+    """Accounts the sign-in limit holds right now, and which step (password or code) it holds."""
+    locked: dict[int, str] = {}
+    for row in rows:
+        key = signin.keys_for(vault, [row], "", "").accounts[0]
+        if signin.failures(conn, key, now) >= signin.MAX_FAILURES_PER_NAME:
+            locked[row.id] = "too many wrong passwords"
+        elif signin.failures(conn, signin.code_key(vault, row.id), now) >= signin.MAX_CODE_FAILURES:
+            locked[row.id] = "too many wrong sign-in codes"
+    return locked
+
+
 def _page(
     request: Request,
     viewer: Viewer,
@@ -49,13 +64,19 @@ def _page(
     typed: dict[str, str] | None = None,
 ) -> Response:
     ctx = request.app.state.ctx
+    now = ctx.clock.now()
     with ctx.db.transaction() as conn:
         rows = views.roster(conn, Actor.of_staff(viewer.staff, Door.PAGE))
+        locked = _locked(conn, ctx.vault, rows, now)
     return render(
         request,
         "staff.html",
         status_code=status_code,
         staff=rows,
+        locked=locked,
+        lock_minutes=int(signin.WINDOW.total_seconds() // 60),
+        now=now,
+        ago=ago,
         done=done,
         errors=errors,
         typed=typed or {},
@@ -201,11 +222,31 @@ def change_role(
     form: FormData = Depends(verified_form),
 ) -> Response:
     role = _text(form, "role")
+    confirmed = _text(form, "confirmed") == "yes"
     try:
-        _change(request, viewer, lambda conn, actor, now: service.set_role(conn, actor, now, staff_id, role))
+        who = _change(
+            request, viewer, lambda conn, actor, now: _role(conn, actor, now, staff_id, role, confirmed)
+        )
     except DomainError as err:
         return _refused(request, viewer, err)
+    if not confirmed:
+        return render(request, "staff_confirm.html", who=who, staff_id=staff_id, role=role)
     return redirect("/staff?done=role")
+
+
+def _role(conn, actor: Actor, now, staff_id: int, role: str, confirmed: bool) -> str:
+    """The change; or, before it is confirmed, the same change tried and undone (a savepoint), so the
+    question is only asked when the answer "yes" would work (never for the last admin)."""
+    who = views.name_of(conn, staff_id)
+    if confirmed:
+        service.set_role(conn, actor, now, staff_id, role)
+        return who
+    trial = conn.begin_nested()
+    try:
+        service.set_role(conn, actor, now, staff_id, role)
+    finally:
+        trial.rollback()
+    return who
 
 
 @router.post("/staff/{staff_id:int}/tokens/revoke")

@@ -1,5 +1,6 @@
-"""Reading staff accounts for the Staff page (admins): each account with its live participants and
-API tokens. Never a phone number: the last four digits at most."""
+"""Reading staff accounts for the Staff page (admins): each account with its live participants, API
+tokens and last sign-in (from the audit log, which keeps every sign-in). Never a phone number: the
+last four digits at most."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from sqlalchemy.engine import Connection
 from smsbot.actor import Actor
 from smsbot.checkins.states import LIVE
 from smsbot.errors import Forbidden
-from smsbot.models import ApiToken, Enrollment, Staff
+from smsbot.models import ApiToken, AuditLog, Enrollment, Staff
 
 staff_t, token_t, enrollment_t = Staff.__table__, ApiToken.__table__, Enrollment.__table__
+audit_t = AuditLog.__table__
 
 
 def roster(conn: Connection, actor: Actor) -> list[Any]:
-    """Active accounts first, by name; each with `tokens` (live) and `participants` (live) counts."""
+    """Active accounts first, by name; each with `tokens` (live) and `participants` (live) counts and
+    `last_sign_in` (None: never)."""
     if not actor.is_admin:
         raise Forbidden("Only an admin can see staff accounts.")
     tokens = (
@@ -32,8 +35,19 @@ def roster(conn: Connection, actor: Actor) -> list[Any]:
         .group_by(enrollment_t.c.staff_id)
         .subquery()
     )
+    # One indexed look-up per account (audit_log.actor_id), not a scan of the whole log.
+    last_sign_in = (
+        select(func.max(audit_t.c.at))
+        .where(audit_t.c.actor_id == staff_t.c.id, audit_t.c.action == "sign_in")
+        .scalar_subquery()
+    )
     return conn.execute(
-        select(staff_t, tokens.c.n.label("tokens"), people.c.n.label("participants"))
+        select(
+            staff_t,
+            tokens.c.n.label("tokens"),
+            people.c.n.label("participants"),
+            last_sign_in.label("last_sign_in"),
+        )
         .select_from(
             staff_t.outerjoin(tokens, tokens.c.staff_id == staff_t.c.id).outerjoin(
                 people, people.c.staff_id == staff_t.c.id
