@@ -63,13 +63,13 @@ def test_a_broadcast_survives_killed_workers_exactly_once(ctx, client, sms, fake
     clock.set(start)
     sending_alert(ctx, actor(ctx), start)
 
-    rng, kills, stopped, checkin_at = random.Random(SEED), 0, {}, None
+    rng, kills, stopped, checkin_at = random.Random(SEED), 0, set(), None
     for round_ in range(40):
         now = start + timedelta(minutes=round_)  # T, when the check-in falls due, comes mid-way
-        if round_ == 2:  # some subscribers stop alerts after the alert started
-            for number in rng.sample(numbers, 25):
+        if round_ == 2:  # some subscribers stop alerts after the alert started, before their turn came
+            for number in rng.sample(numbers[2000:], 25):
                 assert "no more drug alerts" in sms("STOP ALERTS", from_=number)
-                stopped[number] = len(fake.messages)
+                stopped.add(number)
         process = _tick(fake, now)
         if round_ % 2 == 0:  # every other tick is killed somewhere in its sending
             target = len(fake.messages) + rng.randint(1, 400)
@@ -92,10 +92,8 @@ def test_a_broadcast_survives_killed_workers_exactly_once(ctx, client, sms, fake
     got = Counter(_alerts(fake))
     assert set(got.values()) == {1}, "someone got the alert twice"
     assert not set(got) & set(outsiders), "someone outside the area got it"
-    for number, seen_before in stopped.items():
-        later = [m for m in list(fake.messages)[seen_before:] if m.to == number]
-        assert later == [], "an alert after STOP ALERTS"
-    missing = set(numbers) - set(got) - set(stopped)
+    assert not set(got) & stopped, "an alert after STOP ALERTS"
+    missing = set(numbers) - set(got) - stopped
     # Only texts whose attempt a kill cut off may be missing, and those are `unknown`, never resent.
     with ctx.db.transaction() as conn:
         unknown = conn.execute(
