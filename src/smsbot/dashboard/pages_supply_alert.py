@@ -77,7 +77,7 @@ def _context(request: Request, viewer: Viewer, alert_id: int) -> dict[str, Any]:
         ]
         preview = sending.preview(conn, actor, now, alert_id, **_deps(request))
         progress = None
-        if view.status not in EDITABLE:
+        if view.sending_at is not None:  # a broadcast started
             progress = sending.progress(conn, actor, now, alert_id, rate=settings.send_rate)
         people = {view.created_by, view.updated_by, view.approved_by, view.sent_by} - {None}
         names = {i: name_of(conn, i) for i in people}
