@@ -46,7 +46,15 @@ def staff_add(
 
     with _change() as (conn, actor, now, ctx):
         created = service.add(
-            conn, actor, now, vault=ctx.vault, name=name, role=role, phone=phone, on_call=on_call
+            conn,
+            actor,
+            now,
+            vault=ctx.vault,
+            name=name,
+            role=role,
+            phone=phone,
+            on_call=on_call,
+            regions=ctx.settings.phone_region_codes,
         )
     typer.echo(f"staff id: {created.staff_id}")
     typer.echo(f"token: {created.token}")

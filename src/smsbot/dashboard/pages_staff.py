@@ -111,7 +111,7 @@ def add_staff(
     request: Request, viewer: Viewer = Depends(admin_only), form: FormData = Depends(verified_form)
 ) -> Response:
     typed = {name: _text(form, name) for name in ("name", "role", "phone", "on_call")}
-    vault = request.app.state.ctx.vault
+    vault, regions = request.app.state.ctx.vault, request.app.state.ctx.settings.phone_region_codes
     try:
         created = _change(
             request,
@@ -125,6 +125,7 @@ def add_staff(
                 role=typed["role"] or "peer",
                 phone=typed["phone"] or None,
                 on_call=bool(typed["on_call"]),
+                regions=regions,
             ),
         )
     except DomainError as err:

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from smsbot.checkins import rules
 from smsbot.context import AppContext
 from smsbot.errors import Conflict, Invalid
 from smsbot.models import Staff
-from smsbot.privacy import InvalidPhone, PhoneVault, last4, normalize_phone
+from smsbot.privacy import PhoneVault, last4
 from smsbot.staff.passwords import hash_password, one_time_password
 from smsbot.staff.tokens import issue_token
 
@@ -36,7 +37,7 @@ class Typed:
     phone: str | None  # E.164, or None (no alert texts)
 
 
-def clean(name: str | None, role: str | None, phone: str | None) -> Typed:
+def clean(name: str | None, role: str | None, phone: str | None, regions: tuple[str, ...] = ("US",)) -> Typed:
     """The fields of a new account, in the form's order; a refusal names its field, in words an
     admin can act on."""
     text = " ".join((name or "").split())
@@ -46,20 +47,16 @@ def clean(name: str | None, role: str | None, phone: str | None) -> Typed:
         raise Invalid(f"Keep the name to {MAX_NAME} characters or fewer.", field="name")
     if role not in ROLES:
         raise Invalid("Choose peer or admin.", field="role")
-    e164 = None
-    if phone and phone.strip():
-        try:
-            e164 = normalize_phone(phone.strip())
-        except InvalidPhone:
-            raise Invalid(
-                "That phone number is not complete: type it with its area code.", field="phone"
-            ) from None
+    # The same rule as a participant's number: local formats, only where the line can text.
+    e164 = rules.phone(phone, regions) if phone and phone.strip() else None
     return Typed(text, str(role), e164)
 
 
-def check_new(conn: Connection, name: str | None, role: str | None, phone: str | None) -> Typed:
+def check_new(
+    conn: Connection, name: str | None, role: str | None, phone: str | None, regions: tuple[str, ...]
+) -> Typed:
     """`clean`, and a name no active account has (people sign in with their name)."""
-    typed = clean(name, role, phone)
+    typed = clean(name, role, phone, regions)
     taken = conn.execute(
         select(staff_t.c.id).where(staff_t.c.is_active, func.lower(staff_t.c.name) == typed.name.casefold())
     ).first()
@@ -100,6 +97,6 @@ def insert_account(
 def create_staff(ctx: AppContext, name: str, role: str, phone: str | None = None) -> NewStaff:
     """Set-up for tests and fixtures only, in its own transaction, with no actor and no audit row.
     A change someone makes goes through `service.add` (the Staff page, `smsbot staff add`)."""
-    typed = clean(name, role, phone)
+    typed = clean(name, role, phone, ctx.settings.phone_region_codes)
     with ctx.db.transaction() as conn:
         return insert_account(conn, ctx.vault, ctx.clock.now(), typed.name, typed.role, typed.phone)

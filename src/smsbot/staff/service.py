@@ -101,11 +101,12 @@ def add(
     role: str = "peer",
     phone: str | None = None,
     on_call: bool = False,
+    regions: tuple[str, ...] = ("US",),
 ) -> NewStaff:
     """A new account with a one-time password and one API token, each shown once (an admin's token
-    works once they have set up their second factor)."""
+    works once they have set up their second factor). `regions`: where the line can text a phone."""
     _admin(actor)
-    clean = accounts.check_new(conn, name, role, phone)
+    clean = accounts.check_new(conn, name, role, phone, regions)
     created = accounts.insert_account(conn, vault, now, clean.name, clean.role, clean.phone, on_call=on_call)
     _audit(
         conn,
