@@ -4,12 +4,32 @@ others' people; an admin may be told more). JSON on /api; elsewhere the dashboar
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from smsbot.auth.access import PageError
 from smsbot.errors import DomainError
+
+
+class Refusal(BaseModel):
+    """Why a request was refused, in words (a malformed request may get FastAPI's list instead)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# What any /api route may answer besides its success, declared once for the schema (api/__init__.py).
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Refusal, "description": "the body could not be read (not JSON, or broken)"},
+    401: {"model": Refusal, "description": "no token, or a token that is unknown, expired or revoked"},
+    403: {"model": Refusal, "description": "not for this role"},
+    404: {"model": Refusal, "description": "no such object, or not one of yours"},
+    409: {"model": Refusal, "description": "the change conflicts with the object's state"},
+    422: {"model": Refusal, "description": "what is wrong with the input, in words"},
+}
 
 
 def _is_admin(request: Request) -> bool:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, Query, Response, Uploa
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from smsbot.actor import Actor, Door
+from smsbot.api.errors import Refusal
 from smsbot.auth.auth import app_context, current_staff, require_admin
 from smsbot.context import AppContext
 from smsbot.directory import lookup, service, uploads
@@ -23,13 +24,6 @@ from smsbot.directory.categories import CATEGORIES
 from smsbot.directory.records import ImportOptions
 from smsbot.models import Staff
 from smsbot.replies.wording import Wording
-
-
-class Refusal(BaseModel):
-    """Why a request was refused, in words (a malformed request may get FastAPI's list instead)."""
-
-    detail: str | list[dict[str, Any]]
-
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"model": Refusal, "description": "only admins change the directory"},
