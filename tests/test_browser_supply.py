@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
     Server,
@@ -104,6 +105,10 @@ def test_a_peer_goes_from_the_queue_to_a_sent_alert(browser, server: Server, wid
 
     quote = f"{what.capitalize()} have fentanyl. Go slow."
     page.get_by_label("English text").fill(quote)
+    # Checked as it is typed: the report's own words are refused under the text, nothing saved yet.
+    expect(page.locator("#text_en-problems")).to_contain_text("Repeats a report word for word")
+    expect(page.locator("#text_en-hint")).to_contain_text("segments")
+    _state(page, width, f"supply-02b-live-check-{width}", "the live check while typing")
     page.get_by_label("Every ZIP code within some miles of a ZIP code").check()
     page.get_by_label("ZIP code at the centre").fill("22902")
     page.get_by_label("Miles around it (up to 100)").fill("5")

@@ -81,6 +81,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/supply/alerts/{supply_alert_id:int}"): (303, 422, 422),  # no language ticked
     ("POST", "/supply/alerts/{supply_alert_id:int}/approve"): (303, 422, 422),  # no text yet
     ("POST", "/supply/alerts/{supply_alert_id:int}/send"): (303, 422, 422),
+    ("POST", "/supply/alerts/{supply_alert_id:int}/check"): (303, 200, 200),  # the live check
     ("GET", "/supply/alerts/{supply_alert_id:int}/progress"): (303, 200, 200),
     ("GET", "/supply/alerts/{supply_alert_id:int}/cancel"): (303, 200, 200),
     ("POST", "/supply/alerts/{supply_alert_id:int}/cancel"): (303, 303, 303),

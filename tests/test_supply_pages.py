@@ -82,6 +82,15 @@ def test_from_the_queue_to_a_sent_alert(ctx, sms, clock, staff_browser, worker, 
     alert_id = _draft(pat, [report_id])
     assert _queued_ids(pat.get("/supply").text) == []  # used: out of the queue
 
+    # The live check (the page's script) checks what is typed without saving it.
+    typed = {"text_en": QUOTE, "text_es": FIXED_ES, "languages": ["en", "es"]}
+    live = pat.post(f"/supply/alerts/{alert_id}/check", typed)
+    assert live.status_code == 200 and live.headers["content-type"] == "application/json"
+    parts = live.json()["parts"]
+    assert any("Repeats a report word for word" in p for p in parts["text_en"]["problems"])
+    assert parts["text_es"]["problems"] == [] and "segments" in parts["text_es"]["meta"]
+    assert [action for action, _ in _supply_audit(ctx)] == ["supply_alert_drafted"]  # nothing saved
+
     # A ticked language without its text: refused beside the field, everything typed kept.
     response = pat.post(f"/supply/alerts/{alert_id}", _form(ctx, QUOTE, text_es=""))
     assert response.status_code == 422

@@ -9,14 +9,16 @@ shown beside its field with what was typed kept.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from smsbot.actor import Actor, Door
 from smsbot.auth.access import signed_in, verified_form
+from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import supply_view as sv
 from smsbot.dashboard.forms import FormErrors
@@ -28,6 +30,7 @@ from smsbot.staff.views import name_of
 from smsbot.supply import alerts, review, sending
 from smsbot.supply.numbers import shown
 from smsbot.supply.states import EDITABLE, AlertStatus
+from smsbot.supply.wording_check import check_alert
 
 router = APIRouter(include_in_schema=False)
 PATH = "/supply/alerts/{supply_alert_id:int}"
@@ -232,6 +235,35 @@ def cancel(
     _: FormData = Depends(verified_form),
 ) -> Response:
     return _step(request, viewer, supply_alert_id, sending.cancel_alert, "cancelled")
+
+
+@router.post(PATH + "/check")
+def check_json(
+    supply_alert_id: int,
+    request: Request,
+    viewer: Viewer = Depends(signed_in),
+    form: FormData = Depends(verified_form),
+) -> Response:
+    """The live check of the page's script: the typed texts checked as "Save and check" would check
+    them (against this alert's reports), nothing saved."""
+    ctx = request.app.state.ctx
+    typed = sv.AlertForm.typed(form)
+    with ctx.db.transaction() as conn:
+        view = alerts.get_alert(conn, _actor(viewer), ctx.clock.now(), supply_alert_id)
+        quoted = review.report_texts(conn, ctx.vault, view.report_ids)
+    texts = {
+        f"text_{code}": " ".join(getattr(typed, f"text_{code}").split()) if code in typed.languages else None
+        for code in sv.LANGUAGE_NAMES
+    }
+    found = sv.check_by_language(check_alert(_deps(request)["wording"], SimpleNamespace(**texts), quoted))
+    parts = {
+        f"text_{code}": {
+            "meta": " ".join(found.get(code, {}).get("notes", [])),
+            "problems": found.get(code, {}).get("problems", []),
+        }
+        for code in sv.LANGUAGE_NAMES
+    }
+    return protect(JSONResponse({"parts": parts, "problems": found.get(None, {}).get("problems", [])}))
 
 
 @router.get(PATH + "/progress")
