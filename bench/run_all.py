@@ -53,7 +53,8 @@ def machine() -> dict:
         found = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return found.stdout.strip() if found.returncode == 0 else "unknown"
 
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench"))
+    code = ("src", "bench", ":!bench/results")
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", *code))
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),
