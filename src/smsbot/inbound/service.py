@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Connection
+
 from smsbot.context import AppContext
 from smsbot.inbound import flood
 from smsbot.inbound.compliance import twilio_opt_out_type
@@ -54,58 +56,68 @@ class Outcome:
     silence: str | None = None
 
 
-def handle_text(ctx: AppContext, wording: Wording, message: InboundText) -> Outcome:
+def handle_text(
+    ctx: AppContext, wording: Wording, message: InboundText, conn: Connection | None = None
+) -> Outcome:
+    """Handle one text in its own transaction, or in `conn`'s when the caller owns one (the webhook's
+    SQLite batches: one transaction a batch, a savepoint a text)."""
+    if conn is None:
+        with ctx.db.inbound() as own:
+            return _handle(ctx, wording, message, own)
+    return _handle(ctx, wording, message, conn)
+
+
+def _handle(ctx: AppContext, wording: Wording, message: InboundText, conn: Connection) -> Outcome:
     now = ctx.clock.now()
     sender = sender_address(message.from_number, ctx.settings.twilio_from_number)
     if sender is None:
         # Short codes, alphanumeric senders, unknown channels and our own number: never auto-reply.
-        return _record_only(ctx, message, "ignored_sender")
+        return _record_only(ctx, conn, message, "ignored_sender")
     body = message.body[:MAX_BODY_CHARS]
     opt_out_type = (message.opt_out_type or "").strip().upper()
     phone_index = ctx.vault.index(sender)
 
-    with ctx.db.inbound() as conn:
-        store = open_store(conn)
-        if ctx.vault.previous is not None:
-            store.begin()
-            adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key
-        texter = store.load(message.message_sid, phone_index, now)
-        if texter is None:
-            store.discard()
-            return _duplicate("received")
-        routed = _route(
-            body,
-            RouteContext(
-                language=texter.language,
-                awaiting=texter.awaiting,
-                checkin_open=texter.open_checkin_id is not None,
-            ),
-        )
-        if opt_out_type in OPT_OUT_TYPES:
-            routed = Routed(OPT_OUT_TYPES[opt_out_type], language=routed.language, matched_by="twilio")
-        kind = flood.classify(routed.intent, checkin_open=texter.open_checkin_id is not None)
-        counts = store.count(kind, routed.intent, routed.language or texter.language)
-        if counts is None:
-            store.discard()
-            return _duplicate(routed.intent.value)
+    store = open_store(conn)
+    if ctx.vault.previous is not None:
+        store.begin()
+        adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key
+    texter = store.load(message.message_sid, phone_index, now)
+    if texter is None:
+        store.discard()
+        return _duplicate("received")
+    routed = _route(
+        body,
+        RouteContext(
+            language=texter.language,
+            awaiting=texter.awaiting,
+            checkin_open=texter.open_checkin_id is not None,
+        ),
+    )
+    if opt_out_type in OPT_OUT_TYPES:
+        routed = Routed(OPT_OUT_TYPES[opt_out_type], language=routed.language, matched_by="twilio")
+    kind = flood.classify(routed.intent, checkin_open=texter.open_checkin_id is not None)
+    counts = store.count(kind, routed.intent, routed.language or texter.language)
+    if counts is None:
+        store.discard()
+        return _duplicate(routed.intent.value)
 
-        turn = Turn(
-            ctx=ctx,
-            conn=conn,
-            wording=wording,
-            texter=texter,
-            routed=routed,
-            now=now,
-            message_sid=message.message_sid,
-            phone_e164=sender,
-            text=body,
-        )
-        if opt_out_type in OPT_OUT_TYPES:
-            twilio_opt_out_type(turn, opt_out_type)
-            silence: str | None = "twilio"
-        else:
-            silence = _answer(turn, kind, counts)
-        store.save(texter, conversation_changed=turn.conversation_changed)
+    turn = Turn(
+        ctx=ctx,
+        conn=conn,
+        wording=wording,
+        texter=texter,
+        routed=routed,
+        now=now,
+        message_sid=message.message_sid,
+        phone_e164=sender,
+        text=body,
+    )
+    if opt_out_type in OPT_OUT_TYPES:
+        twilio_opt_out_type(turn, opt_out_type)
+        silence: str | None = "twilio"
+    else:
+        silence = _answer(turn, kind, counts)
+    store.save(texter, conversation_changed=turn.conversation_changed)
     INBOUND_TEXTS.labels(routed.intent.value).inc()
     return Outcome(reply=turn.reply, intent=routed.intent.value, silence=silence)
 
@@ -160,17 +172,17 @@ def _answer(turn: Turn, kind: TextClass, counts: flood.Counts) -> str | None:
     return None
 
 
-def _record_only(ctx: AppContext, message: InboundText, intent: str) -> Outcome:
-    """Keep the MessageSid (idempotency, counts) for a text we will not answer."""
-    with ctx.db.transaction() as conn:
-        conn.execute(
-            insert_ignore(conn, inbound_message, ["message_sid"]).values(
-                message_sid=message.message_sid,
-                contact_id=None,
-                received_at=ctx.clock.now(),
-                intent=intent,
-                language="en",
-            )
+def _record_only(ctx: AppContext, conn: Connection, message: InboundText, intent: str) -> Outcome:
+    """Keep the MessageSid (idempotency, counts) for a text we will not answer (one statement: on
+    PostgreSQL's autocommit connection, a transaction of its own)."""
+    conn.execute(
+        insert_ignore(conn, inbound_message, ["message_sid"]).values(
+            message_sid=message.message_sid,
+            contact_id=None,
+            received_at=ctx.clock.now(),
+            intent=intent,
+            language="en",
         )
+    )
     INBOUND_TEXTS.labels(intent).inc()
     return Outcome(reply=None, intent=intent, silence=intent)

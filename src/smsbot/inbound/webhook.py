@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsbot.config import Settings
 from smsbot.context import AppContext
+from smsbot.inbound.batches import SqliteBatches
 from smsbot.inbound.service import InboundText, handle_text
 from smsbot.inbound.signature import signature_ok
 from smsbot.inbound.twiml import twiml_message
@@ -144,11 +145,11 @@ async def _send_text(send: Send, status: int, reason: str, headers: list[tuple[b
 
 def routes(ctx: AppContext) -> list[Route]:
     wording = Wording.from_settings(ctx.settings)
-    # SQLite writes take ~0.1 ms: doing them inline beats a thread hop. PostgreSQL waits on the network:
-    # its texts go to threads of their own so the event loop stays free (run_in_executor costs a third
-    # of anyio's run_in_threadpool per hop). Serving them on the loop thread was measured and lost:
-    # every round trip then stalls every other request of the process.
-    threads = None if ctx.db.is_sqlite else ThreadPoolExecutor(ctx.db.webhook_slots, "smsbot-webhook")
+    # SQLite: texts that arrive together are handled together, inline (see batches.py). PostgreSQL waits
+    # on the network: its texts go to threads of their own so the loop stays free (run_in_executor costs
+    # a third of anyio's run_in_threadpool per hop). Serving them on the loop thread was measured and
+    # lost: every round trip then stalls every other request of the process.
+    batches = SqliteBatches(ctx, wording) if ctx.db.is_sqlite else None
 
     async def twilio_sms(scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -168,10 +169,11 @@ def routes(ctx: AppContext) -> list[Route]:
             opt_out_type=form.get("OptOutType") or None,
         )
         try:
-            if threads is None:
-                outcome = handle_text(ctx, wording, message)
+            if batches is not None:
+                outcome = await batches.handle(message, handle_text)
             else:
                 loop = asyncio.get_running_loop()
+                threads = _threads(ctx.db.webhook_slots)
                 outcome = await loop.run_in_executor(threads, handle_text, ctx, wording, message)
         except Exception as exc:  # database down or similar: say so, never leak the text or number
             log.error("inbound text not handled: %s", type(exc).__name__)
@@ -186,6 +188,16 @@ def routes(ctx: AppContext) -> list[Route]:
 
     # A plain ASGI endpoint: no Request or Response objects for the route that answers every text.
     return [Route("/twilio/sms", _Endpoint(twilio_sms), methods=["POST"], name="twilio_sms")]
+
+
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _threads(size: int) -> ThreadPoolExecutor:
+    """The process's threads for PostgreSQL texts, made at the first one (every app of it shares them)."""
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(size, "smsbot-webhook"))
+    return _pool[0]
 
 
 class _Endpoint:
