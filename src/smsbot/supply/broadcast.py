@@ -30,13 +30,13 @@ from smsbot.models import (
     SupplySubscriber,
     SupplySubscription,
 )
+from smsbot.outbound.outbox import BROADCAST as PRIORITY  # after check-ins and peer alerts (0) in a claim
 from smsbot.outbound.states import OutboxStatus as S
 from smsbot.replies.wording import Wording
 from smsbot.supply.states import ALERT, BROADCAST, LIVE_BROADCAST, AlertStatus, BroadcastStatus
 from smsbot.upsert import insert_ignore
 
 PURPOSE = "supply_alert"
-PRIORITY = 10  # check-ins and peer alerts are 0: a claim takes them first
 AHEAD_SECONDS = 20  # keep about this much sending queued (at the configured rate)
 MIN_WINDOW, MAX_WINDOW = 20, 5000
 CHUNK = 500  # rows queued in one transaction
@@ -165,13 +165,12 @@ def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime,
                 "interrupted": 0,
                 "next_attempt_at": now,
                 "resend_if_interrupted": False,
+                "priority": PRIORITY,
                 "created_at": now,
                 "status_at": now,
             }
             for r in found
         ]
-        if "priority" in outbox.c:  # outbox.priority comes with migration 0011 (issue 14)
-            values = [{**v, "priority": PRIORITY} for v in values]
         # One executemany (a key already queued is skipped), then the new rows' ids by key: RETURNING in
         # parameter order would cost a statement a row on SQLite.
         conn.execute(insert_ignore(conn, outbox, ["idempotency_key"]), values)
