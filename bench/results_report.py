@@ -40,7 +40,7 @@ def write_markdown(path: Path, info: dict, rows: list[dict], problems: list[str]
         f"- Load average (1, 5, 15 min) before: {info['load_before']}, after: {info.get('load_after')}",
     ]
     if info.get("kept_from"):
-        out.append(f"- Benchmarks not re-run this time keep their rows from {info['kept_from']}.")
+        out.append(f"- Not re-run this time, kept from earlier runs: {info['kept_from']}.")
     if info.get("quick"):
         out.append("- **--quick run: small sizes that check the pipeline; these are not the figures.**")
     out += [f"- Not measured: {p}" for p in problems] + [""]

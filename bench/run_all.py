@@ -111,13 +111,17 @@ def main() -> int:
                 problems.append(problem)
                 print(f"make bench: {problem}", flush=True)
     info["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    for row in rows:  # where each figure comes from, kept with it when a later run keeps it
+        row.setdefault("measured", f"{info['date']}, commit {info['commit']}")
     ran = set(args.only.split(","))
     if args.keep and (args.out / "latest.json").exists():
         last = json.loads((args.out / "latest.json").read_text())
         kept = [row for row in last["rows"] if row.get("bench") not in ran]
         rows = kept + rows
         if kept:
-            info["kept_from"] = last["machine"]["date"] + ", commit " + last["machine"]["commit"]
+            info["kept_from"] = "; ".join(
+                sorted({f"{row['bench']}: {row.get('measured', last['machine']['date'])}" for row in kept})
+            )
     info["quick"] = args.quick
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(
