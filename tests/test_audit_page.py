@@ -57,7 +57,12 @@ def _row(action, actor=None, kind=None, object_id=None, detail=None):
         ),
         (_row("keys_rotated", None), "the system", "rotated", ""),
         (_row("staff_created", 7, "staff", 7), "a removed account", "added", "a removed account"),
-        (_row("supply_alert_approved", 1, "supply_alert", 4), "Ada Admin", "supply alert approved", ""),
+        (
+            _row("supply_alert_approved", 1, "supply_alert", 4),
+            "Ada Admin",
+            "approved a drug-supply alert",
+            "",
+        ),
     ],
 )
 def test_each_row_reads_with_names_never_numbers(row, who: str, what: str, about: str) -> None:

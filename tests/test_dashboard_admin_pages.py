@@ -166,4 +166,4 @@ def test_staff_page_adds_an_account_and_shows_its_secrets_once(ctx, staff_browse
     assert password not in listing and PEER_PHONE not in listing
     assert admin.post("/staff", {"name": "Bad Phone", "phone": "12"}).status_code == 422
     [row] = audit_rows(ctx, "staff_created")
-    assert row.detail == "role: peer"
+    assert row.detail == "page; role peer, on call"  # the door, then what changed
