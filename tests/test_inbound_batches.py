@@ -7,6 +7,7 @@ import asyncio
 import fcntl
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,13 @@ from smsbot.replies.wording import Wording
 from tests.conftest import OUR_NUMBER
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: after the browser tests, pytest-playwright's session-wide sync
+    API keeps an event loop running in the main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def _text(body: str, n: int) -> InboundText:
@@ -44,12 +52,12 @@ def test_a_text_that_fails_in_a_batch_is_undone_alone(ctx):
         handled = (batches.handle(text, fails_on_heart) for text in texts)
         return await asyncio.gather(*handled, return_exceptions=True)
 
-    first, failed, third = asyncio.run(together())
+    first, failed, third = run(together())
     assert isinstance(first, Outcome) and first.reply and isinstance(third, Outcome) and third.reply
     assert isinstance(failed, RuntimeError)
     assert _stored(ctx) == {texts[0].message_sid, texts[2].message_sid}
     # Twilio delivers the failed one again: answered and stored now.
-    again = asyncio.run(batches.handle(texts[1], handle_text))
+    again = run(batches.handle(texts[1], handle_text))
     assert again.reply and texts[1].message_sid in _stored(ctx)
 
 
@@ -60,7 +68,7 @@ def test_one_message_sid_twice_in_a_batch_has_one_effect(ctx):
     async def together():
         return await asyncio.gather(*(batches.handle(text, handle_text) for _ in range(3)))
 
-    outcomes = asyncio.run(together())
+    outcomes = run(together())
     assert [o.duplicate for o in outcomes] == [False, True, True]
     assert sum(o.reply is not None for o in outcomes) == 1
 
@@ -80,7 +88,7 @@ def test_the_write_lock_is_waited_for_without_stalling_the_loop(ctx):
         lock.release()
 
     try:
-        asyncio.run(scenario())
+        run(scenario())
     finally:
         os.close(other)
     with ctx.db.transaction():  # and it was given back
