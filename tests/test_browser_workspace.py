@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
@@ -197,7 +198,8 @@ def test_numbers_export_downloads_a_csv(browser, server: Server, width: int) -> 
     assert_accessible(page, "numbers, a wrong period")
     shot(page, f"numbers-{width}-02-wrong-period")
 
-    today = datetime.now(UTC).astimezone().date()
+    # The server's day, in the program's time zone (the default): the machine's date differs near midnight.
+    today = datetime.now(ZoneInfo("America/New_York")).date()
     first = today - timedelta(days=6)
     page.get_by_label("First day").fill(first.isoformat())
     page.get_by_label("Last day").fill(today.isoformat())
