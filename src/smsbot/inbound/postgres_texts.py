@@ -12,18 +12,13 @@ trip 2 writes it, and two deliveries of one MessageSid wait for each other, then
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from smsbot.inbound import flood
-from smsbot.inbound.texter_store import (
-    ALERT_SUBSCRIBER,
-    TEXTER_COLUMNS,
-    save_statement,
-    saved_values,
-    texter_from_row,
-)
+from smsbot.inbound.texter_store import ALERT_SUBSCRIBER, TEXTER_COLUMNS, saved_values, texter_from_row
 from smsbot.routing import Intent
 from smsbot.turn import Texter
 
@@ -63,24 +58,28 @@ SELECT texter.*,
         WHERE phone_index = %(phone_index)s AND bucket = ANY(%(others)s))
 FROM texter
 """
-STORE_INTENT = "UPDATE inbound_message SET intent = %(intent)s, language = %(language)s WHERE id = %(id)s"
+_STORE_INTENT = "UPDATE inbound_message SET intent = %(intent)s, language = %(language)s WHERE id = %(id)s"
 _COUNT_MORE = (
     "INSERT INTO inbound_counter (phone_index, bucket, count, expires_at) VALUES {values}"
     " ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1"
 )
-COUNT_MORE = {
-    n: _COUNT_MORE.format(
-        values=", ".join(f"(%(phone_index)s, %(b{i})s, 1, %(e{i})s::timestamptz)" for i in range(n))
-    )
-    for n in (1, 2)
-}
-_SAVE: dict[bool, str] = {}
+_SAVED = ("language", "opted_out_at", "last_seen_at", "menu_sent_on")
+_CONVERSATION = ("conversation", "conversation_expires_at")
 
 
-def _save_sql(conn: Connection, with_conversation: bool) -> str:
-    if with_conversation not in _SAVE:
-        _SAVE[with_conversation] = str(save_statement(with_conversation).compile(dialect=conn.dialect))
-    return _SAVE[with_conversation]
+@lru_cache(maxsize=16)
+def save_sql(more: int, state: bool, conversation: bool) -> str:
+    """Round trip 2's one statement: the intent, `more` counters, and the texter's state unless FORGET
+    took it (each variant is prepared once per connection)."""
+    parts = [f"stored AS ({_STORE_INTENT})"]
+    if more:
+        values = ", ".join(f"(%(phone_index)s, %(b{i})s, 1, %(e{i})s::timestamptz)" for i in range(more))
+        parts.append(f"counted AS ({_COUNT_MORE.format(values=values)})")
+    if not state:
+        return f"WITH {', '.join(parts)} SELECT 1"
+    fields = _SAVED + (_CONVERSATION if conversation else ())
+    assignments = ", ".join(f"{name} = %(b_{name})s" for name in fields)
+    return f"WITH {', '.join(parts)} UPDATE contact SET {assignments} WHERE id = %(b_id)s"
 
 
 class PostgresTexts:
@@ -142,17 +141,15 @@ class PostgresTexts:
 
     def save(self, texter: Texter, *, conversation_changed: bool) -> None:
         assert self._now is not None
+        params: dict[str, Any] = {**self._message, "phone_index": self._phone_index}
+        for i, (_, key, expires_at) in enumerate(self._more):
+            params[f"b{i}"], params[f"e{i}"] = key, expires_at
+        if not texter.forgotten:
+            params.update(saved_values(texter, self._now, conversation_changed=conversation_changed))
+        sql = save_sql(len(self._more), not texter.forgotten, conversation_changed)
         cursor = self._driver.cursor()
-        with self._driver.pipeline():  # one round trip: every write and COMMIT
-            cursor.execute(STORE_INTENT, self._message, prepare=True)
-            if self._more:
-                params: dict[str, Any] = {"phone_index": self._phone_index}
-                for i, (_, key, expires_at) in enumerate(self._more):
-                    params[f"b{i}"], params[f"e{i}"] = key, expires_at
-                cursor.execute(COUNT_MORE[len(self._more)], params, prepare=True)
-            if not texter.forgotten:
-                values = saved_values(texter, self._now, conversation_changed=conversation_changed)
-                cursor.execute(_save_sql(self.conn, conversation_changed), values, prepare=True)
+        with self._driver.pipeline():  # one round trip: the writes and COMMIT
+            cursor.execute(sql, params, prepare=True)
             cursor.execute("COMMIT", prepare=False)
 
     def discard(self) -> None:

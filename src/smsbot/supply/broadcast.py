@@ -139,6 +139,17 @@ def targets(alert_zips: list[str], after: int, limit: int | None = None):
     return query.limit(limit) if limit else query
 
 
+def _queue_rows(conn: Connection, values: list[dict], keys: dict[str, int], broadcast_id: int) -> None:
+    """Insert a chunk's outbox rows and their links in two batches. A key already queued (someone who
+    stopped and joined again) is skipped, and so is its link: the row already has one."""
+    conn.execute(insert_ignore(conn, outbox, ["idempotency_key"]), values)
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(list(keys)))
+    )
+    links = [{"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": keys[key]} for i, key in rows]
+    conn.execute(insert_ignore(conn, delivery, ["outbox_id"]), links)
+
+
 def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime, window: int) -> int:
     """Queue up to a chunk more of this broadcast while fewer than `window` of its rows wait; returns
     rows queued (0: the window is full, or everyone is queued)."""
@@ -171,26 +182,11 @@ def expand(conn: Connection, wording: Wording, broadcast_id: int, now: datetime,
             }
             for r in found
         ]
-        # One executemany (a key already queued is skipped), then the new rows' ids by key: RETURNING in
-        # parameter order would cost a statement a row on SQLite.
-        conn.execute(insert_ignore(conn, outbox, ["idempotency_key"]), values)
         keys = {v["idempotency_key"]: r.id for v, r in zip(values, found, strict=True)}
-        new = conn.execute(
-            select(outbox.c.id, outbox.c.idempotency_key)
-            .select_from(outbox.outerjoin(delivery, delivery.c.outbox_id == outbox.c.id))
-            .where(outbox.c.idempotency_key.in_(list(keys)), delivery.c.outbox_id.is_(None))
-        ).all()
-        if new:
-            conn.execute(
-                delivery.insert(),
-                [
-                    {"outbox_id": i, "broadcast_id": broadcast_id, "subscriber_id": keys[key]}
-                    for i, key in new
-                ],
-            )
+        _queue_rows(conn, values, keys, broadcast_id)
     values = {
         "cursor": found[-1].id if found else row.cursor,
-        "queued_total": broadcast.c.queued_total + (len(new) if found else 0),
+        "queued_total": broadcast.c.queued_total + len(found),
     }
     if len(found) < room:
         values |= {"status": BROADCAST.check(row.status, BroadcastStatus.EXPANDED).value, "expanded_at": now}
