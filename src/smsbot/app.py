@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from smsbot.auth.bounds import bounded_numbers
 from smsbot.context import AppContext
+from smsbot.dashboard.i18n import LanguageMiddleware
 from smsbot.inbound.webhook import routes as inbound_routes
 from smsbot.observability import RequestIdMiddleware, metrics_response
 from smsbot.outbound import watch
@@ -62,6 +63,7 @@ def create_app(ctx: AppContext | None = None, *, sender: Sender | None = None) -
         from smsbot.auth.security import StrictTransportSecurity
 
         app.add_middleware(StrictTransportSecurity)
+    app.add_middleware(LanguageMiddleware)  # the staff side's language, before any handler words an error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     logging.getLogger("smsbot").info(
         "app ready (env=%s, sender=%s)", ctx.settings.env, ctx.settings.sender_name

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -19,7 +20,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from smsbot.auth import csrf
 from smsbot.auth.access import PageError, SignInRequired
-from smsbot.auth.security import protect
+from smsbot.auth.security import cookie_flags, protect
+from smsbot.dashboard import i18n
+from smsbot.errors import N_
 from smsbot.outbound import watch
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -27,24 +30,36 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # (label, path, admins only)
 NAV = (
-    ("Alerts", "/", False),
-    ("Participants", "/participants", False),
-    ("Directory", "/directory", False),  # peers look up places to refer someone (issue 12)
-    ("Drug alerts", "/supply", False),  # reports to review, alerts to write and send (issue 13)
-    ("Wording", "/wording", True),
-    ("Numbers", "/numbers", True),
-    ("Staff", "/staff", True),
-    ("Audit log", "/audit", True),
+    (N_("Alerts"), "/", False),
+    (N_("Participants"), "/participants", False),
+    (N_("Directory"), "/directory", False),  # peers look up places to refer someone (issue 12)
+    (N_("Drug alerts"), "/supply", False),  # reports to review, alerts to write and send (issue 13)
+    (N_("Wording"), "/wording", True),
+    (N_("Numbers"), "/numbers", True),
+    (N_("Staff"), "/staff", True),
+    (N_("Audit log"), "/audit", True),
 )
+ROLES = (N_("peer"), N_("admin"))  # shown beside the name, translated
+
+
+# strftime codes -> CLDR pattern letters, so other languages get their own day and month names
+_CLDR = {"%a": "EEE", "%d": "d", "%b": "MMM", "%H": "HH", "%M": "mm", "%I": "h", "%p": "a", "%Y": "y"}
 
 
 def _local(value: datetime | str | None, timezone: str | None = None, fmt: str = "%a %d %b, %H:%M") -> str:
-    """A UTC timestamp (or its ISO text, as the API gives it) in a time zone, for people."""
+    """A UTC timestamp (or its ISO text, as the API gives it) in a time zone, for people, with day and
+    month names in the page's language."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(ZoneInfo(timezone or "UTC")).strftime(fmt)
+    local = value.astimezone(ZoneInfo(timezone or "UTC"))
+    if i18n.current() == i18n.DEFAULT:
+        return local.strftime(fmt)
+    pattern = fmt
+    for code, letters in _CLDR.items():
+        pattern = pattern.replace(code, letters)
+    return format_datetime(local, pattern, locale=i18n.locale())
 
 
 env = Environment(
@@ -52,6 +67,13 @@ env = Environment(
     autoescape=select_autoescape(["html", "svg"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# Jinja formats `%(name)s` itself and escapes the variables (newstyle); these only translate.
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: i18n.translations(i18n.current()).ugettext(message),
+    lambda singular, plural, count: i18n.translations(i18n.current()).ungettext(singular, plural, count),
+    newstyle=True,
 )
 env.filters["local"] = _local
 env.globals["zip"] = zip
@@ -66,6 +88,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     settings = request.app.state.ctx.settings
     viewer = context.pop("viewer", None) or getattr(request.state, "viewer", None)
     signed_in = viewer is not None and viewer.pending_step() is None
+    language = language_for(request, viewer)
+    i18n.use(language)
     html = env.get_template(template).render(
         request=request,
         viewer=viewer,
@@ -75,12 +99,32 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         program=settings.program_name,
         program_timezone=settings.default_timezone,
         path=request.url.path,
+        page_language=language,
+        staff_languages=i18n.LANGUAGES,
+        js_strings=i18n.js_strings(language),
         watch_warning=_watch_warning(request) if signed_in else None,
         **context,
     )
     response = HTMLResponse(html, status_code)
     csrf.attach(request, response)
+    if request.cookies.get(i18n.COOKIE) != language and getattr(viewer, "staff", None) is not None:
+        remember_language(response, request, language)  # this browser follows the staff member's choice
     return protect(response)
+
+
+def remember_language(response: Response, request: Request, language: str) -> None:
+    """Keep the page language in a cookie, so the next request is worded in it from its start."""
+    flags = cookie_flags(request.app.state.ctx.settings)
+    response.set_cookie(i18n.COOKIE, language, max_age=400 * 86400, **flags)
+
+
+def language_for(request: Request, viewer: object | None) -> str:
+    """The language a page is shown in: the staff member's choice, else the one picked before
+    signing in (a cookie), else the browser's."""
+    chosen = getattr(getattr(viewer, "staff", None), "language", None)
+    return i18n.pick(
+        chosen, request.cookies.get(i18n.COOKIE), accept_language=request.headers.get("accept-language")
+    )
 
 
 def _watch_warning(request: Request) -> str | None:

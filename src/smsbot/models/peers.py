@@ -44,6 +44,8 @@ class Staff(SQLModel, table=True):
     totp_ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     totp_confirmed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     totp_last_step: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))  # no replay
+    # The staff interface's language ("en", "es"); None: the browser's (dashboard/i18n.py).
+    language: str | None = Field(default=None, sa_column=Column(String(8), nullable=True))
 
 
 class ApiToken(SQLModel, table=True):
