@@ -33,11 +33,17 @@ COMPLIANCE_CHANGES_PER_HOUR = 3
 # Using alone is not an emergency yet, but nobody else is there to call 911: never flood-silenced.
 URGENT_INTENTS = frozenset({Intent.EMERGENCY, Intent.DISTRESS, Intent.USING_ALONE, Intent.HELP, Intent.CALL})
 COMPLIANCE_INTENTS = frozenset({Intent.OPT_OUT, Intent.OPT_IN, Intent.FORGET})
+# A drug-supply report (REPORT and each answer while it asks its questions) is carried out and answered
+# past the information limit, like a check-in answer: the reporter is mid-exchange, and a lost answer is
+# a lost warning. What a loop could store is bounded by the report cap (supply/reports.py, 3 a number a
+# day) and what it could get back by the urgent ceiling, as for emergencies (911 first still wins: the
+# router takes an emergency inside a report before the report).
+REPORT_INTENTS = frozenset({Intent.REPORT, Intent.REPORT_STEP})
 
 
 class TextClass(StrEnum):
     INFO = "info"  # topics, menus, anything else: limited per minute and per day
-    URGENT = "urgent"  # emergency, distress, HELP, CALL, check-in answers: always answered below the ceiling
+    URGENT = "urgent"  # emergency, distress, HELP, CALL, check-in, report answers: answered below a ceiling
     COMPLIANCE = "compliance"  # STOP, START, FORGET: always carried out, replies limited
 
 
@@ -45,7 +51,7 @@ def classify(intent: Intent, *, checkin_open: bool) -> TextClass:
     if intent in COMPLIANCE_INTENTS:
         return TextClass.COMPLIANCE
     # While a check-in waits, any text is (also) its answer: never flood-silenced.
-    if intent in URGENT_INTENTS or checkin_open:
+    if intent in URGENT_INTENTS or intent in REPORT_INTENTS or checkin_open:
         return TextClass.URGENT
     return TextClass.INFO
 
