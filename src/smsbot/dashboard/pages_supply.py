@@ -18,6 +18,7 @@ from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import pages_supply_alert
 from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.supply_view import ANSWER_LABELS, STATUS_WORDS, hours_words, ids_of
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError, Invalid
@@ -27,10 +28,10 @@ from smsbot.supply.states import ReportStatus
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_supply_alert.router)
 DONE = {
-    "merged": "Merged. The reports are one report in the queue now.",
-    "dismissed": "Dismissed. It is out of the queue (you can put it back below).",
-    "restored": "Put back in the queue.",
-    "unmerged": "Taken out of the merge: it is its own report in the queue again.",
+    "merged": N_("Merged. The reports are one report in the queue now."),
+    "dismissed": N_("Dismissed. It is out of the queue (you can put it back below)."),
+    "restored": N_("Put back in the queue."),
+    "unmerged": N_("Taken out of the merge: it is its own report in the queue again."),
 }
 PERIODS = (30, 90, 365)
 
@@ -87,7 +88,7 @@ def queue_page(request: Request, done: str | None = None, viewer: Viewer = Depen
 def _refused(request: Request, viewer: Viewer, err: DomainError, ticked: list[int]) -> Response:
     errors = FormErrors.from_domain(err, is_admin=viewer.is_admin, field="report_ids")
     if "report_ids" not in errors and err.field not in (None, "report_ids"):
-        errors = FormErrors({"report_ids": err.told_to(viewer.is_admin)})
+        errors = FormErrors({"report_ids": err.told_to(viewer.is_admin, translate=_)})
     return _queue(request, viewer, errors=errors, ticked=ticked, status_code=err.status)
 
 
@@ -101,7 +102,7 @@ def start_alert(
     ticked = ids_of(form)
     try:
         if not ticked and form.get("without_reports") != "yes":
-            raise Invalid("Tick the reports this alert is about.", field="report_ids")
+            raise Invalid(N_("Tick the reports this alert is about."), field="report_ids")
         with ctx.db.transaction() as conn:
             draft = alerts.draft_alert(conn, _actor(viewer), ctx.clock.now(), report_ids=ticked)
     except DomainError as err:
@@ -118,7 +119,9 @@ def merge(
     ticked = sorted(set(ids_of(form)))
     try:
         if len(ticked) < 2:
-            raise Invalid("Tick two or more reports about the same batch to merge them.", field="report_ids")
+            raise Invalid(
+                N_("Tick two or more reports about the same batch to merge them."), field="report_ids"
+            )
         with ctx.db.transaction() as conn:
             review.merge_reports(conn, _actor(viewer), ctx.clock.now(), ticked[0], ticked[1:])
     except DomainError as err:

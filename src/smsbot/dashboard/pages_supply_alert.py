@@ -22,6 +22,7 @@ from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import supply_view as sv
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.pages_service import ZONES
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError
@@ -35,11 +36,11 @@ from smsbot.supply.wording_check import check_alert
 router = APIRouter(include_in_schema=False)
 PATH = "/supply/alerts/{supply_alert_id:int}"
 DONE = {
-    "drafted": "A draft is started. Nothing is sent until someone presses Send.",
-    "saved": "Saved and checked. Nothing is sent until someone presses Send.",
-    "approved": "Approved. It can be sent now.",
-    "sending": "Sending has started. Texts go out a batch at a time; this page shows how far it got.",
-    "cancelled": "Cancelled.",
+    "drafted": N_("A draft is started. Nothing is sent until someone presses Send."),
+    "saved": N_("Saved and checked. Nothing is sent until someone presses Send."),
+    "approved": N_("Approved. It can be sent now."),
+    "sending": N_("Sending has started. Texts go out a batch at a time; this page shows how far it got."),
+    "cancelled": N_("Cancelled."),
 }
 
 
@@ -59,10 +60,12 @@ def _capitalised(errors: FormErrors) -> FormErrors:
 def _approval(view: alerts.AlertView, viewer: Viewer, two_person: bool, names: dict[int, str]) -> dict:
     """Who may approve, in words, and whether this viewer may."""
     authors = [i for i in dict.fromkeys((view.created_by, view.updated_by)) if i is not None]
-    who = " and ".join(names.get(i, "a former staff member") for i in authors) or "its writer"
+    who = [names.get(i) or _("a former staff member") for i in authors]
+    if len(who) == 2:
+        who = [_("%(first)s and %(second)s", first=who[0], second=who[1])]
     return {
         "needed": two_person and view.status == AlertStatus.DRAFT,
-        "authors": who,
+        "authors": who[0] if who else _("its writer"),
         "mine": viewer.staff.id in authors,
     }
 

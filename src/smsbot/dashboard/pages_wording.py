@@ -18,16 +18,18 @@ from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import wording_view
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError
 from smsbot.replies import drafts, editing, published
 from smsbot.replies.checker import check_packs
+from smsbot.replies.said import told
 from smsbot.replies.wording import LANGUAGES, Pack, load_packs
 
 router = APIRouter(include_in_schema=False)
 DONE = {
-    "published": "Published. The line sends this wording from now on.",
-    "rolled-back": "Brought back. The line sends this wording from now on.",
+    "published": N_("Published. The line sends this wording from now on."),
+    "rolled-back": N_("Brought back. The line sends this wording from now on."),
 }
 
 
@@ -37,7 +39,7 @@ def _packs(request: Request) -> dict[str, Pack]:
 
 def _known(packs: dict[str, Pack], key: str) -> str:
     if len(key) > 64 or any(key not in packs[language].entries for language in LANGUAGES):
-        raise PageError(404, "There is no reply with this name. Choose one on the Wording page.")
+        raise PageError(404, _("There is no reply with this name. Choose one on the Wording page."))
     return key
 
 
@@ -64,6 +66,7 @@ def wording_page(request: Request, q: str = "", viewer: Viewer = Depends(admin_o
         latest = editing.latest_numbers(conn)
     in_use = wording_view.with_overrides(packs, overrides)
     problems, _notes = check_packs(in_use)
+    problems = [told(problem, _) for problem in problems]
     return render(
         request,
         "wording.html",
@@ -107,7 +110,7 @@ def edit_submit(
     texts = _draft(packs, key, form)
     if form.get("action") != "publish":
         report = drafts.check(packs, key, texts)
-        errors = FormErrors(report.problems)
+        errors = wording_view.translated(report.problems)
         return _editor(request, packs, key, texts=texts, errors=errors, status_code=422 if errors else 200)
     ctx = request.app.state.ctx
     actor = Actor.of_staff(viewer.staff, Door.PAGE)
@@ -117,7 +120,8 @@ def edit_submit(
                 conn, actor, ctx.clock.now(), key=key, texts=texts, base_version=_base(form), packs=packs
             )
     except editing.WordingRefused as err:
-        return _editor(request, packs, key, texts=texts, errors=FormErrors(err.problems), status_code=422)
+        errors = wording_view.translated(err.problems)
+        return _editor(request, packs, key, texts=texts, errors=errors, status_code=422)
     except DomainError as err:
         errors = FormErrors.from_domain(err, is_admin=True)
         return _editor(request, packs, key, texts=texts, errors=errors, status_code=err.status)

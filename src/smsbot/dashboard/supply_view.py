@@ -9,27 +9,32 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from starlette.datastructures import FormData
 
+from smsbot.dashboard import i18n
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _, ngettext
+from smsbot.replies.said import Said, told
 from smsbot.supply.alerts import AlertView
 
 # A report's answers in the order the texter gave them, as a reviewer reads them.
 ANSWER_LABELS = (
-    ("opening", "First text"),
-    ("what", "What it looked like or was sold as"),
-    ("happened", "What happened"),
-    ("where", "Roughly where"),
-    ("when", "Roughly when"),
+    ("opening", N_("First text")),
+    ("what", N_("What it looked like or was sold as")),
+    ("happened", N_("What happened")),
+    ("where", N_("Roughly where")),
+    ("when", N_("Roughly when")),
 )
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+# English ids: the templates show them through _() (the page's language)
+LANGUAGE_NAMES = {"en": N_("English"), "es": N_("Spanish")}
 STATUS_WORDS = {
-    "draft": "Draft",
-    "approved": "Approved",
-    "sending": "Sending",
-    "sent": "Sent",
-    "cancelled": "Cancelled",
-    "expired": "Expired",
+    "draft": N_("Draft"),
+    "approved": N_("Approved"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired"),
 }
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # an <input type="datetime-local"> value
 # The issue's sending-speed note: how long 50,000 texts take at the rates a Twilio number allows.
@@ -40,29 +45,41 @@ SPEED_EXAMPLE_TEXTS = 50_000
 def duration(seconds: float) -> str:
     """ "8 minutes", "4.6 hours", "14 hours": how long sending takes, in words."""
     if seconds < 90:
-        whole = max(1, round(seconds))
-        return f"{whole} second{'s' if whole != 1 else ''}"
+        return ngettext("%(num)s second", "%(num)s seconds", max(1, round(seconds)))
     if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes"
+        return _("%(num)s minutes", num=round(seconds / 60))
     hours = seconds / 3600
     if hours < 10:
-        return f"{hours:.1f} hours"
+        return _("%(num)s hours", num=_decimal(hours))
     if hours < 48:
-        return f"{round(hours)} hours"
-    return f"{hours / 24:.1f} days"
+        return _("%(num)s hours", num=round(hours))
+    return _("%(num)s days", num=_decimal(hours / 24))
+
+
+def _decimal(value: float) -> str:
+    """One decimal, with the page language's decimal mark (4.6, 4,6)."""
+    return format_decimal(round(value, 1), format="0.0", locale=i18n.locale())
 
 
 def per_second(rate: float) -> str:
     shown = f"{rate:g}"
-    return f"{shown} text a second" if shown == "1" else f"{shown} texts a second"
+    return _("%(num)s text a second", num=shown) if shown == "1" else _("%(num)s texts a second", num=shown)
 
 
 def speed_note(rate: float) -> str:
-    examples = ", ".join(f"{duration(SPEED_EXAMPLE_TEXTS / r)} at {r}/s" for r in SPEED_EXAMPLES)
-    setting = f"This line sends {per_second(rate)}" if rate > 0 else "This line sends as fast as Twilio takes"
-    return (
-        f"{setting} (SMSBOT_SEND_RATE). Sending speed depends on the number type: "
-        f"{SPEED_EXAMPLE_TEXTS:,} texts take {examples}."
+    examples = ", ".join(
+        _("%(time)s at %(rate)s/s", time=duration(SPEED_EXAMPLE_TEXTS / r), rate=r) for r in SPEED_EXAMPLES
+    )
+    if rate > 0:
+        setting = _("This line sends %(speed)s", speed=per_second(rate))
+    else:
+        setting = _("This line sends as fast as Twilio takes")
+    return _(
+        "%(setting)s (SMSBOT_SEND_RATE). Sending speed depends on the number type: "
+        "%(texts)s texts take %(examples)s.",
+        setting=setting,
+        texts=format_decimal(SPEED_EXAMPLE_TEXTS, locale=i18n.locale()),
+        examples=examples,
     )
 
 
@@ -71,8 +88,8 @@ def time_for(count: str, rate: float) -> str | None:
     if rate <= 0 or count in ("0", ""):
         return None
     if not count.isdigit():
-        return "a few seconds"
-    return f"about {duration(int(count) / rate)}"
+        return _("a few seconds")
+    return _("about %(time)s", time=duration(int(count) / rate))
 
 
 def _text(form: FormData, name: str, limit: int = 2000) -> str:
@@ -133,14 +150,16 @@ class AlertForm:
         """The keyword arguments for edit_alert (only what changed), or what is wrong, in words."""
         errors, values = FormErrors(), {}
         if not self.languages:
-            errors.add("languages", "Pick at least one language to send the alert in.")
+            errors.add("languages", _("Pick at least one language to send the alert in."))
         for code in ("en", "es"):
             typed = " ".join(getattr(self, f"text_{code}").split())
             if code in self.languages and not typed:
-                errors.add(
-                    f"text_{code}",
-                    f"Write the {LANGUAGE_NAMES[code]} text, or untick {LANGUAGE_NAMES[code]} below.",
+                words = (
+                    _("Write the English text, or untick English below.")
+                    if code == "en"
+                    else _("Write the Spanish text, or untick Spanish below.")
                 )
+                errors.add(f"text_{code}", words)
             wanted = typed if code in self.languages else None
             if (wanted or None) != (getattr(current, f"text_{code}") or None):
                 values[f"text_{code}"] = wanted
@@ -161,10 +180,10 @@ class AlertForm:
             return {"zips": self.zips}
         radius = _number(self.radius)
         if radius is None:
-            errors.add("radius", "Give the distance in miles, like 5 or 2.5.")
+            errors.add("radius", _("Give the distance in miles, like 5 or 2.5."))
             return {}
         if not self.center_zip:
-            errors.add("center_zip", "Give the ZIP code at the centre of the area, like 22902.")
+            errors.add("center_zip", _("Give the ZIP code at the centre of the area, like 22902."))
             return {}
         if self.center_zip == current.center_zip and radius == current.radius_miles:
             return {}
@@ -172,12 +191,12 @@ class AlertForm:
 
     def _expiry(self, timezone: str, errors: FormErrors) -> datetime | None:
         if not self.expires_at:
-            errors.add("expires_at", "Give the day and time the alert stops being true.")
+            errors.add("expires_at", _("Give the day and time the alert stops being true."))
             return None
         try:
             local = datetime.strptime(self.expires_at[:16], LOCAL_INPUT)
         except ValueError:
-            errors.add("expires_at", "Give the day and time like 03/05/2026, 06:00 PM.")
+            errors.add("expires_at", _("Give the day and time like 03/05/2026, 06:00 PM."))
             return None
         return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
 
@@ -195,13 +214,24 @@ def local_input(when: datetime | None, timezone: str) -> str:
 
 
 def _readable(line: str) -> tuple[str | None, str]:
-    """ "en alert: 1/2 segments" -> ("en", "1/2 segments"): the checker's lines by language."""
+    """ "en alert: 1/2 segments" -> ("en", "1/2 segments"): the checker's lines by language, in the
+    page's language."""
+    if isinstance(line, Said):
+        label, what = line.where(), line.what()
+        for code in LANGUAGE_NAMES:
+            if label == f"{code} alert":
+                return code, told(what.capitalised(), _) if isinstance(what, Said) else _capital(what)
+        if label is None:
+            return None, told(line.capitalised(), _)
     for code in LANGUAGE_NAMES:
         prefix = f"{code} alert: "
         if line.startswith(prefix):
-            rest = line[len(prefix) :]
-            return code, rest[:1].upper() + rest[1:]
-    return None, line[:1].upper() + line[1:]
+            return code, _capital(line[len(prefix) :])
+    return None, _capital(line)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def check_by_language(check) -> dict[str | None, dict[str, list[str]]]:
@@ -216,4 +246,4 @@ def check_by_language(check) -> dict[str | None, dict[str, list[str]]]:
 
 def hours_words(hours: float) -> str:
     """The time from a first report to its alert: "under a minute", "25 minutes", "3.5 hours"."""
-    return "under a minute" if hours * 3600 < 60 else duration(hours * 3600)
+    return _("under a minute") if hours * 3600 < 60 else duration(hours * 3600)

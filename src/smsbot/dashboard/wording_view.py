@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import _, locale
 from smsbot.models import Staff
 from smsbot.replies import drafts, editing, published
 from smsbot.replies.drafts import LANGUAGE_NAMES, PartReport
+from smsbot.replies.said import told
 from smsbot.replies.wording import LANGUAGES, Entry, Pack
 
 staff_t = Staff.__table__
@@ -30,11 +34,22 @@ def with_overrides(packs: dict[str, Pack], overrides: published.Texts) -> dict[s
 
 
 def meta(part: PartReport) -> str:
-    """ "GSM-7 · 312 characters · 2 of 2 segments · grade 6.1" for a part."""
-    said = f"{part.encoding} · {part.units} characters · {part.segments} of {part.budget} segments"
+    """ "GSM-7 · 312 characters · 2 of 2 segments · grade 6.1" for a part, in the page's language."""
+    said = _(
+        "%(encoding)s · %(units)s characters · %(segments)s of %(budget)s segments",
+        encoding=part.encoding,
+        units=part.units,
+        segments=part.segments,
+        budget=part.budget,
+    )
     if part.grade is not None:
-        said += f" · reading grade {part.grade:g}"
-    return said + (" · too long" if part.over else "")
+        said += " · " + _("reading grade %(grade)s", grade=format_decimal(part.grade, locale=locale()))
+    return said + (" · " + _("too long") if part.over else "")
+
+
+def translated(problems: list[tuple[str, str]]) -> FormErrors:
+    """The draft's problems (field, sentence) for the form, in the page's language."""
+    return FormErrors((name, told(sentence, _)) for name, sentence in problems)
 
 
 def rows(packs: dict[str, Pack], problems: list[str], latest: Mapping[str, int], q: str) -> list[dict]:
@@ -51,7 +66,7 @@ def rows(packs: dict[str, Pack], problems: list[str], latest: Mapping[str, int],
             mine = (f"{language} {key}:", f"{language} {key}[")
             own = [p.split(":", 1)[1].strip() for p in problems if p.startswith(mine)]
             if language not in texts:
-                languages[language] = {"parts": [], "problems": own or ["missing in this language"]}
+                languages[language] = {"parts": [], "problems": own or [_("missing in this language")]}
                 continue
             budget = drafts.budget(packs, key, language) if key in packs[language].entries else 2
             parts = [{"text": t, "meta": meta(drafts.numbers(t, language, budget))} for t in texts[language]]
@@ -74,14 +89,18 @@ def editor(conn: Connection, packs: dict[str, Pack], key: str, texts: drafts.Tex
         parts = []
         for index, text in enumerate(draft[language]):
             name = drafts.field_name(language, index)
-            label = LANGUAGE_NAMES[language] + (f", part {index + 1}" if count > 1 else "")
-            parts.append({"field": name, "label": label, "text": text, "report": report.parts[name]})
+            label = _(LANGUAGE_NAMES[language])
+            if count > 1:
+                label = _("%(language)s, part %(n)s", language=label, n=index + 1)
+            mine = report.parts[name]
+            mine = PartReport(**{**vars(mine), "problems": [told(p, _) for p in mine.problems]})
+            parts.append({"field": name, "label": label, "text": text, "report": mine})
             parts[-1]["meta"] = meta(report.parts[name])
-        languages.append({"code": language, "name": LANGUAGE_NAMES[language], "parts": parts})
+        languages.append({"code": language, "name": _(LANGUAGE_NAMES[language]), "parts": parts})
     history = [
         {
             "number": version.number,
-            "who": people.get(version.published_by, "someone at the server"),
+            "who": people.get(version.published_by) or _("someone at the server"),
             "at": version.published_at,
             "restores": version.restores,
             "changes": {
@@ -107,8 +126,8 @@ def editor(conn: Connection, packs: dict[str, Pack], key: str, texts: drafts.Tex
 def report_json(report: drafts.DraftReport) -> dict:
     return {
         "parts": {
-            name: {"meta": meta(part), "over": part.over, "problems": part.problems}
+            name: {"meta": meta(part), "over": part.over, "problems": [told(p, _) for p in part.problems]}
             for name, part in report.parts.items()
         },
-        "problems": [{"field": name, "message": message} for name, message in report.problems],
+        "problems": [{"field": name, "message": told(message, _)} for name, message in report.problems],
     }

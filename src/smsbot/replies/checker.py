@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from string import Formatter
 
+from smsbot.errors import N_
 from smsbot.replies import rules
 from smsbot.replies.readability import grade_level
+from smsbot.replies.said import Said, at
 from smsbot.replies.segments import non_gsm_characters, segment_info
 from smsbot.replies.wording import Pack, fill
 from smsbot.routing import Intent, RouteContext, route
@@ -108,14 +110,14 @@ _CAPS_LIST_RE = re.compile(rf"{_CAPS}(?:(?:,\s*|\s+or\s+|\s+o\s+){_CAPS})+")
 _NOT_KEYWORDS = frozenset({"SAMHSA", "HIV", "VIH", "FDA", "ZIP", "OTC", "US", "USA", "STOP", "START", "HELP"})
 
 
-def _placeholders(text: str) -> tuple[set[str], str | None]:
+def _placeholders(text: str) -> tuple[set[str], Said | None]:
     """Placeholder names in a part, or an error message for broken braces / positional fields."""
     try:
         names = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
     except ValueError as exc:
-        return set(), f"broken braces ({exc})"
+        return set(), Said(N_("broken braces (%(reason)s)"), reason=str(exc))
     if "" in names:
-        return set(), "a positional {} placeholder (use a name)"
+        return set(), Said(N_("a positional {} placeholder (use a name)"))
     return {re.split(r"[.\[]", name)[0] for name in names}, None
 
 
@@ -156,38 +158,90 @@ def _check_part(
     """Problems and notes of one part; its rendered text, if it could be rendered."""
     label = f"{language} {key}[{index}]"
     if not text.strip():
-        problems.append(f"{label}: empty reply")
+        problems.append(at(label, Said(N_("empty reply"))))
         return None
     names, error = _placeholders(text)
     if error:
-        problems.append(f"{label}: {error}")
+        problems.append(at(label, error))
         return None
     for name in sorted(names - SAMPLE_VALUES.keys()):
         problems.append(
-            f"{label}: unknown placeholder {{{name}}} (known: {', '.join(sorted(SAMPLE_VALUES))})"
+            at(
+                label,
+                Said(
+                    N_("unknown placeholder %(name)s (known: %(known)s)"),
+                    name=f"{{{name}}}",
+                    known=", ".join(sorted(SAMPLE_VALUES)),
+                ),
+            )
         )
     rendered = _render(text, language)
     info = segment_info(rendered)
     if language == "en":
         for ch in non_gsm_characters(rendered):
-            problems.append(f"{label}: non-GSM character {ch!r} (U+{ord(ch):04X}) in an English reply")
+            problems.append(
+                at(label, _non_gsm(ch, N_("non-GSM character %(char)s (U+%(code)s) in an English reply")))
+            )
     if info.segments > budget:
-        problems.append(
-            f"{label}: {info.segments} segments ({info.encoding}, {info.units} units), budget {budget}"
-        )
-    if _YES_RE.search(text):
-        problems.append(f"{label}: asks for YES/SI, a carrier opt-in word; use an app keyword instead")
-    for word in _reserved_offers(text):
-        problems.append(f"{label}: offers the carrier-reserved word {word!r} as an answer")
+        problems.append(at(label, _over(info, budget)))
+    problems += [at(label, found) for found in _offers(text)]
     for word in sorted(_offered_keywords(text)):
         if route(word, RouteContext(language=language)).intent is Intent.UNKNOWN:
-            problems.append(f"{label}: offers {word!r}, which the router does not understand")
-    for m in _STIGMA_RE.finditer(fold(text)):
-        problems.append(f"{label}: stigmatizing term {m.group(0)!r} (use person-first language)")
+            problems.append(
+                at(label, Said(N_("offers %(word)s, which the router does not understand"), word=repr(word)))
+            )
+    problems += [at(label, found) for found in _stigma(text)]
     problems.extend(rules.part_problems(language, key, index, label, rendered))
-    grade = f", grade {grade_level(rendered)}" if language == "en" else ""
-    notes.append(f"{label}: {info.encoding}, {info.units} units, {info.segments}/{budget} segments{grade}")
+    notes.append(at(label, _numbers_note(info, budget, rendered if language == "en" else None)))
     return rendered
+
+
+def _non_gsm(ch: str, template: str) -> Said:
+    return Said(template, char=repr(ch), code=f"{ord(ch):04X}")
+
+
+def _over(info, budget: int) -> Said:
+    return Said(
+        N_("%(segments)s segments (%(encoding)s, %(units)s units), budget %(budget)s"),
+        segments=info.segments,
+        encoding=info.encoding,
+        units=info.units,
+        budget=budget,
+    )
+
+
+def _offers(text: str) -> list[Said]:
+    """Carrier opt-in words asked for, carrier-reserved words offered as answers."""
+    found = []
+    if _YES_RE.search(text):
+        found.append(Said(N_("asks for YES/SI, a carrier opt-in word; use an app keyword instead")))
+    for word in _reserved_offers(text):
+        found.append(Said(N_("offers the carrier-reserved word %(word)s as an answer"), word=repr(word)))
+    return found
+
+
+def _stigma(text: str) -> list[Said]:
+    return [
+        Said(N_("stigmatizing term %(term)s (use person-first language)"), term=repr(m.group(0)))
+        for m in _STIGMA_RE.finditer(fold(text))
+    ]
+
+
+def _numbers_note(info, budget: int, english: str | None) -> Said:
+    """Encoding, length and segments; the reading grade of English text."""
+    values: dict[str, object] = {
+        "encoding": info.encoding,
+        "units": info.units,
+        "segments": info.segments,
+        "budget": budget,
+    }
+    if english is None:
+        return Said(N_("%(encoding)s, %(units)s units, %(segments)s/%(budget)s segments"), **values)
+    return Said(
+        N_("%(encoding)s, %(units)s units, %(segments)s/%(budget)s segments, grade %(grade)s"),
+        grade=grade_level(english),
+        **values,
+    )
 
 
 def check_rendered(language: str, label: str, rendered: str, budget: int) -> tuple[list[str], str]:
@@ -197,20 +251,14 @@ def check_rendered(language: str, label: str, rendered: str, budget: int) -> tup
     info = segment_info(rendered)
     if language == "en":
         for ch in non_gsm_characters(rendered):
-            problems.append(f"{label}: non-GSM character {ch!r} (U+{ord(ch):04X}) in an English text")
+            problems.append(
+                at(label, _non_gsm(ch, N_("non-GSM character %(char)s (U+%(code)s) in an English text")))
+            )
     if info.segments > budget:
-        problems.append(
-            f"{label}: {info.segments} segments ({info.encoding}, {info.units} units), budget {budget}"
-        )
-    if _YES_RE.search(rendered):
-        problems.append(f"{label}: asks for YES/SI, a carrier opt-in word; use an app keyword instead")
-    for word in _reserved_offers(rendered):
-        problems.append(f"{label}: offers the carrier-reserved word {word!r} as an answer")
-    for m in _STIGMA_RE.finditer(fold(rendered)):
-        problems.append(f"{label}: stigmatizing term {m.group(0)!r} (use person-first language)")
+        problems.append(at(label, _over(info, budget)))
+    problems += [at(label, found) for found in _offers(rendered) + _stigma(rendered)]
     problems.extend(rules.part_problems(language, "", 0, label, rendered))
-    grade = f", grade {grade_level(rendered)}" if language == "en" else ""
-    return problems, f"{label}: {info.encoding}, {info.units} units, {info.segments}/{budget} segments{grade}"
+    return problems, at(label, _numbers_note(info, budget, rendered if language == "en" else None))
 
 
 def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
@@ -219,7 +267,7 @@ def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     for language in DEFAULT_SEGMENTS:
         if language not in packs:
-            problems.append(f"no {language} pack")
+            problems.append(Said(N_("no %(language)s pack"), language=language))
     if problems:
         return problems, notes
     keys = {language: set(pack.entries) for language, pack in packs.items()}
@@ -227,16 +275,17 @@ def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
         notes.append(f"{language}: version {pack.version}, {len(pack.entries)} replies")
         for other, other_keys in keys.items():
             for key in sorted(keys[language] - other_keys):
-                problems.append(f"{language} {key}: missing in the {other} pack")
+                problems.append(
+                    at(f"{language} {key}", Said(N_("missing in the %(other)s pack"), other=other))
+                )
         for key in REQUIRED_KEYS:
             if key not in pack.entries:
-                problems.append(f"{language} {key}: required reply missing")
+                problems.append(at(f"{language} {key}", Said(N_("required reply missing"))))
         for key, entry in pack.entries.items():
             budget = entry.segments or DEFAULT_SEGMENTS.get(language, 2)
             if budget > MAX_SEGMENTS:
-                problems.append(
-                    f"{language} {key}: segments = {budget} is over the maximum of {MAX_SEGMENTS}"
-                )
+                over = N_("segments = %(budget)s is over the maximum of %(most)s")
+                problems.append(at(f"{language} {key}", Said(over, budget=budget, most=MAX_SEGMENTS)))
             if key in rules.ONE_SEGMENT_KEYS:
                 budget = 1
             rendered = [
@@ -249,7 +298,9 @@ def check_packs(packs: dict[str, Pack]) -> tuple[list[str], list[str]]:
             help_text = fold(" ".join(pack.entries["help"].parts))
             for required in HELP_PHRASES.get(language, ()):
                 if fold(required) not in help_text:
-                    problems.append(f"{language} help: must say {required!r}")
+                    problems.append(
+                        at(f"{language} help", Said(N_("must say %(what)s"), what=repr(required)))
+                    )
     _check_placeholders_match(packs, problems)
     return problems, notes
 
@@ -265,8 +316,9 @@ def _check_placeholders_match(packs: dict[str, Pack], problems: list[str]) -> No
         for key in sorted(set(english.entries) & set(pack.entries)):
             ours, theirs = names(english, key), names(pack, key)
             if ours != theirs:
+                differ = N_("placeholders %(theirs)s differ from en %(ours)s")
                 problems.append(
-                    f"{language} {key}: placeholders {sorted(theirs)} differ from en {sorted(ours)}"
+                    at(f"{language} {key}", Said(differ, theirs=sorted(theirs), ours=sorted(ours)))
                 )
 
 

@@ -12,13 +12,15 @@ import re
 from dataclasses import dataclass, field
 from string import Formatter
 
+from smsbot.errors import N_
 from smsbot.replies import rules
 from smsbot.replies.checker import DEFAULT_SEGMENTS, SAMPLE_VALUES, SAMPLE_VALUES_BY_LANGUAGE, check_packs
 from smsbot.replies.readability import grade_level
+from smsbot.replies.said import Said
 from smsbot.replies.segments import segment_info
 from smsbot.replies.wording import LANGUAGES, Entry, Pack, fill
 
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+LANGUAGE_NAMES = {"en": N_("English"), "es": N_("Spanish")}
 _PROBLEM_RE = re.compile(r"^(?P<language>[a-z]{2}) (?P<key>[a-z0-9_]+)(?:\[(?P<index>\d+)\])?: (?P<what>.*)$")
 Texts = dict[str, tuple[str, ...]]  # language -> parts
 
@@ -102,7 +104,35 @@ _PLAIN = (
 )
 
 
+# The same, for the checker's Said (translatable): its template -> the plain words' template.
+_PLAIN_SAID = {
+    N_("non-GSM character %(char)s (U+%(code)s) in an English reply"): N_(
+        "“%(char)s” is not a plain text-message character: the whole text would cost about twice as much. "
+        "Use a plain one (' instead of ’, \" instead of “ ”)"
+    ),
+    N_("%(segments)s segments (%(encoding)s, %(units)s units), budget %(budget)s"): N_(
+        "too long: it would go as %(segments)s text messages (%(units)s characters, %(encoding)s); "
+        "at most %(budget)s are allowed"
+    ),
+    N_("unknown placeholder %(name)s (known: %(known)s)"): N_(
+        "%(name)s is not a word the line can fill in. It can fill in: %(known)s"
+    ),
+    N_("placeholders %(theirs)s differ from en %(ours)s"): N_(
+        "the words in braces must be the same as in English (here: %(theirs)s; in English: %(ours)s)"
+    ),
+}
+
+
+def _plain_value(value: object) -> object:
+    if isinstance(value, list):
+        return ", ".join(value) if value else Said(N_("none"))
+    return str(value).replace("'", "") if isinstance(value, str) else value
+
+
 def _plain(what: str) -> str:
+    if isinstance(what, Said) and what.template in _PLAIN_SAID:
+        values = {name: _plain_value(value) for name, value in what.values.items()}
+        return Said(_PLAIN_SAID[what.template], **values)
     for pattern, said in _PLAIN:
         found = pattern.fullmatch(what.strip())
         if found:
@@ -111,6 +141,17 @@ def _plain(what: str) -> str:
 
 
 def _sentence(language: str, index: int | None, count: int, what: str) -> str:
+    if isinstance(what, Said):
+        name = LANGUAGE_NAMES.get(language, language)
+        place = (
+            Said(name)
+            if index is None or count <= 1
+            else Said(N_("%(language)s, part %(n)s"), language=Said(name), n=index + 1)
+        )
+        said = _plain(what)
+        if isinstance(said, Said) and not said.rstrip().endswith("."):
+            return Said(N_("%(where)s: %(what)s."), where=place, what=said.capitalised())
+        what = str(said)
     where = LANGUAGE_NAMES.get(language, language)
     if index is not None and count > 1:
         where += f", part {index + 1}"
@@ -136,7 +177,8 @@ def check(packs: dict[str, Pack], key: str, texts: Texts) -> DraftReport:
         language, index = found["language"], int(found["index"]) if found["index"] else None
         count = len(texts.get(language, ()))
         name = field_name(language, index or 0)
-        sentence = _sentence(language, index, count, found["what"])
+        what = problem.what() if isinstance(problem, Said) else found["what"]
+        sentence = _sentence(language, index, count, what)
         report.problems.append((name, sentence))
         if name in report.parts:
             report.parts[name].problems.append(sentence)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
+from smsbot.errors import N_
 from smsbot.replies.readability import grade_level
+from smsbot.replies.said import Said, at
 from smsbot.routing.normalize import fold
 
 # The facts a reply must carry, as patterns matched on the folded text (lower case, no accents).
@@ -95,11 +97,11 @@ _LOWER_START_RE = re.compile(r"(?:^|(\S*)[.!?]\s+|\n\s*)[¿¡\"'(]*([a-záéíó
 _ABBREVIATIONS = frozenset({"ee", "uu", "ee. uu", "u.s", "a.m", "p.m", "e.g", "i.e", "etc", "vs", "aprox"})
 # Spanish calques and abrupt lines (issue 9), with what to say instead.
 _SPANISH_AVOID = (
-    (re.compile(r"\bda respiraci[oó]n", re.I), "'da respiración' (say 'dale respiraciones de rescate')"),
-    (re.compile(r"\btus? par(?:es)?\b", re.I), "'tu par' (say 'la persona de apoyo')"),
-    (re.compile(r"\bchequeos?\b", re.I), "'chequeo' (say 'mensajes de apoyo' or 'revisar')"),
-    (re.compile(r"^Importas\.", re.I), "an abrupt 'Importas.'"),
-    (re.compile(r"\b(?:HELP|MORE|INFO)\b"), "an English keyword (say AYUDA, MAS)"),
+    (re.compile(r"\bda respiraci[oó]n", re.I), N_("'da respiración' (say 'dale respiraciones de rescate')")),
+    (re.compile(r"\btus? par(?:es)?\b", re.I), N_("'tu par' (say 'la persona de apoyo')")),
+    (re.compile(r"\bchequeos?\b", re.I), N_("'chequeo' (say 'mensajes de apoyo' or 'revisar')")),
+    (re.compile(r"^Importas\.", re.I), N_("an abrupt 'Importas.'")),
+    (re.compile(r"\b(?:HELP|MORE|INFO)\b"), N_("an English keyword (say AYUDA, MAS)")),
 )
 # Gendered words for a person we do not know (say "la persona", "a solas").
 _SPANISH_GENDERED = re.compile(
@@ -132,22 +134,24 @@ def part_problems(language: str, key: str, index: int, label: str, rendered: str
     """Style and tone of one rendered part."""
     problems = []
     for snippet in lower_case_starts(rendered):
-        problems.append(f"{label}: a sentence starts in lower case ({snippet!r})")
+        lower = N_("a sentence starts in lower case (%(snippet)s)")
+        problems.append(at(label, Said(lower, snippet=repr(snippet))))
     if language == "es":
         for pattern, what in _SPANISH_AVOID:
             if pattern.search(rendered):
-                problems.append(f"{label}: {what}")
+                problems.append(at(label, Said(what)))
         for m in _SPANISH_GENDERED.finditer(rendered):
-            problems.append(
-                f"{label}: gendered {m.group(0)!r} for someone unknown (say 'la persona', 'a solas')"
-            )
+            gendered = N_("gendered %(word)s for someone unknown (say 'la persona', 'a solas')")
+            problems.append(at(label, Said(gendered, word=repr(m.group(0)))))
     if key.startswith(DISCREET_PREFIX):
         for m in _DRUG_WORDS.finditer(fold(rendered)):
-            problems.append(f"{label}: names {m.group(0)!r}; check-ins and peer alerts stay discreet")
+            names = N_("names %(word)s; check-ins and peer alerts stay discreet")
+            problems.append(at(label, Said(names, word=repr(m.group(0)))))
     if language == "en" and len(re.findall(r"[A-Za-z]+", rendered)) >= MIN_WORDS_FOR_GRADE:
         grade = grade_level(rendered)
         if grade > MAX_GRADE:
-            problems.append(f"{label}: reading grade {grade} is over {MAX_GRADE:g}; use shorter words")
+            over = N_("reading grade %(grade)s is over %(most)s; use shorter words")
+            problems.append(at(label, Said(over, grade=grade, most=f"{MAX_GRADE:g}")))
     return problems
 
 
@@ -156,26 +160,27 @@ def entry_problems(language: str, key: str, raw_parts: tuple[str, ...], rendered
     problems = []
     for part, by_language in REQUIRED_FACTS.get(key, {}).items():
         if part is not None and part >= len(raw_parts):
-            problems.append(f"{language} {key}: needs a part {part + 1}")
+            problems.append(at(f"{language} {key}", Said(N_("needs a part %(n)s"), n=part + 1)))
             continue
         text = fold(" ".join(raw_parts) if part is None else raw_parts[part])
         where = f"{language} {key}" + ("" if part is None else f"[{part}]")
         for pattern, what in by_language.get(language, []):
             if not re.search(pattern, text):
-                problems.append(f"{where}: must say {what}")
+                problems.append(at(where, Said(N_("must say %(what)s"), what=what)))
     if key == "teststrips" and raw_parts:
         first = fold(raw_parts[0])
         steps = first.find("1)")
         reading = re.search(r"\b1 (?:line|raya|linea)\b", first)
         if reading and steps != -1 and reading.start() > steps:
-            problems.append(f"{language} teststrips[0]: how to read the result must come before the steps")
+            first_reading = N_("how to read the result must come before the steps")
+            problems.append(at(f"{language} teststrips[0]", Said(first_reading)))
     if key == "emergency" and rendered:
         first = rendered[0]
-        at = first.find("911")
-        if at == -1 or at >= EMERGENCY_911_WITHIN:
-            problems.append(
-                f"{language} emergency[0]: 911 must come in the first {EMERGENCY_911_WITHIN} characters"
-            )
+        place = first.find("911")
+        if place == -1 or place >= EMERGENCY_911_WITHIN:
+            early = N_("911 must come in the first %(n)s characters")
+            problems.append(at(f"{language} emergency[0]", Said(early, n=EMERGENCY_911_WITHIN)))
         if first.count("911") > 1:
-            problems.append(f"{language} emergency[0]: says 911 {first.count('911')} times; once, first")
+            times = N_("says 911 %(n)s times; once, first")
+            problems.append(at(f"{language} emergency[0]", Said(times, n=first.count("911"))))
     return problems

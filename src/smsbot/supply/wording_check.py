@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from smsbot.errors import N_
 from smsbot.replies.checker import DEFAULT_SEGMENTS, check_rendered
+from smsbot.replies.said import Said, at
 from smsbot.replies.wording import Wording
 from smsbot.routing.normalize import fold, tokenize
 from smsbot.supply.broadcast import body_for
@@ -48,7 +50,8 @@ def _slang(text: str) -> list[str]:
     for words, say in carrier_words().items():
         size = len(words)
         if any(tokens[i : i + size] == words for i in range(len(tokens) - size + 1)):
-            found.append(f"uses {' '.join(words)!r}, which carriers may filter: say {say!r}")
+            slang = N_("uses %(words)s, which carriers may filter: say %(say)s")
+            found.append(Said(slang, words=repr(" ".join(words)), say=repr(say)))
     return found
 
 
@@ -62,7 +65,8 @@ def _quotes(text: str, reports: list[str]) -> list[str]:
             run = tuple(words[i : i + QUOTE_WORDS])
             if run in runs and " ".join(run) not in " ".join(found):
                 found.append(" ".join(run))
-    return [f"repeats a report word for word ({q!r}): put it in your own words" for q in found]
+    quote = N_("repeats a report word for word (%(quote)s): put it in your own words")
+    return [Said(quote, quote=repr(q)) for q in found]
 
 
 def _numbers(text: str) -> list[str]:
@@ -71,10 +75,12 @@ def _numbers(text: str) -> list[str]:
         digits = re.sub(r"\D", "", m.group(0))
         if len(digits) >= 7 and not _TOLL_FREE.match(m.group(0).strip()):
             found.append(
-                "has a phone number: alerts name no one's number (national lines like 1-800 are fine)"
+                Said(
+                    N_("has a phone number: alerts name no one's number (national lines like 1-800 are fine)")
+                )
             )
     if _SHORTENED.search(text):
-        found.append("has a shortened link: carriers block them; give the full address or none")
+        found.append(Said(N_("has a shortened link: carriers block them; give the full address or none")))
     return found
 
 
@@ -83,7 +89,7 @@ def check_alert(wording: Wording, alert_row, report_texts: list[str]) -> AlertCh
     result = AlertCheck()
     texts = {"en": alert_row.text_en, "es": alert_row.text_es}
     if not any((t or "").strip() for t in texts.values()):
-        result.problems.append("the alert has no text yet: write it in English, Spanish or both")
+        result.problems.append(Said(N_("the alert has no text yet: write it in English, Spanish or both")))
         return result
     for language, text in texts.items():
         if not (text or "").strip():
@@ -93,6 +99,6 @@ def check_alert(wording: Wording, alert_row, report_texts: list[str]) -> AlertCh
         problems, note = check_rendered(language, f"{language} alert", body, DEFAULT_SEGMENTS[language])
         result.problems += problems
         result.notes.append(note)
-        result.problems += [f"{language} alert: {p}" for p in _slang(text) + _quotes(text, report_texts)]
-        result.problems += [f"{language} alert: {p}" for p in _numbers(text)]
+        result.problems += [at(f"{language} alert", p) for p in _slang(text) + _quotes(text, report_texts)]
+        result.problems += [at(f"{language} alert", p) for p in _numbers(text)]
     return result
