@@ -28,6 +28,7 @@ KINDS: list[tuple[str, str, str, str]] = [
     ("/api/supply/alerts", "alert_id", "supply_alert", SHARED),
     ("/supply/alerts", "supply_alert_id", "supply_alert", SHARED),
     ("/supply/reports", "report_id", "report", SHARED),
+    ("/api/supply/reports", "report_id", "report", SHARED),
     ("", "enrollment_id", "enrollment", OWNED),
     ("", "alert_id", "alert", OWNED),
     ("", "service_id", "service", SHARED),

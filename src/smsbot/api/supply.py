@@ -1,11 +1,13 @@
 """`/api/supply`: drug-supply alerts for any peer or admin token, the same rules as the Drug alerts pages.
-A thin adapter over smsbot.supply (review.py, alerts.py, sending.py), which check, audit and refuse in
-words (api/errors.py answers a refusal). Reports carry no number; their answers are given to staff only.
+A thin adapter over smsbot.supply (review.py: the queue, merge, dismiss; alerts.py; sending.py), which
+check, audit and refuse in words (api/errors.py answers a refusal). Reports carry no number; their
+answers are given to staff only.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -199,6 +201,74 @@ def list_reports(
             conn, _api(staff), ctx.clock.now(), vault=ctx.vault, status=status_value, limit=limit
         )
     return [report_json(view) for view in reversed(found)]
+
+
+class MergeFields(BaseModel):
+    """The reports to fold into the one in the path (it stays in the queue; they follow it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    report_ids: Ids = Field(None, description="the other reports about the same batch, e.g. [14, 15]")
+
+
+@router.get("/reports/{report_id}")
+def get_report(
+    report_id: int, ctx: AppContext = Depends(app_context), staff: Staff = Depends(current_staff)
+) -> dict[str, Any]:
+    """One report with its answers and the reports merged into it."""
+    with ctx.db.transaction() as conn:
+        view = review.get_report(conn, _api(staff), ctx.clock.now(), report_id, vault=ctx.vault)
+    return report_json(view)
+
+
+@router.post("/reports/{report_id}/merge")
+def merge_reports(
+    report_id: int,
+    body: MergeFields,
+    ctx: AppContext = Depends(app_context),
+    staff: Staff = Depends(current_staff),
+) -> dict[str, Any]:
+    """Fold reports about the same batch into this one, as "Merge" on the Drug alerts page does."""
+    given = body.model_dump(exclude_unset=True) | (body.model_extra or {})
+    unknown = sorted(set(given) - {"report_ids"})
+    if unknown:
+        raise Invalid(f"unknown field: {unknown[0][:40]}; send only report_ids", field=unknown[0][:40])
+    others = _ids(given.get("report_ids"))
+    actor, now = _api(staff), ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        review.merge_reports(conn, actor, now, report_id, others)
+        return report_json(review.get_report(conn, actor, now, report_id, vault=ctx.vault))
+
+
+def _report_step(step: Callable[..., None], report_id: int, ctx: AppContext, staff: Staff) -> dict[str, Any]:
+    actor, now = _api(staff), ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        step(conn, actor, now, report_id)
+        return report_json(review.get_report(conn, actor, now, report_id, vault=ctx.vault))
+
+
+@router.post("/reports/{report_id}/dismiss")
+def dismiss_report(
+    report_id: int, ctx: AppContext = Depends(app_context), staff: Staff = Depends(current_staff)
+) -> dict[str, Any]:
+    """Not acted on (a joke, not about the supply); the reports merged into it go with it."""
+    return _report_step(review.dismiss_report, report_id, ctx, staff)
+
+
+@router.post("/reports/{report_id}/restore")
+def restore_report(
+    report_id: int, ctx: AppContext = Depends(app_context), staff: Staff = Depends(current_staff)
+) -> dict[str, Any]:
+    """A dismissed report back in the queue."""
+    return _report_step(review.restore_report, report_id, ctx, staff)
+
+
+@router.post("/reports/{report_id}/unmerge")
+def unmerge_report(
+    report_id: int, ctx: AppContext = Depends(app_context), staff: Staff = Depends(current_staff)
+) -> dict[str, Any]:
+    """A merged report back in the queue on its own."""
+    return _report_step(review.unmerge_report, report_id, ctx, staff)
 
 
 @router.get("/alerts")

@@ -17,3 +17,4 @@ def main() -> None:
 
 # After `app` exists: each module adds its commands to it (the order is the order of `smsbot --help`).
 from smsbot.cli import serve, chat, worker, db, staff, content, audit, keys, directory  # noqa: E402, F401, I001
+from smsbot.cli import supply  # noqa: E402, F401, I001
