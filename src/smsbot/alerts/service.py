@@ -17,26 +17,26 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
-from smsbot.alerts import views
+from smsbot.alerts import notes, views
 from smsbot.alerts.states import ALERT, AlertStatus, Outcome
 from smsbot.alerts.views import AlertView
 from smsbot.audit import log as audit
-from smsbot.errors import Conflict, Forbidden, Invalid, NotFound
+from smsbot.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from smsbot.models import Alert, Contact, Enrollment
 from smsbot.privacy import PhoneVault
 
 alert, enrollment, contact = Alert.__table__, Enrollment.__table__, Contact.__table__
-NO_SUCH_ALERT = "There is no such alert for you."
+NO_SUCH_ALERT = N_("There is no such alert for you.")
 MAX_NOTE = 300
 _NUMBER_LIKE = re.compile(r"\d[\d\s().-]{5,}\d")
 # Why someone needs a participant's number: fixed phrases, so the audit row says it without free text.
 CALL_BACK_REASONS = {
-    "asked_for_call": "they asked for a call",
-    "no_answer": "checking on them after no answer",
-    "safety": "worried about their safety",
-    "other": "another reason",
+    "asked_for_call": N_("they asked for a call"),
+    "no_answer": N_("checking on them after no answer"),
+    "safety": N_("worried about their safety"),
+    "other": N_("another reason"),
 }
-GONE = "Their number is no longer kept (they asked the line to forget them)."
+GONE = N_("Their number is no longer kept (they asked the line to forget them).")
 SHOWN_FOR_SECONDS = 180  # the page hides a revealed number again after this
 
 
@@ -49,11 +49,14 @@ class CallBack:
     display: str
 
 
-def get(conn: Connection, actor: Actor, now: datetime, alert_id: int) -> AlertView:
+def get(
+    conn: Connection, actor: Actor, now: datetime, alert_id: int, *, vault: PhoneVault | None = None
+) -> AlertView:
+    """One alert the actor may see; with the vault, its note readable."""
     found = views.one(conn, actor, alert_id)
     if found is None:
         raise NotFound(NO_SUCH_ALERT)
-    return found
+    return notes.shown(found, vault)
 
 
 def list_alerts(
@@ -65,25 +68,30 @@ def list_alerts(
     kind: str | None = None,
     search: str | None = None,
     limit: int = views.MAX_LISTED,
+    vault: PhoneVault | None = None,
 ) -> list[AlertView]:
-    """Open (the default), acknowledged ("acked") or all alerts the actor may see, filtered."""
+    """Open (the default), acknowledged ("acked") or all alerts the actor may see, filtered; with the
+    vault, their notes readable."""
     if status not in views.STATUSES:
-        raise Invalid("Show open, acknowledged or all alerts.", field="status")
-    return views.listed(conn, actor, status=status, kind=kind, search=search, limit=limit)
+        raise Invalid(N_("Show open, acknowledged or all alerts."), field="status")
+    found = views.listed(conn, actor, status=status, kind=kind, search=search, limit=limit)
+    return [notes.shown(view, vault) for view in found]
 
 
 def _outcome(outcome: str | None, note: str | None) -> tuple[str | None, str | None]:
     text = " ".join((note or "").split()) or None
     if outcome is not None and outcome not in set(Outcome):
         raise Invalid(
-            "Choose what happened: reached them, no answer, left a message, or other.", field="outcome"
+            N_("Choose what happened: reached them, no answer, left a message, or other."), field="outcome"
         )
     if outcome == Outcome.OTHER and not text:
-        raise Invalid("Say in a few words what happened.", field="note")
+        raise Invalid(N_("Say in a few words what happened."), field="note")
     if text and len(text) > MAX_NOTE:
-        raise Invalid(f"Keep the note to {MAX_NOTE} characters or fewer.", field="note")
+        raise Invalid(
+            N_("Keep the note to %(max)s characters or fewer."), field="note", values={"max": MAX_NOTE}
+        )
     if text and _NUMBER_LIKE.search(text):
-        raise Invalid("Leave phone numbers out of the note.", field="note")
+        raise Invalid(N_("Leave phone numbers out of the note."), field="note")
     return outcome, text
 
 
@@ -95,6 +103,7 @@ def acknowledge(
     *,
     outcome: str | None = None,
     note: str | None = None,
+    vault: PhoneVault | None = None,
 ) -> AlertView:
     """Acknowledge an alert, saying what happened: nothing more is sent about it (no escalation).
     Acknowledging it again changes nothing (a double tap): the first acknowledgement, and its one
@@ -105,6 +114,8 @@ def acknowledge(
     if current is None:
         raise NotFound(NO_SUCH_ALERT)
     outcome, note = _outcome(outcome, note)
+    if note and vault is None:
+        raise ValueError("a note is kept encrypted: pass the vault")  # a caller's mistake, not the user's
     if current.status != AlertStatus.ACKED:
         new = ALERT.check(current.status, AlertStatus.ACKED)
         changed = conn.execute(
@@ -116,13 +127,13 @@ def acknowledge(
                 acked_by=actor.staff_id,
                 escalate_at=None,
                 outcome=outcome,
-                note=note,
+                note_ciphertext=notes.seal(vault, alert_id, note) if note and vault else None,
             )
         ).rowcount
         if changed:  # a concurrent acknowledgement that won the race wrote the row already
             detail = f"{actor.door}; {outcome}" if outcome else str(actor.door)
             audit.record(conn, now, actor.staff_id, "alert_acknowledged", "alert", alert_id, detail)
-    return get(conn, actor, now, alert_id)
+    return get(conn, actor, now, alert_id, vault=vault)
 
 
 def call_back(
@@ -132,11 +143,13 @@ def call_back(
     reason, audited. Never in a URL or a log; the page shows it for SHOWN_FOR_SECONDS."""
     found = get(conn, actor, now, alert_id)
     if reason not in CALL_BACK_REASONS:
-        raise Invalid("Say why you need their number.", field="reason")
+        raise Invalid(N_("Say why you need their number."), field="reason")
     if found.enrollment_id is None:  # FORGET took the enrollment with it
         raise Conflict(GONE)
     if not actor.is_admin and found.owner_id != actor.staff_id:
-        raise Forbidden("Only their own peer or an admin can see this number. Ask an admin if you need it.")
+        raise Forbidden(
+            N_("Only their own peer or an admin can see this number. Ask an admin if you need it.")
+        )
     row = conn.execute(
         select(contact.c.phone_index, contact.c.phone_ciphertext)
         .select_from(enrollment.join(contact, contact.c.id == enrollment.c.contact_id))

@@ -5,7 +5,7 @@ is simply not there, so every door answers "not found" alike. Never a phone numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,45 +14,47 @@ from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
 from smsbot.alerts.states import OUTCOME_WORDS, AlertStatus
+from smsbot.errors import N_
 from smsbot.models import Alert, Checkin, Enrollment, Staff
 
 alert, enrollment, checkin = Alert.__table__, Enrollment.__table__, Checkin.__table__
 peer, acker = Staff.__table__.alias("peer"), Staff.__table__.alias("acker")
 MAX_LISTED = 500
+DELETED = N_("A participant (details deleted)")  # the page shows it translated
 STATUSES = ("open", "acked", "all")  # what a list may ask for ("acked": the resolved ones)
 
 WHAT_HAPPENED = {
-    "call": "asked for a call",
-    "unreachable": "could not reach",
-    "help": "asked for help",
-    "distress": "sent words that sound like distress",
-    "emergency": "mentioned an emergency",
-    "opted_out": "opted out of texts",
-    "unconfirmed": "a check-in may not have reached them",
-    "peer_opted_out": "a peer's phone opted out of texts",
+    "call": N_("asked for a call"),
+    "unreachable": N_("could not reach"),
+    "help": N_("asked for help"),
+    "distress": N_("sent words that sound like distress"),
+    "emergency": N_("mentioned an emergency"),
+    "opted_out": N_("opted out of texts"),
+    "unconfirmed": N_("a check-in may not have reached them"),
+    "peer_opted_out": N_("a peer's phone opted out of texts"),
 }
 
 
 # Kind -> (the family a card is drawn as, its label): five looks a shift can tell apart at a glance.
 FAMILIES = {
-    "call": ("call", "Asked for a call"),
-    "no_reply": ("no-answer", "No answer"),
-    "unconfirmed": ("no-answer", "No answer"),
-    "unreachable": ("unreachable", "Could not reach"),
-    "opted_out": ("opted-out", "Opted out"),
-    "peer_opted_out": ("opted-out", "Opted out"),
-    "help": ("distress", "Asked for help"),
-    "distress": ("distress", "Distress"),
-    "emergency": ("distress", "Emergency"),
+    "call": ("call", N_("Asked for a call")),
+    "no_reply": ("no-answer", N_("No answer")),
+    "unconfirmed": ("no-answer", N_("No answer")),
+    "unreachable": ("unreachable", N_("Could not reach")),
+    "opted_out": ("opted-out", N_("Opted out")),
+    "peer_opted_out": ("opted-out", N_("Opted out")),
+    "help": ("distress", N_("Asked for help")),
+    "distress": ("distress", N_("Distress")),
+    "emergency": ("distress", N_("Emergency")),
 }
 
 # The families, once each, as a search form offers them.
 FAMILY_LABELS = {
-    "call": "Asked for a call",
-    "no-answer": "No answer",
-    "unreachable": "Could not reach",
-    "opted-out": "Opted out",
-    "distress": "Distress or asking for help",
+    "call": N_("Asked for a call"),
+    "no-answer": N_("No answer"),
+    "unreachable": N_("Could not reach"),
+    "opted-out": N_("Opted out"),
+    "distress": N_("Distress or asking for help"),
 }
 
 
@@ -72,7 +74,9 @@ class AlertView:
     peer_name: str | None
     owner_id: int | None  # the participant's peer (who may open their page and call them back)
     outcome: str | None = None
-    note: str | None = None
+    note: str | None = None  # readable once alerts/notes.py has opened `sealed_note` (the service does)
+    sealed_note: bytes | None = field(default=None, repr=False)
+    since: str | None = None  # a "no answer" alert: the local time of the check-in ("18:00")
 
     @property
     def family(self) -> str:
@@ -90,10 +94,19 @@ class AlertView:
 def what_happened(kind: str, scheduled_for: datetime | None, timezone: str | None) -> str:
     """ "no answer since 18:00", "asked for a call", "could not reach"..."""
     if kind == "no_reply":
-        if scheduled_for is None:
-            return "no answer to a check-in"
-        return "no answer since " + scheduled_for.astimezone(ZoneInfo(timezone or "UTC")).strftime("%H:%M")
+        since = _since(kind, scheduled_for, timezone)
+        return NO_ANSWER_SINCE % {"time": since} if since else NO_ANSWER
     return WHAT_HAPPENED.get(kind, kind.replace("_", " "))
+
+
+NO_ANSWER = N_("no answer to a check-in")
+NO_ANSWER_SINCE = N_("no answer since %(time)s")
+
+
+def _since(kind: str, scheduled_for: datetime | None, timezone: str | None) -> str | None:
+    if kind != "no_reply" or scheduled_for is None:
+        return None
+    return scheduled_for.astimezone(ZoneInfo(timezone or "UTC")).strftime("%H:%M")
 
 
 def scope(actor: Actor) -> ColumnElement[bool] | None:
@@ -111,7 +124,7 @@ def _query(actor: Actor):
         alert.c.created_at,
         alert.c.acked_at,
         alert.c.outcome,
-        alert.c.note,
+        alert.c.note_ciphertext,
         alert.c.escalated_at,
         alert.c.enrollment_id,
         alert.c.checkin_id,
@@ -137,7 +150,7 @@ def _view(row) -> AlertView:
         kind=row.kind,
         status=row.status,
         what=what_happened(row.kind, row.scheduled_for, row.timezone),
-        nickname=row.nickname or "A participant (details deleted)",
+        nickname=row.nickname or DELETED,
         enrollment_id=row.enrollment_id,
         checkin_id=row.checkin_id,
         created_at=row.created_at,
@@ -147,7 +160,8 @@ def _view(row) -> AlertView:
         peer_name=row.peer_name,
         owner_id=row.owner_id,
         outcome=row.outcome,
-        note=row.note,
+        sealed_note=row.note_ciphertext,
+        since=_since(row.kind, row.scheduled_for, row.timezone),
     )
 
 

@@ -54,7 +54,13 @@ def list_alerts(
 ) -> list[dict]:
     with ctx.db.transaction() as conn:
         found = service.list_alerts(
-            conn, Actor.of_staff(staff, Door.API), ctx.clock.now(), status=status_value, kind=kind, search=q
+            conn,
+            Actor.of_staff(staff, Door.API),
+            ctx.clock.now(),
+            status=status_value,
+            kind=kind,
+            search=q,
+            vault=ctx.vault,
         )
     return [_json(view) for view in found]
 
@@ -75,5 +81,6 @@ def acknowledge(
             alert_id,
             outcome=said.outcome,
             note=said.note,
+            vault=ctx.vault,
         )
     return _json(acked)

@@ -21,14 +21,15 @@ from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.web import is_fetch, redirect, render
 from smsbot.errors import Invalid
 
 router = APIRouter(include_in_schema=False)
-DONE = {
-    "password": "Your new password is saved.",
-    "second-factor": "Your authenticator app is set up: you will type a code from it when you sign in.",
-    "acked": "Alert acknowledged.",
+DONE = {  # English catalog ids: base.html shows them in the page's language
+    "password": N_("Your new password is saved."),
+    "second-factor": N_("Your authenticator app is set up: you will type a code from it when you sign in."),
+    "acked": N_("Alert acknowledged."),
 }
 RECENTLY_DONE = 10  # under the open ones, so a peer sees what was just done
 RESOLVED_LISTED = 100
@@ -55,8 +56,10 @@ def _page(
     ctx = request.app.state.ctx
     words = _words(request)
     with ctx.db.transaction() as conn:
-        opened = service.list_alerts(conn, _actor(viewer), words["now"], status="open")
-        recent = service.list_alerts(conn, _actor(viewer), words["now"], status="acked", limit=RECENTLY_DONE)
+        opened = service.list_alerts(conn, _actor(viewer), words["now"], status="open", vault=ctx.vault)
+        recent = service.list_alerts(
+            conn, _actor(viewer), words["now"], status="acked", limit=RECENTLY_DONE, vault=ctx.vault
+        )
     extra.setdefault("typed", {})
     return render(request, template, status_code=status_code, opened=opened, recent=recent, **words, **extra)
 
@@ -88,7 +91,14 @@ def resolved(
     words = _words(request)
     with ctx.db.transaction() as conn:
         found = service.list_alerts(
-            conn, _actor(viewer), words["now"], status="acked", kind=kind, search=q, limit=RESOLVED_LISTED
+            conn,
+            _actor(viewer),
+            words["now"],
+            status="acked",
+            kind=kind,
+            search=q,
+            limit=RESOLVED_LISTED,
+            vault=ctx.vault,
         )
     return render(
         request,
@@ -105,7 +115,8 @@ def resolved(
 
 def _refused(request: Request, viewer: Viewer, alert_id: int, err: Invalid, typed: dict) -> Response:
     """The page again, the problem beside its field on that alert's card, what was typed kept."""
-    errors = FormErrors({f"{err.field or 'outcome'}-{alert_id}": err.message})
+    said = err.told_to(viewer.is_admin, translate=_)
+    errors = FormErrors({f"{err.field or 'outcome'}-{alert_id}": said})
     return _page(request, viewer, status_code=err.status, errors=errors, typed=typed)
 
 
@@ -121,7 +132,7 @@ def acknowledge(
     try:
         with ctx.db.transaction() as conn:  # not theirs: 404, by the DomainError handler (api/errors.py)
             item = service.acknowledge(
-                conn, _actor(viewer), ctx.clock.now(), alert_id, outcome=outcome, note=note
+                conn, _actor(viewer), ctx.clock.now(), alert_id, outcome=outcome, note=note, vault=ctx.vault
             )
     except Invalid as err:
         return _refused(request, viewer, alert_id, err, {f"note-{alert_id}": note or ""})

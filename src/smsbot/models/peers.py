@@ -163,9 +163,10 @@ class Alert(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when())
     acked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     acked_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    # Issue 12: what the acknowledging peer found (smsbot.alerts.states.Outcome) and a short note.
+    # Issue 12: what the acknowledging peer found (smsbot.alerts.states.Outcome) and a short note,
+    # free text about a person: encrypted (alerts/notes.py), deleted after SMSBOT_RETENTION_DAYS.
     outcome: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
-    note: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
+    note_ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     escalate_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     escalated_to: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
     escalated_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))

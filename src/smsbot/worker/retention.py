@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from smsbot.alerts.notes import purge as purge_alert_notes
 from smsbot.context import AppContext
 from smsbot.models import Checkin, Contact, DailyCount, InboundCounter, InboundMessage, OutboxMessage
 from smsbot.outbound.callbacks import purge_pending
@@ -37,6 +38,7 @@ class RetentionReport:
     conversations_cleared: int = 0
     outbox_deleted: int = 0
     pending_statuses_deleted: int = 0
+    alert_notes_purged: int = 0
 
 
 def _add_counts(conn: Connection, counts: list[tuple[str, str, int]]) -> None:
@@ -107,4 +109,6 @@ def run_retention(ctx: AppContext, now: datetime | None = None) -> RetentionRepo
         # Flood counters (inbound/flood.py) go once their window ends; a day's outlive FORGET until then.
         conn.execute(delete(InboundCounter.__table__).where(InboundCounter.__table__.c.expires_at <= now))
         purge_reports(conn, now)  # drug-supply reports: their free text lives the same window (issue 13)
+        # What a peer wrote about a person when acknowledging an alert: free text, the same window.
+        report.alert_notes_purged = purge_alert_notes(conn, cutoff)
     return report
