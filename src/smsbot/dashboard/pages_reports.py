@@ -16,7 +16,7 @@ from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard.charts import bar_chart
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.i18n import _
+from smsbot.dashboard.i18n import N_
 from smsbot.dashboard.numbers import (
     SHORTCUTS,
     Figures,
@@ -80,7 +80,7 @@ def numbers_page(request: Request, viewer: Viewer = Depends(admin_only)) -> Resp
 def numbers_csv(request: Request, table: str, viewer: Viewer = Depends(admin_only)) -> Response:
     """The aggregates as a spreadsheet file (GET: it changes nothing), counts shown as on the page."""
     if table not in CSV_FILES:
-        raise PageError(404, _("There is no such file. Download it from the Numbers page."))
+        raise PageError(404, N_("There is no such file. Download it from the Numbers page."))
     period, errors, _typed, _current = _period(request)
     if errors:
         raise PageError(422, " ".join(errors.values()))

@@ -15,12 +15,12 @@ from starlette.responses import Response
 from smsbot.actor import Actor, Door
 from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.sessions import Viewer
-from smsbot.dashboard import pages_supply_alert
+from smsbot.dashboard import i18n, pages_supply_alert
 from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.supply_view import ANSWER_LABELS, STATUS_WORDS, hours_words, ids_of
-from smsbot.dashboard.web import redirect, render
+from smsbot.dashboard.web import language_for, redirect, render
 from smsbot.errors import DomainError, Invalid
 from smsbot.supply import alerts, numbers, review
 from smsbot.supply.states import ReportStatus
@@ -49,6 +49,7 @@ def _queue(
     status_code: int = 200,
     done: str | None = None,
 ) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     ctx = request.app.state.ctx
     now, actor = ctx.clock.now(), _actor(viewer)
     with ctx.db.transaction() as conn:
@@ -86,6 +87,7 @@ def queue_page(request: Request, done: str | None = None, viewer: Viewer = Depen
 
 
 def _refused(request: Request, viewer: Viewer, err: DomainError, ticked: list[int]) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     errors = FormErrors.from_domain(err, is_admin=viewer.is_admin, field="report_ids")
     if "report_ids" not in errors and err.field not in (None, "report_ids"):
         errors = FormErrors({"report_ids": err.told_to(viewer.is_admin, translate=_)})

@@ -20,11 +20,12 @@ from smsbot.actor import Actor, Door
 from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
+from smsbot.dashboard import i18n
 from smsbot.dashboard import supply_view as sv
 from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.pages_service import ZONES
-from smsbot.dashboard.web import redirect, render
+from smsbot.dashboard.web import language_for, redirect, render
 from smsbot.errors import DomainError
 from smsbot.replies.wording import Wording
 from smsbot.staff.views import name_of
@@ -119,6 +120,7 @@ def _page(
     status_code: int = 200,
     done: str | None = None,
 ) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     context = _context(request, viewer, alert_id)
     return render(
         request,
@@ -154,6 +156,7 @@ def save(
     """ "Save and check": only what changed is written (one audit row); the page shows the checker's
     results for what is saved."""
     ctx = request.app.state.ctx
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     typed = sv.AlertForm.typed(form)
     with ctx.db.transaction() as conn:
         current = alerts.get_alert(conn, _actor(viewer), ctx.clock.now(), supply_alert_id)
@@ -173,6 +176,7 @@ def save(
 
 
 def _step(request: Request, viewer: Viewer, alert_id: int, step, done: str) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     ctx = request.app.state.ctx
     try:
         with ctx.db.transaction() as conn:
@@ -218,6 +222,7 @@ def send(
 @router.get(PATH + "/cancel")
 def cancel_page(supply_alert_id: int, request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
     """Ask first: what stops, and what has already gone out."""
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     context = _context(request, viewer, supply_alert_id)
     return render(
         request,
@@ -248,7 +253,8 @@ def check_json(
     form: FormData = Depends(verified_form),
 ) -> Response:
     """The live check of the page's script: the typed texts checked as "Save and check" would check
-    them (against this alert's reports), nothing saved."""
+    them (against this alert's reports), nothing saved; worded in the staff member's language."""
+    i18n.use(language_for(request, viewer))
     ctx = request.app.state.ctx
     typed = sv.AlertForm.typed(form)
     with ctx.db.transaction() as conn:

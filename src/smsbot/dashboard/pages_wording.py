@@ -16,10 +16,10 @@ from smsbot.actor import Actor, Door
 from smsbot.auth.access import PageError, admin_only, verified_form
 from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
-from smsbot.dashboard import wording_view
+from smsbot.dashboard import i18n, wording_view
 from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.i18n import N_, _
-from smsbot.dashboard.web import redirect, render
+from smsbot.dashboard.web import language_for, redirect, render
 from smsbot.errors import DomainError
 from smsbot.replies import drafts, editing, published
 from smsbot.replies.checker import check_packs
@@ -39,7 +39,7 @@ def _packs(request: Request) -> dict[str, Pack]:
 
 def _known(packs: dict[str, Pack], key: str) -> str:
     if len(key) > 64 or any(key not in packs[language].entries for language in LANGUAGES):
-        raise PageError(404, _("There is no reply with this name. Choose one on the Wording page."))
+        raise PageError(404, N_("There is no reply with this name. Choose one on the Wording page."))
     return key
 
 
@@ -59,6 +59,7 @@ def _base(form: FormData) -> int:
 
 @router.get("/wording")
 def wording_page(request: Request, q: str = "", viewer: Viewer = Depends(admin_only)) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     packs = _packs(request)
     ctx = request.app.state.ctx
     with ctx.db.transaction() as conn:
@@ -96,6 +97,7 @@ def _editor(
 
 @router.get("/wording/{key}")
 def edit_page(request: Request, key: str, done: str = "", viewer: Viewer = Depends(admin_only)) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     packs = _packs(request)
     return _editor(request, packs, _known(packs, key), done=DONE.get(done))
 
@@ -105,6 +107,7 @@ def edit_submit(
     request: Request, key: str, viewer: Viewer = Depends(admin_only), form: FormData = Depends(verified_form)
 ) -> Response:
     """ "Check" shows what the checker says about the draft; "Publish" makes it the line's wording."""
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     packs = _packs(request)
     key = _known(packs, key)
     texts = _draft(packs, key, form)
@@ -133,6 +136,7 @@ def edit_submit(
 def roll_back(
     request: Request, key: str, viewer: Viewer = Depends(admin_only), form: FormData = Depends(verified_form)
 ) -> Response:
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     packs = _packs(request)
     key = _known(packs, key)
     to = form.get("to_version")
@@ -161,7 +165,9 @@ def roll_back(
 def check_json(
     request: Request, key: str, viewer: Viewer = Depends(admin_only), form: FormData = Depends(verified_form)
 ) -> Response:
-    """The live check of the editor's script: the same report as the Check button, as JSON."""
+    """The live check of the editor's script: the same report as the Check button, as JSON (in the
+    staff member's language)."""
+    i18n.use(language_for(request, viewer))  # before any words are made, not only at render
     packs = _packs(request)
     key = _known(packs, key)
     report = drafts.check(packs, key, _draft(packs, key, form))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
-from smsbot.errors import Conflict, Invalid, NotFound
+from smsbot.errors import N_, Conflict, Invalid, NotFound
 from smsbot.models import SupplyAlert, SupplyReport
 from smsbot.supply import areas, audited
 from smsbot.supply.review import require_staff
@@ -88,7 +88,7 @@ def alert_row(conn: Connection, alert_id: int, *, lock: bool = False):
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound("no such alert")
+        raise NotFound(N_("no such alert"))
     return row
 
 
@@ -115,23 +115,29 @@ def _text(value: str | None, field: str) -> str | None:
         return None
     text = " ".join(value.split())  # one line: an SMS shows line breaks oddly on some phones
     if len(text) > MAX_TEXT_CHARS:
-        raise Invalid(f"keep the alert under {MAX_TEXT_CHARS} characters", field=field)
+        raise Invalid(
+            N_("keep the alert under %(most)s characters"), field=field, values={"most": MAX_TEXT_CHARS}
+        )
     return text or None
 
 
 def _expiry(value: datetime, now: datetime) -> datetime:
     if value.tzinfo is None:
-        raise Invalid("give the expiry with its time zone", field="expires_at")
+        raise Invalid(N_("give the expiry with its time zone"), field="expires_at")
     if value <= now:
-        raise Invalid("the expiry must be in the future", field="expires_at")
+        raise Invalid(N_("the expiry must be in the future"), field="expires_at")
     if value > now + MAX_EXPIRY:
-        raise Invalid(f"an alert may last at most {MAX_EXPIRY.days} days", field="expires_at")
+        raise Invalid(
+            N_("an alert may last at most %(days)s days"),
+            field="expires_at",
+            values={"days": MAX_EXPIRY.days},
+        )
     return value
 
 
 def _area(zips: list[str] | str | None, center_zip: str | None, radius_miles: float | None) -> dict:
     if zips is not None and (center_zip is not None or radius_miles is not None):
-        raise Invalid("pick the area as a list of ZIPs or as a ZIP and a radius, not both", field="zips")
+        raise Invalid(N_("pick the area as a list of ZIPs or as a ZIP and a radius, not both"), field="zips")
     if zips is not None:
         return {
             "area_zips": ",".join(areas.zip_list(zips)),
@@ -139,7 +145,7 @@ def _area(zips: list[str] | str | None, center_zip: str | None, radius_miles: fl
             "area_radius_miles": None,
         }
     if center_zip is None or radius_miles is None:
-        raise Invalid("give a list of ZIPs, or a ZIP and a radius in miles", field="center_zip")
+        raise Invalid(N_("give a list of ZIPs, or a ZIP and a radius in miles"), field="center_zip")
     found = areas.within(center_zip, float(radius_miles))
     return {
         "area_zips": ",".join(found),
@@ -176,9 +182,15 @@ def draft_alert(
     rows = [conn.execute(select(report).where(report.c.id == i)).first() for i in sorted(set(report_ids))]
     for report_id, row in zip(sorted(set(report_ids)), rows, strict=True):
         if row is None:
-            raise NotFound(f"no report {report_id} (reports are deleted after the retention window)")
+            raise NotFound(
+                N_("no report %(id)s (reports are deleted after the retention window)"),
+                values={"id": report_id},
+            )
         if row.status != ReportStatus.NEW:
-            raise Conflict(f"report {report_id} is {row.status}: draft from reports still in the queue")
+            raise Conflict(
+                N_("report %(id)s is %(status)s: draft from reports still in the queue"),
+                values={"id": report_id, "status": row.status},
+            )
     ids = sorted(set(report_ids))
     first = None
     if ids:
@@ -233,7 +245,10 @@ def edit_alert(
     require_staff(actor)
     row = alert_row(conn, alert_id, lock=True)
     if row.status not in EDITABLE:
-        raise Conflict(f"this alert is {row.status}: only drafts and approved alerts can change")
+        raise Conflict(
+            N_("this alert is %(status)s: only drafts and approved alerts can change"),
+            values={"status": row.status},
+        )
     values: dict = {}
     changed = []
     for name, value in (("text_en", text_en), ("text_es", text_es)):
@@ -249,7 +264,7 @@ def edit_alert(
         changed.append("area")
     if expires_at is not UNCHANGED:
         if expires_at is None:
-            raise Invalid("an alert needs an expiry", field="expires_at")
+            raise Invalid(N_("an alert needs an expiry"), field="expires_at")
         values["expires_at"] = _expiry(expires_at, now)
         changed.append("expiry")
     if not changed:

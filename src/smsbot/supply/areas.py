@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import zipcodes
 
-from smsbot.errors import Invalid
+from smsbot.errors import N_, Invalid
 
 EARTH_RADIUS_MILES = 3958.7613
 MAX_RADIUS_MILES = 100.0  # past this an "area" is a region: pick ZIPs instead
@@ -80,14 +80,20 @@ def within(center_zip: str, miles: float) -> list[str]:
     """The ZIPs whose centre is within `miles` of this ZIP's centre (itself included), sorted."""
     center = place(center_zip)
     if center is None:
-        raise Invalid("that is not a US ZIP code we know", field="center_zip")
+        raise Invalid(N_("that is not a US ZIP code we know"), field="center_zip")
     if not (0 < miles <= MAX_RADIUS_MILES) or not math.isfinite(miles):
         raise Invalid(
-            f"the radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles", field="radius"
+            N_("the radius must be more than 0 and at most %(most)s miles"),
+            field="radius",
+            values={"most": f"{MAX_RADIUS_MILES:g}"},
         )
     found = sorted(p.zip_code for p in _places().values() if _miles(center, p) <= miles)
     if len(found) > MAX_AREA_ZIPS:
-        raise Invalid(f"that area has {len(found)} ZIPs; keep it under {MAX_AREA_ZIPS}", field="radius")
+        raise Invalid(
+            N_("that area has %(count)s ZIPs; keep it under %(most)s"),
+            field="radius",
+            values={"count": len(found), "most": MAX_AREA_ZIPS},
+        )
     return found
 
 
@@ -103,9 +109,11 @@ def zip_list(raw: str | list[str]) -> list[str]:
         else:
             codes.add(zip5(item))
     if unknown:
-        raise Invalid(f"not US ZIP codes we know: {', '.join(unknown[:5])}", field="zips")
+        raise Invalid(
+            N_("not US ZIP codes we know: %(zips)s"), field="zips", values={"zips": ", ".join(unknown[:5])}
+        )
     if not codes:
-        raise Invalid("give at least one ZIP code", field="zips")
+        raise Invalid(N_("give at least one ZIP code"), field="zips")
     if len(codes) > MAX_AREA_ZIPS:
-        raise Invalid(f"at most {MAX_AREA_ZIPS} ZIPs in one alert", field="zips")
+        raise Invalid(N_("at most %(most)s ZIPs in one alert"), field="zips", values={"most": MAX_AREA_ZIPS})
     return sorted(codes)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
-from smsbot.errors import Forbidden, Invalid
+from smsbot.errors import N_, Forbidden, Invalid
 from smsbot.models import DailyCount, SupplyAlert, SupplyReport, SupplySubscriber, SupplySubscription
 from smsbot.supply.retention import COUNT_NAME
 
@@ -39,9 +39,9 @@ class SupplyNumbers:
 
 def supply_numbers(conn: Connection, actor: Actor, now: datetime, *, days: int = 90) -> SupplyNumbers:
     if actor.role not in ("peer", "admin", "system"):
-        raise Forbidden("only staff see these numbers")
+        raise Forbidden(N_("only staff see these numbers"))
     if not 1 <= days <= 3660:
-        raise Invalid("days must be between 1 and 3660", field="days")
+        raise Invalid(N_("days must be between 1 and 3660"), field="days")
     since = now - timedelta(days=days)
     kept = conn.execute(select(func.count()).where(report.c.created_at >= since)).scalar()
     gone = conn.execute(

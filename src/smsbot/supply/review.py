@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
-from smsbot.errors import Conflict, Forbidden, Invalid, NotFound
+from smsbot.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from smsbot.models import SupplyReport
 from smsbot.privacy import PhoneVault
 from smsbot.supply import audited
@@ -41,7 +41,7 @@ class ReportView:
 
 def require_staff(actor: Actor) -> None:
     if actor.role not in ("peer", "admin", "system"):
-        raise Forbidden("only peers and admins review drug-supply reports")
+        raise Forbidden(N_("only peers and admins review drug-supply reports"))
 
 
 def _view(vault: PhoneVault, row, merged: list[int]) -> ReportView:
@@ -108,7 +108,7 @@ def _row(conn: Connection, report_id: int, *, lock: bool = False):
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound("no such report (reports are deleted after the retention window)")
+        raise NotFound(N_("no such report (reports are deleted after the retention window)"))
     return row
 
 
@@ -126,14 +126,20 @@ def merge_reports(conn: Connection, actor: Actor, now: datetime, into_id: int, r
     require_staff(actor)
     others = sorted(set(report_ids) - {into_id})
     if not others:
-        raise Invalid("pick at least one other report to merge", field="report_ids")
+        raise Invalid(N_("pick at least one other report to merge"), field="report_ids")
     target = _row(conn, into_id, lock=True)
     if target.status != ReportStatus.NEW:
-        raise Conflict(f"report {into_id} is {target.status}: merge into a report still in the queue")
+        raise Conflict(
+            N_("report %(id)s is %(status)s: merge into a report still in the queue"),
+            values={"id": into_id, "status": target.status},
+        )
     for report_id in others:
         row = _row(conn, report_id, lock=True)
         if row.status != ReportStatus.NEW:
-            raise Conflict(f"report {report_id} is {row.status}: only reports in the queue can be merged")
+            raise Conflict(
+                N_("report %(id)s is %(status)s: only reports in the queue can be merged"),
+                values={"id": report_id, "status": row.status},
+            )
         _move(conn, row, ReportStatus.MERGED, now, actor, merged_into_id=into_id)
         # Reports merged into this one follow it.
         conn.execute(
@@ -148,7 +154,9 @@ def unmerge_report(conn: Connection, actor: Actor, now: datetime, report_id: int
     require_staff(actor)
     row = _row(conn, report_id, lock=True)
     if row.status != ReportStatus.MERGED:
-        raise Conflict(f"report {report_id} is {row.status}, not merged")
+        raise Conflict(
+            N_("report %(id)s is %(status)s, not merged"), values={"id": report_id, "status": row.status}
+        )
     _move(conn, row, ReportStatus.NEW, now, actor, merged_into_id=None)
     audited.record(
         conn, actor, now, "supply_report_unmerged", "supply_report", report_id, "back in the queue"
@@ -160,7 +168,10 @@ def dismiss_report(conn: Connection, actor: Actor, now: datetime, report_id: int
     require_staff(actor)
     row = _row(conn, report_id, lock=True)
     if row.status != ReportStatus.NEW:
-        raise Conflict(f"report {report_id} is {row.status}: only reports in the queue can be dismissed")
+        raise Conflict(
+            N_("report %(id)s is %(status)s: only reports in the queue can be dismissed"),
+            values={"id": report_id, "status": row.status},
+        )
     _move(conn, row, ReportStatus.DISMISSED, now, actor)
     children = conn.execute(
         select(report).where(report.c.merged_into_id == report_id, report.c.status == ReportStatus.MERGED)
@@ -183,7 +194,9 @@ def restore_report(conn: Connection, actor: Actor, now: datetime, report_id: int
     require_staff(actor)
     row = _row(conn, report_id, lock=True)
     if row.status != ReportStatus.DISMISSED:
-        raise Conflict(f"report {report_id} is {row.status}, not dismissed")
+        raise Conflict(
+            N_("report %(id)s is %(status)s, not dismissed"), values={"id": report_id, "status": row.status}
+        )
     _move(conn, row, ReportStatus.NEW, now, actor, merged_into_id=None)
     audited.record(
         conn, actor, now, "supply_report_restored", "supply_report", report_id, "back in the queue"

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
 from smsbot.config import get_settings
-from smsbot.errors import Conflict, Forbidden, Invalid
+from smsbot.errors import N_, Conflict, Forbidden, Invalid
 from smsbot.models import SupplyBroadcast, SupplyReport
 from smsbot.outbound.states import OutboxStatus as S
 from smsbot.privacy import PhoneVault
@@ -82,11 +82,15 @@ def preview(
 
 def _ready(conn: Connection, row, check: AlertCheck, now: datetime) -> None:
     if not check.ok:
-        raise Invalid("the wording check found problems: " + "; ".join(check.problems[:3]), field="text_en")
+        raise Invalid(
+            N_("the wording check found problems: %(problems)s"),
+            field="text_en",
+            values={"problems": "; ".join(check.problems[:3])},
+        )
     if not broadcast.area_of(row):
-        raise Invalid("pick the area first: a list of ZIPs, or a ZIP and a radius", field="zips")
+        raise Invalid(N_("pick the area first: a list of ZIPs, or a ZIP and a radius"), field="zips")
     if row.expires_at is None or row.expires_at <= now:
-        raise Invalid("the expiry has passed: set a new one", field="expires_at")
+        raise Invalid(N_("the expiry has passed: set a new one"), field="expires_at")
 
 
 def approve_alert(
@@ -103,9 +107,11 @@ def approve_alert(
     two_person = get_settings().alerts_two_person if two_person is None else two_person
     row = alert_row(conn, alert_id, lock=True)
     if row.status != AlertStatus.DRAFT:
-        raise Conflict(f"this alert is {row.status}: only a draft can be approved")
+        raise Conflict(
+            N_("this alert is %(status)s: only a draft can be approved"), values={"status": row.status}
+        )
     if two_person and (actor.staff_id is None or actor.staff_id in (row.created_by, row.updated_by)):
-        raise Forbidden("a second person must approve: someone who did not write or last edit this alert")
+        raise Forbidden(N_("a second person must approve: someone who did not write or last edit this alert"))
     _ready(conn, row, check_wording(conn, actor, now, alert_id, wording=wording, vault=vault), now)
     _approve(conn, actor, now, row)
     return get_alert(conn, actor, now, alert_id)
@@ -140,9 +146,12 @@ def send_alert(
     two_person = get_settings().alerts_two_person if two_person is None else two_person
     row = alert_row(conn, alert_id, lock=True)
     if row.status == AlertStatus.DRAFT and two_person:
-        raise Conflict("a second person must approve this alert before it is sent")
+        raise Conflict(N_("a second person must approve this alert before it is sent"))
     if row.status not in (AlertStatus.DRAFT, AlertStatus.APPROVED):
-        raise Conflict(f"this alert is {row.status}: only a draft or an approved alert can be sent")
+        raise Conflict(
+            N_("this alert is %(status)s: only a draft or an approved alert can be sent"),
+            values={"status": row.status},
+        )
     _ready(conn, row, check_wording(conn, actor, now, alert_id, wording=wording, vault=vault), now)
     if row.status == AlertStatus.DRAFT:  # one person, by setting: they approve it as they send it
         _approve(conn, actor, now, row)
