@@ -27,6 +27,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/signin/code"): (303, 303, 303),
     ("POST", "/signin/code"): (303, 401, 401),
     ("GET", "/account"): (303, 200, 200),
+    ("POST", "/account/language"): (303, 422, 422),  # an empty form: no language chosen
+    ("POST", "/language"): (422, 422, 422),  # the sign-in pages' language: none chosen
     ("GET", "/account/password"): (303, 200, 200),
     ("POST", "/account/password"): (303, 422, 422),
     ("GET", "/account/second-factor"): (303, 200, 200),
@@ -49,8 +51,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/participants/{enrollment_id:int}/edit"): (303, 200, 200),
     ("POST", "/participants/{enrollment_id:int}/edit"): (303, 303, 303),  # an empty form changes nothing
     ("GET", "/participants/{enrollment_id:int}/stop"): (303, 200, 200),
-    ("GET", "/participants/{enrollment_id:int}/reveal"): (303, 403, 200),
-    ("POST", "/participants/{enrollment_id:int}/reveal"): (303, 403, 422),
+    ("GET", "/participants/{enrollment_id:int}/reveal"): (303, 200, 200),  # their own peer, or an admin
+    ("POST", "/participants/{enrollment_id:int}/reveal"): (303, 422, 422),  # no reason given
     ("GET", "/directory"): (303, 200, 200),  # peers read and search the directory
     ("GET", "/directory/{service_id:int}"): (303, 200, 200),
     ("POST", "/directory/{service_id:int}"): (303, 403, 303),  # an empty form changes nothing
@@ -125,6 +127,7 @@ def test_every_route_declares_who_may_use_it(client):
         "/openapi.json",
         "/static",
         "/signin",
+        "/language",
     }
     assert {p for p, (policy, _) in DECLARED_ROUTES.items() if policy is Policy.TWILIO} == {
         "/twilio/sms",

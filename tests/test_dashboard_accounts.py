@@ -131,7 +131,7 @@ def test_deactivating_ends_sessions_and_tokens_at_once_and_hands_work_to_the_on_
 
     response = admin.post(f"/staff/{leaving.staff_id}/deactivate")
     assert response.status_code == 200
-    assert "2 participants and 1 open alerts went to the on-call peer" in response.text
+    assert "2 participants and 1 open alert went to the on-call peer" in response.text
     assert leaving.get("/").status_code == 303
     assert client.get("/api/alerts", headers={"Authorization": f"Bearer {api_token}"}).status_code == 401
     assert client.get("/api/alerts", headers={"Authorization": f"Bearer {token}"}).status_code == 200

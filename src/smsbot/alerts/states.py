@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from smsbot.errors import N_
 from smsbot.transitions import Machine
 
 
@@ -28,8 +29,8 @@ class Outcome(StrEnum):
 
 
 OUTCOME_WORDS = {
-    Outcome.REACHED: "Reached them",
-    Outcome.NO_ANSWER: "No answer",
-    Outcome.LEFT_MESSAGE: "Left a message",
-    Outcome.OTHER: "Other",
+    Outcome.REACHED: N_("Reached them"),
+    Outcome.NO_ANSWER: N_("No answer"),
+    Outcome.LEFT_MESSAGE: N_("Left a message"),
+    Outcome.OTHER: N_("Other"),
 }

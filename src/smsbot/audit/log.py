@@ -18,42 +18,44 @@ from sqlalchemy.engine import Connection
 
 from smsbot.audit import chain as audit_chain
 from smsbot.config import get_settings
+from smsbot.errors import N_
 from smsbot.models import AuditLog, Staff
 
 audit_log = AuditLog.__table__
 staff = Staff.__table__
 
 ACTIONS = {
-    "sign_in": "signed in",
-    "sign_in_failed": "failed to sign in",
-    "sign_in_blocked": "was stopped by the sign-in limit",
-    "sign_out": "signed out",
-    "second_factor_failed": "typed a wrong sign-in code",
-    "second_factor_on": "turned on the second factor",
-    "password_changed": "changed their password",
-    "phone_revealed": "revealed a full phone number",
-    "enrollment_created": "enrolled a participant",
-    "enrollment_changed": "changed an enrollment",
-    "enrollment_stopped": "stopped an enrollment",
-    "staff_opt_out": "entered an opt-out",
-    "alert_acknowledged": "acknowledged an alert",
-    "service_created": "added a service",
-    "service_changed": "changed a service",
-    "service_deleted": "deleted a service",
-    "directory_imported": "imported a directory file",
-    "directory_demo_removed": "removed the demo directory",
-    "staff_created": "added a staff account",
-    "staff_deactivated": "deactivated a staff account",
-    "role_changed": "changed a role",
-    "password_reset": "reset a password",
-    "second_factor_reset": "reset a second factor",
-    "tokens_revoked": "revoked API tokens",
-    "token_issued": "issued an API token",
-    "on_call_changed": "changed who is on call",
-    "keys_rotated": "rotated the master key",
+    "sign_in": N_("signed in"),
+    "sign_in_failed": N_("failed to sign in"),
+    "sign_in_blocked": N_("was stopped by the sign-in limit"),
+    "sign_out": N_("signed out"),
+    "second_factor_failed": N_("typed a wrong sign-in code"),
+    "second_factor_on": N_("turned on the second factor"),
+    "password_changed": N_("changed their password"),
+    "phone_revealed": N_("revealed a full phone number"),
+    "enrollment_created": N_("enrolled a participant"),
+    "enrollment_changed": N_("changed an enrollment"),
+    "enrollment_stopped": N_("stopped an enrollment"),
+    "staff_opt_out": N_("entered an opt-out"),
+    "alert_acknowledged": N_("acknowledged an alert"),
+    "service_created": N_("added a service"),
+    "service_changed": N_("changed a service"),
+    "service_deleted": N_("deleted a service"),
+    "directory_imported": N_("imported a directory file"),
+    "directory_demo_removed": N_("removed the demo directory"),
+    "staff_created": N_("added a staff account"),
+    "staff_deactivated": N_("deactivated a staff account"),
+    "role_changed": N_("changed a role"),
+    "password_reset": N_("reset a password"),
+    "second_factor_reset": N_("reset a second factor"),
+    "tokens_revoked": N_("revoked API tokens"),
+    "token_issued": N_("issued an API token"),
+    "on_call_changed": N_("changed who is on call"),
+    "keys_rotated": N_("rotated the master key"),
     # issue 12: wording edited in the dashboard (detail: the reply, its language and version)
-    "wording_published": "published new wording for a reply",
-    "wording_rolled_back": "rolled a reply's wording back",
+    "wording_published": N_("published new wording for a reply"),
+    "wording_rolled_back": N_("rolled a reply's wording back"),
+    "language_changed": N_("changed their language"),  # the staff interface's (account page)
 }
 # Belt and braces: anything that looks like a phone number never reaches the table.
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")

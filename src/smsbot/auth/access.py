@@ -8,21 +8,35 @@ an admin), `admin_only`. Each is registered with policy.py, which denies any rou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from smsbot.auth import csrf
 from smsbot.auth.policy import Policy, declares
 from smsbot.auth.sessions import COOKIE, Viewer, load
+from smsbot.errors import N_
 
 MAX_FORM_BYTES = 20 * 1024 * 1024  # a directory import file fits; anything bigger is refused (413)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class PageError(Exception):
-    """Answer with an HTML page that says what went wrong (403, 404, 409, 413, 415, 422, 429)."""
+    """Answer with an HTML page that says what went wrong (403, 404, 409, 413, 415, 422, 429).
 
-    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
+    `message` is English (a catalog id, `%(name)s` filled from `values`); the page shows it translated."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        self.template, self.values = message, dict(values or {})
+        message = message % self.values if self.values else message
         super().__init__(message)
         self.status_code, self.message, self.headers = status_code, message, headers or {}
 
@@ -75,7 +89,7 @@ def signed_in(request: Request) -> Viewer:
 @declares(Policy.ADMIN)
 def admin_only(viewer: Viewer = Depends(signed_in)) -> Viewer:
     if not viewer.is_admin:
-        raise PageError(403, "This page is for admins. Ask an admin if you need something from it.")
+        raise PageError(403, N_("This page is for admins. Ask an admin if you need something from it."))
     return viewer
 
 
@@ -84,19 +98,23 @@ async def verified_form(request: Request) -> FormData:
     try:
         length = int(request.headers.get("content-length") or 0)
     except ValueError:
-        raise PageError(400, "Bad Content-Length header.") from None
+        raise PageError(
+            400, N_("This request said its own size wrongly. Reload the page and try again.")
+        ) from None
     if length > MAX_FORM_BYTES:
-        raise PageError(413, f"That is too big: at most {MAX_FORM_BYTES // (1024 * 1024)} MB.")
+        raise PageError(
+            413, N_("That is too big: at most %(mb)s MB."), values={"mb": MAX_FORM_BYTES // (1024 * 1024)}
+        )
     content_type = request.headers.get("content-type", "")
     if content_type and not content_type.startswith(FORM_TYPES):
         raise PageError(
-            415, "Send this as a form (application/x-www-form-urlencoded or multipart/form-data)."
+            415, N_("Send this as a form (application/x-www-form-urlencoded or multipart/form-data).")
         )
     # No body at all is an empty form (a button whose token travels in the X-CSRF-Token header).
     form = await request.form(max_files=1, max_fields=200) if content_type else FormData()
     submitted = form.get(csrf.FIELD) or request.headers.get(csrf.HEADER)
     if not csrf.valid(request, submitted if isinstance(submitted, str) else None):
         raise PageError(
-            403, "This form has expired or did not come from this site. Reload the page and try again."
+            403, N_("This form has expired or did not come from this site. Reload the page and try again.")
         )
     return form

@@ -22,11 +22,12 @@ from sqlalchemy.exc import DataError, StatementError
 from starlette.responses import Response
 
 from smsbot.auth.access import PageError
+from smsbot.errors import N_
 
 log = logging.getLogger(__name__)
 SMALLEST, LARGEST = -(2**31), 2**31 - 1  # PostgreSQL `integer`, the narrowest id column we have
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
-NOT_FOUND_PAGE = "There is no such page."
+NOT_FOUND_PAGE = N_("There is no such page.")
 
 
 def out_of_range(value: object) -> bool:

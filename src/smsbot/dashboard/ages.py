@@ -1,9 +1,12 @@
 """How long ago something happened, in words people read at a glance ("just now", "12 min ago",
-"3 h ago", "2 days ago"), from the app's injected clock; alerts.js keeps them current in the page."""
+"3 h ago", "2 days ago") in the page's language, from the app's injected clock; alerts.js keeps them
+current in the page with the same words (js_core.po)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from smsbot.dashboard.i18n import _, ngettext
 
 
 def ago(when: datetime | None, now: datetime) -> str:
@@ -11,10 +14,9 @@ def ago(when: datetime | None, now: datetime) -> str:
         return ""
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _("%(n)s min ago", n=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    days = seconds // 86400
-    return "1 day ago" if days == 1 else f"{days} days ago"
+        return _("%(n)s h ago", n=seconds // 3600)
+    return ngettext("%(num)s day ago", "%(num)s days ago", seconds // 86400)

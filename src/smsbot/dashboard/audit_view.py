@@ -3,6 +3,7 @@
 A row names people and objects by id; here, at display time, a staff id becomes the staff member's
 name, an enrollment its participant's nickname, a service its name, an alert whose it is, a wording
 version its reply and version. A sign-in stopped by the limit reads "sign-in locked for <login>".
+All of it in the page's language (the names and details as they were recorded).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from smsbot.audit.log import ACTIONS
+from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.numbers import Period
 from smsbot.models import Alert, AuditLog, Enrollment, Service, Staff, WordingVersion
 
@@ -33,6 +35,16 @@ SIGN_IN_ACTIONS = ("sign_in_blocked", "sign_in_failed")
 LOGIN_PREFIX = "login: "  # pages_auth.py records a login that names nobody this way
 # Kinds shown by name (a missing one was removed).
 RESOLVED = ("enrollment", "alert", "service", "wording_version")
+# Kind -> (what an object of it is called, and once removed); other kinds read "a <kind>" in English.
+KINDS = {
+    "enrollment": (N_("an enrollment"), N_("an enrollment since removed")),
+    "alert": (N_("an alert"), N_("an alert since removed")),
+    "service": (N_("a service"), N_("a service since removed")),
+    "wording_version": (N_("a wording version"), N_("a wording version since removed")),
+    "supply_alert": (N_("a supply alert"), N_("a supply alert")),
+    "supply_report": (N_("a supply report"), N_("a supply report")),
+    "broadcast": (N_("a broadcast"), N_("a broadcast")),
+}
 
 
 @dataclass(frozen=True)
@@ -70,13 +82,13 @@ def _dates(first: str, last: str, today: date, zone: str) -> tuple[Period | None
     try:
         start = date.fromisoformat(first) if first else date(2000, 1, 1)
     except ValueError:
-        return None, {"from": "Type the first day as a date, for example 2026-03-01."}
+        return None, {"from": _("Type the first day as a date, for example 2026-03-01.")}
     try:
         end = date.fromisoformat(last) if last else today
     except ValueError:
-        return None, {"to": "Type the last day as a date, for example 2026-03-31."}
+        return None, {"to": _("Type the last day as a date, for example 2026-03-31.")}
     if end < start:
-        return None, {"to": "The last day must be the same as the first day or after it."}
+        return None, {"to": _("The last day must be the same as the first day or after it.")}
     return Period(max(start, date(2000, 1, 1)), min(end, date(9998, 12, 30)), zone), {}
 
 
@@ -124,7 +136,7 @@ def _names(conn: Connection, found: list) -> dict[str, dict[int, str]]:
         query = select(enrollment_t.c.id, enrollment_t.c.nickname).where(
             enrollment_t.c.id.in_(wanted["enrollment"])
         )
-        names["enrollment"] = {i: f"participant “{nick}”" for i, nick in conn.execute(query)}
+        names["enrollment"] = {i: _("participant “%(name)s”", name=nick) for i, nick in conn.execute(query)}
     if wanted["alert"]:
         query = (
             select(alert_t.c.id, enrollment_t.c.nickname)
@@ -132,16 +144,20 @@ def _names(conn: Connection, found: list) -> dict[str, dict[int, str]]:
             .where(alert_t.c.id.in_(wanted["alert"]))
         )
         names["alert"] = {
-            i: f"an alert about “{nick}”" if nick else "an alert" for i, nick in conn.execute(query)
+            i: _("an alert about “%(name)s”", name=nick) if nick else _("an alert")
+            for i, nick in conn.execute(query)
         }
     if wanted["service"]:
         query = select(service_t.c.id, service_t.c.name).where(service_t.c.id.in_(wanted["service"]))
-        names["service"] = {i: f"service “{name}”" for i, name in conn.execute(query)}
+        names["service"] = {i: _("service “%(name)s”", name=name) for i, name in conn.execute(query)}
     if wanted["wording_version"]:
         query = select(wording_t.c.id, wording_t.c.key, wording_t.c.version).where(
             wording_t.c.id.in_(wanted["wording_version"])
         )
-        names["wording_version"] = {i: f"reply “{key}”, version {n}" for i, key, n in conn.execute(query)}
+        names["wording_version"] = {
+            i: _("reply “%(key)s”, version %(version)s", key=key, version=n)
+            for i, key, n in conn.execute(query)
+        }
         names["wording_link"] = {i: f"/wording/{key}#version-{n}" for i, key, n in conn.execute(query)}
     return names
 
@@ -158,19 +174,22 @@ def entries(conn: Connection, found: list, people: Mapping[int, str]) -> list[di
 
 def _entry(row, people: Mapping[int, str], names: Mapping[str, Mapping[int, str]]) -> dict:
     target = _object(row, people, names) or ""
-    actor = people.get(row.actor_id, "a removed account") if row.actor_id is not None else None
+    actor = people.get(row.actor_id, _("a removed account")) if row.actor_id is not None else None
     detail = row.detail or ""
     if row.action in SIGN_IN_ACTIONS:
         login = _login(row.detail)
-        whose = target or actor or (f"“{login}”" if login else "a name")
-        locked = row.action == "sign_in_blocked"
-        what = f"{'sign-in locked' if locked else 'failed sign-in'} for {whose}"
+        whose = target or actor or (f"“{login}”" if login else _("a name"))
+        if row.action == "sign_in_blocked":
+            what = _("sign-in locked for %(whose)s", whose=whose)
+        else:
+            what = _("failed sign-in for %(whose)s", whose=whose)
         if login:
-            detail, target = "no account has this name", ""
-        actor = actor or "someone signing in"
+            detail, target = _("no account has this name"), ""
+        actor = actor or _("someone signing in")
     else:
-        what = ACTIONS.get(row.action, row.action.replace("_", " "))
-        actor = actor or ("someone at the server" if "command line" in detail else "the system")
+        known = ACTIONS.get(row.action)
+        what = _(known) if known else row.action.replace("_", " ")
+        actor = actor or (_("someone at the server") if "command line" in detail else _("the system"))
     link = names.get("wording_link", {}).get(row.object_id) if row.object_type == "wording_version" else None
     return {
         "id": row.id,
@@ -190,8 +209,12 @@ def _object(row, people: Mapping[int, str], names: Mapping[str, Mapping[int, str
     if row.object_id is None:
         return kind.replace("_", " ")
     if kind == "staff":
-        return people.get(row.object_id, "a removed account")
+        return people.get(row.object_id, _("a removed account"))
     found = names.get(kind, {}).get(row.object_id)
+    if found:
+        return found
+    if kind in KINDS:
+        return _(KINDS[kind][1] if kind in RESOLVED else KINDS[kind][0])
     label = kind.replace("_", " ")
     article = "an" if label[:1] in "aeiou" else "a"
-    return found or f"{article} {label}" + (" since removed" if kind in RESOLVED else "")
+    return f"{article} {label}"

@@ -3,7 +3,7 @@
 A day with 0 gets no bar; a day with 1 to 4 gets a hatched stub of one height whatever its count
 (labelled "<5"), so the picture never tells more than the numbers do. The axis labels are drawn in
 a large font (the SVG scales down to a phone's width), and they are few: the top count, the first
-and the last day.
+and the last day. Words and day names in the page's language.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import itertools
 
 from markupsafe import Markup, escape
 
-from smsbot.dashboard.numbers import SMALL, DailySeries, shown
+from smsbot.dashboard.i18n import _, ngettext
+from smsbot.dashboard.numbers import SMALL, DailySeries, day_words, shown
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 10, 16, 44
@@ -32,7 +33,7 @@ def bar_chart(series: DailySeries) -> Markup:
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-t">{escape(series.label)}</title>',
+        f'<title id="{chart_id}-t">{escape(_(series.label))}</title>',
         f'<desc id="{chart_id}-d">{escape(_summary(series))}</desc>',
         f'<defs><pattern id="{chart_id}-h" width="8" height="8" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="4" height="8" class="hatch"/></pattern></defs>',
@@ -45,7 +46,7 @@ def bar_chart(series: DailySeries) -> Markup:
         if count == 0:
             continue
         x = LEFT + index * step + (step - bar_w) / 2
-        label = escape(f"{day.strftime('%b %d')}: {shown(count)}")
+        label = escape(f"{day_words(day)}: {shown(count)}")
         small = count < SMALL
         height = stub if small else plot_h * count / top
         kind = f'class="small" fill="url(#{chart_id}-h)"' if small else 'class="bar"'
@@ -54,10 +55,10 @@ def bar_chart(series: DailySeries) -> Markup:
             f'height="{height:.1f}"><title>{label}</title></rect>'
         )
     if days:
-        parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 10}">{days[0].strftime("%b %d")}</text>')
+        parts.append(f'<text class="tick" x="{LEFT}" y="{HEIGHT - 10}">{escape(day_words(days[0]))}</text>')
         parts.append(
             f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 10}" text-anchor="end">'
-            f"{days[-1].strftime('%b %d')}</text>"
+            f"{escape(day_words(days[-1]))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -65,9 +66,16 @@ def bar_chart(series: DailySeries) -> Markup:
 
 def _summary(series: DailySeries) -> str:
     if not series.days:
-        return "no days"
+        return _("no days")
     busiest = max(series.counts, default=0)
-    return (
-        f"{len(series.days)} days from {series.days[0]:%b %d} to {series.days[-1]:%b %d}; "
-        f"total {shown(series.total)}; busiest day {shown(busiest)}. Days with 1 to 4 show as <5."
+    return ngettext(
+        "%(num)s day from %(first)s to %(last)s; total %(total)s; busiest day %(busiest)s. "
+        "Days with 1 to 4 show as <5.",
+        "%(num)s days from %(first)s to %(last)s; total %(total)s; busiest day %(busiest)s. "
+        "Days with 1 to 4 show as <5.",
+        len(series.days),
+        first=day_words(series.days[0]),
+        last=day_words(series.days[-1]),
+        total=shown(series.total),
+        busiest=shown(busiest),
     )

@@ -1,4 +1,5 @@
-"""Forms that help: a form's errors by field, in human words, for the summary box and beside each field.
+"""Forms that help: a form's errors by field, in human words (the page's language), for the summary box
+and beside each field.
 
 Pages build a `FormErrors` (from a service's DomainError, or by hand), render the form again with it and
 the typed values, and the template shows `_form_errors.html`'s summary and `field_error(errors, name)`.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from smsbot.dashboard.i18n import _, translations
+from smsbot.dashboard.i18n import current as current_language
 from smsbot.errors import DomainError
 
 FORM = "form"  # the key for an error that belongs to no one field (shown in the summary, not linked)
@@ -30,12 +33,14 @@ class FormErrors(dict[str, str]):
     def from_domain(cls, err: DomainError, *, is_admin: bool = False, field: str | None = None) -> FormErrors:
         """The service's refusal beside its field (`err.field`, else `field`, else the whole form).
 
-        The words are the ones the actor may read: a peer never sees what only an admin may learn.
+        The words are the ones the actor may read: a peer never sees what only an admin may learn, in
+        the page's language.
         """
         several = getattr(err, "fields", None)  # an error about several fields at once (each beside its own)
         if isinstance(several, Mapping) and several:
-            return cls(several)
-        return cls({err.field or field or FORM: err.told_to(is_admin)})
+            lookup = translations(current_language()).ugettext  # English ids, or words already filled in
+            return cls({name: lookup(message) for name, message in several.items()})
+        return cls({err.field or field or FORM: err.told_to(is_admin, translate=_)})
 
     def add(self, name: str, message: str) -> FormErrors:
         """Keep the first message for a field: one clear thing to fix at a time."""

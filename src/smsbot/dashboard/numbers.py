@@ -14,12 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
+from smsbot.dashboard import i18n
+from smsbot.dashboard.i18n import N_, _
+
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown: too few people, too easy to recognise
 SHORTCUTS = (30, 90)
 MAX_DAYS = 366
 EARLIEST = date(2000, 1, 1)
 BUCKET_SECONDS = 900  # every time zone's offset is a multiple of 15 minutes: buckets never straddle days
-NOT_ENOUGH = "not enough yet"
+NOT_ENOUGH = N_("not enough yet")  # an English catalog id: the page shows it translated
 
 
 def shown(count: int) -> str:
@@ -87,26 +92,36 @@ def choose_period(
         days = (params.get("days") or "").strip()
         if days.isdigit() and int(days) in SHORTCUTS:
             return last_days(int(days), today, zone), {}, typed
-        errors = {} if not days else {"from": "Choose the last 30 or 90 days, or type two dates."}
+        errors = {} if not days else {"from": _("Choose the last 30 or 90 days, or type two dates.")}
         return default, errors, typed
     errors: dict[str, str] = {}
     first, last = _date(typed["from"] or "x"), _date(typed["to"] or today.isoformat())
     if first is None:
-        errors["from"] = "Type the first day as a date, for example 2026-03-01."
+        errors["from"] = _("Type the first day as a date, for example 2026-03-01.")
     if last is None:
-        errors["to"] = "Type the last day as a date, for example 2026-03-31."
+        errors["to"] = _("Type the last day as a date, for example 2026-03-31.")
     if first is not None and last is not None:
         if first < EARLIEST:
-            errors["from"] = "Choose a first day in 2000 or later."
+            errors["from"] = _("Choose a first day in 2000 or later.")
         elif last > today:
-            errors["to"] = f"The last day can't be after today ({today:%b} {today.day}, {today.year})."
+            errors["to"] = _(
+                "The last day can't be after today (%(today)s).", today=day_words(today, "%b %d, %Y")
+            )
         elif last < first:
-            errors["to"] = "The last day must be the same as the first day or after it."
+            errors["to"] = _("The last day must be the same as the first day or after it.")
         elif (last - first).days + 1 > MAX_DAYS:
-            errors["from"] = f"Choose at most {MAX_DAYS} days at a time."
+            errors["from"] = _("Choose at most %(max)s days at a time.", max=MAX_DAYS)
     if errors or first is None or last is None:
         return default, errors, typed
     return Period(first, last, zone), {}, typed
+
+
+def day_words(day: date, fmt: str = "%b %d") -> str:
+    """A day for people in the page's language ("Mar 04"; Spanish "4 mar"), from strftime codes."""
+    if i18n.current() == i18n.DEFAULT:
+        return day.strftime(fmt)
+    spanish_order = {"%b %d": "d MMM", "%b %d, %Y": "d MMM y", "%a %b %d": "EEE d MMM"}
+    return format_date(day, spanish_order.get(fmt, "d MMM y"), locale=i18n.locale())
 
 
 def local_day_counts(buckets: Iterable[tuple[int, int]], zone: str) -> dict[date, int]:

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column,
 from sqlalchemy.engine import Connection
 
 from smsbot.checkins.states import CheckinStatus
+from smsbot.dashboard.i18n import N_
 from smsbot.dashboard.numbers import (
     BUCKET_SECONDS,
     Figures,
@@ -89,11 +90,12 @@ def figures(conn: Connection, period: Period) -> Figures:
     alerts = _per_day(conn, period, alert.c.created_at)
     result = Figures(period=period)
     result.series = [
-        series_of("Texts in (all keywords)", period, texts_per_day),
-        series_of("Check-ins sent", period, sent),
-        series_of("Check-ins answered", period, answered),
-        series_of("Check-ins escalated to a peer", period, escalated),
-        series_of("Alerts", period, alerts),
+        # English catalog ids (the CSV's column names; the page and charts show them translated)
+        series_of(N_("Texts in (all keywords)"), period, texts_per_day),
+        series_of(N_("Check-ins sent"), period, sent),
+        series_of(N_("Check-ins answered"), period, answered),
+        series_of(N_("Check-ins escalated to a peer"), period, escalated),
+        series_of(N_("Alerts"), period, alerts),
     ]
     result.keyword_totals = sorted(per_intent.items(), key=lambda item: (-item[1], item[0]))
     result.answer_rate = rate(sum(answered.values()), sum(sent.values()))

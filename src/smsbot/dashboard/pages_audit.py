@@ -14,6 +14,7 @@ from smsbot.auth.access import admin_only
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import audit_view
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import _
 from smsbot.dashboard.numbers import today_in
 from smsbot.dashboard.web import render
 
@@ -45,7 +46,7 @@ def audit_page(request: Request, viewer: Viewer = Depends(admin_only)) -> Respon
         typed=typed,
         people=sorted(people.items(), key=lambda item: item[1].casefold()),
         nobody=audit_view.NOBODY,
-        actions=sorted(ACTIONS.items(), key=lambda item: item[1]),
+        actions=sorted(((action, _(words)) for action, words in ACTIONS.items()), key=lambda item: item[1]),
         filtered=bool(filters.who or filters.what or filters.period),
         older=older,
     )

@@ -1,4 +1,5 @@
-"""Signing in and out, the second factor, and one's own account (password, authenticator app).
+"""Signing in and out, the second factor, and one's own account (password, authenticator app, the
+staff interface's language; before signing in, a language for the sign-in pages).
 
 Order of a sign-in: name + password (rate-limited) -> the code from the app, or an admin's first
 set-up of one -> a new password when the current one was given out by an admin -> the alerts.
@@ -13,19 +14,27 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
 
+from smsbot.actor import Actor, Door
 from smsbot.audit import log as audit
 from smsbot.auth import sessions, signin, totp
 from smsbot.auth.access import public, signed_in, signing_in, verified_form
 from smsbot.auth.security import protect
 from smsbot.auth.sessions import Viewer
 from smsbot.context import AppContext
+from smsbot.dashboard import i18n
 from smsbot.dashboard.audit_view import LOGIN_PREFIX
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.web import PageError, is_fetch, redirect, render, safe_next
-from smsbot.staff.service import password_problem, set_password, verify_password
+from smsbot.dashboard.i18n import N_, _
+from smsbot.dashboard.web import PageError, as_shown, is_fetch, redirect, remember_language, render, safe_next
+from smsbot.errors import DomainError
+from smsbot.staff.accounts import set_language
+from smsbot.staff.passwords import password_problem_words
+from smsbot.staff.service import set_password, verify_password
 
 router = APIRouter(include_in_schema=False)
-LOCKED = "Too many tries. Wait 15 minutes, or ask an admin to reset your password."
+LOCKED = N_("Too many tries. Wait 15 minutes, or ask an admin to reset your password.")
+WRONG_CODE = N_("That code is not right. Type the 6 digits your app shows now.")
+DONE = {"language": N_("Your language is saved.")}
 
 
 def _ctx(request: Request) -> AppContext:
@@ -45,7 +54,7 @@ def _attempted(rows: list, login: str) -> dict:
     return {"detail": LOGIN_PREFIX + login[:40]}
 
 
-ENDED = "You were signed out after 30 minutes without activity. Sign in again to go on."
+ENDED = N_("You were signed out after 30 minutes without activity. Sign in again to go on.")
 
 
 def _with_next(path: str, next_path: str) -> str:
@@ -58,12 +67,12 @@ def signin_page(request: Request, next: str = "/", viewer: Viewer | None = Depen
         return redirect(safe_next(next))
     # A session cookie with no live session behind it: the session ended (idle, or ended by an admin).
     ended = viewer is None and bool(request.cookies.get(sessions.COOKIE))
-    return render(request, "signin.html", next=safe_next(next), error=None, ended=ENDED if ended else None)
+    return render(request, "signin.html", next=safe_next(next), error=None, ended=_(ENDED) if ended else None)
 
 
 @router.post("/signin")
 def signin_submit(
-    request: Request, _: Viewer | None = Depends(public), form: FormData = Depends(verified_form)
+    request: Request, _viewer: Viewer | None = Depends(public), form: FormData = Depends(verified_form)
 ) -> Response:
     ctx = _ctx(request)
     login, password = _field(form, "login"), form.get("password")
@@ -92,7 +101,7 @@ def signin_submit(
             if not sessions.needs_code(staff):
                 audit.record(conn, now, staff.id, "sign_in")
     if staff is None:
-        error = "That name or password is not right."
+        error = _("That name or password is not right.")
         return render(request, "signin.html", status_code=401, next=next_path, error=error)
     if staff.totp_confirmed_at is not None:
         target = _with_next("/signin/code", next_path)
@@ -104,6 +113,8 @@ def signin_submit(
         target = next_path
     response = redirect(target)
     sessions.set_cookie(response, ctx.settings, token)
+    if staff.language in i18n.LANGUAGES:  # their own choice, from the first page on
+        remember_language(response, request, staff.language)
     return response
 
 
@@ -140,14 +151,13 @@ def code_submit(
         raise PageError(429, LOCKED, headers={"Retry-After": str(int(signin.WINDOW.total_seconds()))})
     next_path = safe_next(_field(form, "next"))
     if not ok:
-        error = "That code is not right. Type the 6 digits your app shows now."
-        return render(request, "signin_code.html", status_code=401, error=error, next=next_path)
+        return render(request, "signin_code.html", status_code=401, error=_(WRONG_CODE), next=next_path)
     return redirect("/account/password" if viewer.staff.must_change_password else next_path)
 
 
 @router.post("/signout")
 def signout(
-    request: Request, viewer: Viewer = Depends(signing_in), _: FormData = Depends(verified_form)
+    request: Request, viewer: Viewer = Depends(signing_in), _form: FormData = Depends(verified_form)
 ) -> Response:
     ctx = _ctx(request)
     with ctx.db.transaction() as conn:
@@ -177,9 +187,52 @@ def session_keep(
     return redirect(safe_next(_field(form, "next")))
 
 
+@router.post("/language")
+def choose_language(
+    request: Request, _viewer: Viewer | None = Depends(public), form: FormData = Depends(verified_form)
+) -> Response:
+    """Before signing in: the language of the sign-in pages (a cookie); signed in, one's account
+    setting wins over it."""
+    language = _field(form, "language")
+    if language not in i18n.LANGUAGES:
+        raise PageError(422, N_("Choose English or Español."))
+    response = redirect(safe_next(_field(form, "next") or "/signin"))
+    remember_language(response, request, language)
+    return response
+
+
+def _account(request: Request, viewer: Viewer, status_code: int = 200, **extra) -> Response:
+    return render(
+        request,
+        "account.html",
+        status_code=status_code,
+        languages=i18n.LANGUAGES,
+        chosen=viewer.staff.language,
+        **extra,
+    )
+
+
 @router.get("/account")
-def account_page(request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
-    return render(request, "account.html")
+def account_page(request: Request, done: str | None = None, viewer: Viewer = Depends(signed_in)) -> Response:
+    return _account(request, viewer, done=DONE.get(done or ""))
+
+
+@router.post("/account/language")
+def account_language(
+    request: Request, viewer: Viewer = Depends(signed_in), form: FormData = Depends(verified_form)
+) -> Response:
+    """The staff interface's language, for this staff member wherever they sign in."""
+    ctx = _ctx(request)
+    language = _field(form, "language")
+    try:
+        with ctx.db.transaction() as conn:
+            set_language(conn, Actor.of_staff(viewer.staff, Door.PAGE), ctx.clock.now(), language)
+    except DomainError as err:
+        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin, field="language")
+        return _account(request, viewer, status_code=err.status, errors=errors)
+    response = redirect("/account?done=language")
+    remember_language(response, request, language)  # the next page is in it from its first word
+    return response
 
 
 @router.get("/account/password")
@@ -198,15 +251,17 @@ def password_submit(
     current, new, again = (form.get(n) or "" for n in ("current", "new", "again"))
     error = None
     if not isinstance(current, str) or not verify_password(viewer.staff, current):
-        error = "Your current password is not right."
+        error = _("Your current password is not right.")
     elif new != again:
-        error = "The two new passwords are not the same."
+        error = _("The two new passwords are not the same.")
     elif isinstance(new, str) and (
-        problem := password_problem(new, [viewer.staff.name, _ctx(request).settings.program_name])
+        problem := password_problem_words(new, [viewer.staff.name, _ctx(request).settings.program_name])
     ):
-        error = f"Choose another password: {problem}."
+        words, values = problem
+        said = _(words, **{name: as_shown(str(value)) for name, value in values.items()})
+        error = _("Choose another password: %(problem)s.", problem=said)
     elif new == current:
-        error = "Choose a password different from the current one."
+        error = _("Choose a password different from the current one.")
     if error:
         return render(request, "account_password.html", status_code=422, error=error)
     ctx = _ctx(request)
@@ -238,7 +293,7 @@ def _setup_page(request: Request, viewer: Viewer, error: str | None, status_code
         enabled=False,
         secret=grouped,
         uri=uri,
-        qr=Markup(totp.qr_svg(uri, "QR code to scan with your authenticator app")),
+        qr=Markup(totp.qr_svg(uri, _("QR code to scan with your authenticator app"))),
         errors=FormErrors({"code": error} if error else {}),
         required=viewer.is_admin,
     )
@@ -259,7 +314,5 @@ def second_factor_submit(
             if not viewer.second_factor_done:
                 audit.record(conn, now, viewer.id, "sign_in")
     if not ok:
-        return _setup_page(
-            request, viewer, "That code is not right. Type the 6 digits your app shows now.", 422
-        )
+        return _setup_page(request, viewer, _(WRONG_CODE), 422)
     return redirect("/account/password" if viewer.staff.must_change_password else "/?done=second-factor")

@@ -23,17 +23,18 @@ from smsbot.auth.access import admin_only, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard.ages import ago
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import N_, _, ngettext
 from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError
 from smsbot.replies.wording import Wording
 from smsbot.staff import service, views
 
 router = APIRouter(include_in_schema=False)
-DONE = {
-    "second-factor": "Second factor reset: they set up their app again at the next sign-in.",
-    "on-call": "On-call changed.",
-    "role": "Role changed; they sign in again.",
-    "revoked": "Their API tokens are revoked.",
+DONE = {  # English catalog ids: base.html shows them in the page's language
+    "second-factor": N_("Second factor reset: they set up their app again at the next sign-in."),
+    "on-call": N_("On-call changed."),
+    "role": N_("Role changed; they sign in again."),
+    "revoked": N_("Their API tokens are revoked."),
 }
 
 
@@ -48,9 +49,9 @@ def _locked(conn, vault, rows: list, now) -> dict[int, str]:
     for row in rows:
         key = signin.keys_for(vault, [row], "", "").accounts[0]
         if signin.failures(conn, key, now) >= signin.MAX_FAILURES_PER_NAME:
-            locked[row.id] = "too many wrong passwords"
+            locked[row.id] = N_("too many wrong passwords")
         elif signin.failures(conn, signin.code_key(vault, row.id), now) >= signin.MAX_CODE_FAILURES:
-            locked[row.id] = "too many wrong sign-in codes"
+            locked[row.id] = N_("too many wrong sign-in codes")
     return locked
 
 
@@ -139,7 +140,7 @@ def deactivate(
     staff_id: int,
     request: Request,
     viewer: Viewer = Depends(admin_only),
-    _: FormData = Depends(verified_form),
+    _form: FormData = Depends(verified_form),
 ) -> Response:
     wording = Wording.from_settings(request.app.state.ctx.settings)
     try:
@@ -151,14 +152,15 @@ def deactivate(
     except DomainError as err:
         return _refused(request, viewer, err)
     if moved.to_staff_id is None:
-        message = (
+        message = _(
             "Deactivated. Nobody is on call, so their participants and alerts stay with the account "
             "(admins see them). Set an on-call peer, then deactivate again to move them."
         )
     else:
-        message = (
-            f"Deactivated. {moved.participants} participants and {moved.alerts} open alerts "
-            "went to the on-call peer."
+        message = _(
+            "Deactivated. %(participants)s and %(alerts)s went to the on-call peer.",
+            participants=ngettext("%(num)s participant", "%(num)s participants", moved.participants),
+            alerts=ngettext("%(num)s open alert", "%(num)s open alerts", moved.alerts),
         )
     return _page(request, viewer, done=message)
 
@@ -168,7 +170,7 @@ def reset_password(
     staff_id: int,
     request: Request,
     viewer: Viewer = Depends(admin_only),
-    _: FormData = Depends(verified_form),
+    _form: FormData = Depends(verified_form),
 ) -> Response:
     try:
         who, password = _change(
@@ -189,7 +191,7 @@ def reset_second_factor(
     staff_id: int,
     request: Request,
     viewer: Viewer = Depends(admin_only),
-    _: FormData = Depends(verified_form),
+    _form: FormData = Depends(verified_form),
 ) -> Response:
     try:
         _change(
@@ -255,7 +257,7 @@ def revoke_tokens(
     staff_id: int,
     request: Request,
     viewer: Viewer = Depends(admin_only),
-    _: FormData = Depends(verified_form),
+    _form: FormData = Depends(verified_form),
 ) -> Response:
     try:
         _change(

@@ -22,6 +22,7 @@ from smsbot.auth import csrf
 from smsbot.auth.access import PageError, SignInRequired
 from smsbot.auth.security import cookie_flags, protect
 from smsbot.dashboard import i18n
+from smsbot.dashboard.numbers import day_words
 from smsbot.errors import N_
 from smsbot.outbound import watch
 
@@ -76,6 +77,16 @@ env.install_gettext_callables(  # type: ignore[attr-defined]
     newstyle=True,
 )
 env.filters["local"] = _local
+
+
+def as_shown(text: str | None) -> str:
+    """Words made elsewhere (a done message, an error) in the page's language when they are a catalog
+    id, else as they are: a lookup only, never `%`-formatting (the words may hold a typed name)."""
+    return i18n.translations(i18n.current()).ugettext(text) if text else (text or "")
+
+
+env.filters["tr"] = as_shown
+env.filters["day"] = day_words  # a date (no time) with the page's day and month names
 env.globals["zip"] = zip
 
 
@@ -133,9 +144,20 @@ def _watch_warning(request: Request) -> str | None:
         request.app.state.ctx, watching_since=getattr(request.app.state, "started_at", None)
     )
     if health.worker_silent:
-        return f"Check-ins and alerts are not going out: {health.reason()}. Tell whoever runs the server."
+        if not health.database or health.last_beat is None:
+            return i18n.gettext(
+                "Check-ins and alerts are not going out: the worker has not been heard from. "
+                "Tell whoever runs the server."
+            )
+        return i18n.gettext(
+            "Check-ins and alerts are not going out: nothing has been heard from the worker since %(since)s. "
+            "Tell whoever runs the server.",
+            since=_local(health.last_beat, request.app.state.ctx.settings.default_timezone),
+        )
     if health.outbox_stale:
-        return "Texts are waiting to go out for longer than usual. Tell whoever runs the server."
+        return i18n.gettext(
+            "Texts are waiting to go out for longer than usual. Tell whoever runs the server."
+        )
     return None
 
 
@@ -152,10 +174,14 @@ def safe_next(value: str | None) -> str:
 
 async def page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
+    # In the viewer's language (their choice, else the cookie or the browser's), filled in afterwards.
+    i18n.use(language_for(request, getattr(request.state, "viewer", None)))
+    values = getattr(exc, "values", None)
+    message = i18n.gettext(exc.template, **values) if values else as_shown(exc.message)
     if is_fetch(request):
-        response: Response = PlainTextResponse(exc.message, exc.status_code, headers=exc.headers)
+        response: Response = PlainTextResponse(message, exc.status_code, headers=exc.headers)
         return protect(response)
-    response = render(request, "error.html", status_code=exc.status_code, message=exc.message)
+    response = render(request, "error.html", status_code=exc.status_code, message=message)
     response.headers.update(exc.headers)
     return response
 

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from zxcvbn import zxcvbn
 
+from smsbot.errors import N_
 from smsbot.models import Staff
 
 MIN_PASSWORD_LENGTH = 12
@@ -41,15 +42,49 @@ def verify_password(staff: Staff, password: str) -> bool:
 def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
     """Why a new password is refused (too short, common, or easy to guess), or None.
     `user_inputs`: words such as the account's name, which make a password weaker."""
+    found = password_problem_words(password, user_inputs)
+    return found[0] % found[1] if found else None
+
+
+def password_problem_words(
+    password: str, user_inputs: list[str] | None = None
+) -> tuple[str, dict[str, object]] | None:
+    """`password_problem` as a catalog id and its values, for a page to show it translated (the
+    `warning` value is one of ZXCVBN_WARNINGS, a catalog id too, when zxcvbn gave one we know)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"use at least {MIN_PASSWORD_LENGTH} characters"
+        return N_("use at least %(count)s characters"), {"count": MIN_PASSWORD_LENGTH}
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"use at most {MAX_PASSWORD_LENGTH} characters"
+        return N_("use at most %(count)s characters"), {"count": MAX_PASSWORD_LENGTH}
     result = zxcvbn(password, user_inputs=[w for w in (user_inputs or []) if w])
     if result["score"] < MIN_PASSWORD_SCORE:
         warning = (result["feedback"].get("warning") or "it is too easy to guess").rstrip(".")
-        return f"{warning[0].lower() + warning[1:]}; a few unusual words together are better"
+        warning = warning[0].lower() + warning[1:]
+        return N_("%(warning)s; a few unusual words together are better"), {"warning": warning}
     return None
+
+
+# zxcvbn's warnings as password_problem words them, marked for the staff interface's catalogs.
+ZXCVBN_WARNINGS = (
+    N_("it is too easy to guess"),
+    N_("a word by itself is easy to guess"),
+    N_("avoid dates and years that are associated with you"),
+    N_("avoid recent years"),
+    N_("avoid repeated words and characters"),
+    N_("avoid sequences"),
+    N_("avoid years that are associated with you"),
+    N_("common names and surnames are easy to guess"),
+    N_("names and surnames by themselves are easy to guess"),
+    N_('repeats like "aaa" are easy to guess'),
+    N_('repeats like "abcabcabc" are only slightly harder to guess than "abc"'),
+    N_('sequences like "abc" or "6543" are easy to guess'),
+    N_("short keyboard patterns are easy to guess"),
+    N_("straight rows of keys are easy to guess"),
+    N_("this is a top-10 common password"),
+    N_("this is a top-100 common password"),
+    N_("this is a very common password"),
+    N_("this is similar to a commonly used password"),
+    N_("use a longer keyboard pattern with more turns"),
+)
 
 
 def set_password(conn: Connection, staff_id: int, password: str, *, one_time: bool = False) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
 from smsbot.audit import log as audit
-from smsbot.errors import Conflict, Forbidden, Invalid, NotFound
+from smsbot.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from smsbot.models import Staff
 from smsbot.privacy import PhoneVault
 from smsbot.replies.wording import Wording
@@ -34,10 +34,10 @@ from smsbot.staff.passwords import (  # noqa: F401  (the sign-in and account pag
 from smsbot.staff.tokens import issue_token, revoke_tokens, token_hash  # noqa: F401  (tests, set-up)
 
 staff_t = Staff.__table__
-ADMINS_ONLY = "Only an admin can change staff accounts."
-NO_SUCH_STAFF = "There is no such staff member."
-LAST_ADMIN = "This is the last active admin: make someone else an admin first."
-INACTIVE = "This account is deactivated."
+ADMINS_ONLY = N_("Only an admin can change staff accounts.")
+NO_SUCH_STAFF = N_("There is no such staff member.")
+LAST_ADMIN = N_("This is the last active admin: make someone else an admin first.")
+INACTIVE = N_("This account is deactivated.")
 
 
 def _admin(actor: Actor) -> None:
@@ -85,7 +85,7 @@ def resolve(conn: Connection, actor: Actor, who: str) -> int:
         query = select(staff_t.c.id).where(func.lower(staff_t.c.name) == text.casefold())
         found = list(conn.execute(query).scalars())
     if len(found) > 1:
-        raise Conflict("Several staff share that name: use the staff number.")
+        raise Conflict(N_("Several staff share that name: use the staff number."))
     if not found:
         raise NotFound(NO_SUCH_STAFF)
     return found[0]
@@ -124,7 +124,7 @@ def set_role(conn: Connection, actor: Actor, now: datetime, staff_id: int, role:
     apply from their next sign-in (a new admin sets up a second factor first)."""
     _admin(actor)
     if role not in ROLES:
-        raise Invalid("Choose peer or admin.", field="role")
+        raise Invalid(N_("Choose peer or admin."), field="role")
     admins = _lock_admins(conn) if role != "admin" else []
     target = _target(conn, staff_id, active=True)
     if target.role == role:
@@ -142,7 +142,7 @@ def deactivate(conn: Connection, actor: Actor, now: datetime, staff_id: int, *, 
     Again on a deactivated account: moves what is still left (once someone is on call)."""
     _admin(actor)
     if staff_id == actor.staff_id:
-        raise Conflict("You cannot deactivate your own account: ask another admin.")
+        raise Conflict(N_("You cannot deactivate your own account: ask another admin."))
     admins = _lock_admins(conn)
     _refuse_last_admin(admins, _target(conn, staff_id))
     moved = close_account(conn, staff_id, now, wording)
@@ -168,7 +168,9 @@ def choose_password(
     _admin(actor)
     target = _target(conn, staff_id)
     if problem := password_problem(password, [target.name, program_name]):
-        raise Invalid(f"Choose another password: {problem}.", field="password")
+        raise Invalid(
+            N_("Choose another password: %(problem)s."), field="password", values={"problem": problem}
+        )
     set_password(conn, staff_id, password)
     end_sessions(conn, staff_id)
     _audit(conn, actor, now, "password_reset", staff_id, "chosen")
@@ -193,7 +195,7 @@ def set_on_call(conn: Connection, actor: Actor, now: datetime, staff_id: int, on
     _admin(actor)
     target = _target(conn, staff_id)
     if not target.is_active:
-        raise Conflict("A deactivated account cannot be on call.")
+        raise Conflict(N_("A deactivated account cannot be on call."))
     if target.is_on_call == on_call:
         return False
     conn.execute(update(staff_t).where(staff_t.c.id == staff_id).values(is_on_call=on_call))
@@ -208,11 +210,13 @@ def new_api_token(
     _admin(actor)
     target = _target(conn, staff_id)
     if not target.is_active:
-        raise Conflict("A deactivated account gets no new token.")
+        raise Conflict(N_("A deactivated account gets no new token."))
     if not 1 <= days <= tokens.MAX_DAYS:
-        raise Invalid(f"A token lasts 1 to {tokens.MAX_DAYS} days.", field="days")
+        raise Invalid(N_("A token lasts 1 to %(max)s days."), field="days", values={"max": tokens.MAX_DAYS})
     if target.role == "admin" and target.totp_confirmed_at is None:
-        raise Conflict("An admin gets an API token once they have set up their second factor (at sign-in).")
+        raise Conflict(
+            N_("An admin gets an API token once they have set up their second factor (at sign-in).")
+        )
     token = tokens.issue_token(conn, staff_id, now, name=name, days=days)
     _audit(conn, actor, now, "token_issued", staff_id, f"{days} days")
     return token
@@ -230,7 +234,7 @@ def revoke_api_token(conn: Connection, actor: Actor, now: datetime, token_id: in
     _admin(actor)
     owner = None if not 0 < token_id < 2**31 else tokens.revoke_token(conn, token_id, now)
     if owner is None:
-        raise NotFound("There is no such live token.")
+        raise NotFound(N_("There is no such live token."))
     _audit(conn, actor, now, "tokens_revoked", owner, f"token {token_id}")
     return owner
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from smsbot.actor import Actor
 from smsbot.checkins.states import LIVE
-from smsbot.errors import Forbidden
+from smsbot.errors import N_, Forbidden
 from smsbot.models import ApiToken, AuditLog, Enrollment, Staff
 
 staff_t, token_t, enrollment_t = Staff.__table__, ApiToken.__table__, Enrollment.__table__
@@ -22,7 +22,7 @@ def roster(conn: Connection, actor: Actor) -> list[Any]:
     """Active accounts first, by name; each with `tokens` (live) and `participants` (live) counts and
     `last_sign_in` (None: never)."""
     if not actor.is_admin:
-        raise Forbidden("Only an admin can see staff accounts.")
+        raise Forbidden(N_("Only an admin can see staff accounts."))
     tokens = (
         select(token_t.c.staff_id, func.count().label("n"))
         .where(token_t.c.revoked_at.is_(None))

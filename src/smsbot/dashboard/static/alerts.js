@@ -2,9 +2,12 @@
 // with it: the list refreshes in the background (X-Background: 1, so an idle session still ends),
 // ages ("12 min ago") keep counting on the app's clock, the open count shows in the tab title, an
 // opt-in browser notification says that a new alert came (never whose), and a revealed number can be
-// copied and hides itself again after its time.
+// copied and hides itself again after its time. Its words come through window.t (static/i18n.js).
 (function () {
   "use strict";
+  var t = window.t || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
+  };
   var box = document.querySelector("[data-alerts-refresh]");
   if (!box) return;
   var url = box.getAttribute("data-alerts-refresh");
@@ -23,11 +26,12 @@
   }
 
   function ageWords(seconds) {
-    if (seconds < 60) return "just now";
-    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
-    if (seconds < 86400) return Math.floor(seconds / 3600) + " h ago";
+    // The same words as dashboard/ages.py, so a refreshed age reads as the server wrote it.
+    if (seconds < 60) return t("just now");
+    if (seconds < 3600) return t("%(n)s min ago", { n: Math.floor(seconds / 60) });
+    if (seconds < 86400) return t("%(n)s h ago", { n: Math.floor(seconds / 3600) });
     var days = Math.floor(seconds / 86400);
-    return days === 1 ? "1 day ago" : days + " days ago";
+    return days === 1 ? t("%(num)s day ago", { num: 1 }) : t("%(num)s days ago", { num: days });
   }
 
   function updateAges() {
@@ -51,8 +55,9 @@
     l.setAttribute("data-open-count", String(open));
     document.title = (open ? "(" + open + ") " : "") + baseTitle;
     var count = box.querySelector("#open-heading .count");
+    var words = t("%(n)s open", { n: open });
     // Only when it differs: this runs on every change in the list, this change included.
-    if (count && count.textContent !== open + " open") count.textContent = open + " open";
+    if (count && count.textContent !== words) count.textContent = words;
   }
 
   function noticeNew() {
@@ -69,7 +74,7 @@
   function notify(open) {
     if (!notificationsOn()) return;
     // Discreet on a lock screen: no nickname, no kind; the page says the rest.
-    new Notification("A new alert needs you", { body: open + " open", tag: "smsbot-alerts" });
+    new Notification(t("A new alert needs you"), { body: t("%(n)s open", { n: open }), tag: "smsbot-alerts" });
   }
 
   function busy() {
@@ -102,7 +107,7 @@
         var note = document.createElement("p");
         note.className = "hint";
         note.setAttribute("role", "status");
-        note.textContent = "The number is hidden again.";
+        note.textContent = t("The number is hidden again.");
         shown.replaceWith(note);
         refresh(true); // the card offers "call back" again
       }, seconds * 1000);
@@ -117,27 +122,11 @@
     updateAges();
   }
 
-  // app.js posts data-inline forms as `new FormData(form)`, which leaves out the button pressed: carry
-  // its name and value (the outcome, the reason) in a hidden field, before the submit event.
-  box.addEventListener("click", function (event) {
-    var pressed = event.target.closest && event.target.closest("form button[type='submit'][name]");
-    if (!pressed || !pressed.form) return;
-    var carried = pressed.form.querySelector("input[data-pressed]");
-    if (!carried) {
-      carried = document.createElement("input");
-      carried.type = "hidden";
-      carried.setAttribute("data-pressed", "");
-      pressed.form.appendChild(carried);
-    }
-    carried.name = pressed.name;
-    carried.value = pressed.value;
-  }, true);
-
   document.addEventListener("click", function (event) {
     var copy = event.target.closest && event.target.closest("button[data-copy]");
     if (!copy || !navigator.clipboard) return;
     navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
-      copy.textContent = "Copied";
+      copy.textContent = t("Copied");
     });
   });
 
@@ -146,21 +135,21 @@
   if (button && "Notification" in window && window.localStorage) {
     var label = function () {
       button.hidden = Notification.permission === "denied";
-      button.textContent = notificationsOn() ? "Stop notifications" : "Notify me of new alerts";
+      button.textContent = notificationsOn() ? t("Stop notifications") : t("Notify me of new alerts");
     };
     button.addEventListener("click", function () {
       if (notificationsOn()) {
         window.localStorage.removeItem(NOTIFY_KEY);
-        state.textContent = "Notifications are off.";
+        state.textContent = t("Notifications are off.");
         label();
         return;
       }
       Notification.requestPermission().then(function (permission) {
         if (permission === "granted") {
           window.localStorage.setItem(NOTIFY_KEY, "on");
-          state.textContent = "This browser will tell you when a new alert comes, while this page is open.";
+          state.textContent = t("This browser will tell you when a new alert comes, while this page is open.");
         } else {
-          state.textContent = "This browser blocks notifications for this site.";
+          state.textContent = t("This browser blocks notifications for this site.");
         }
         label();
       });

@@ -3,8 +3,12 @@
 // 2. Work is not lost: when a form is sent, what was typed (never a password, never a hidden field) is
 //    kept in this tab's sessionStorage. If the session had ended, the sign-in page returns to that page
 //    and the form is filled in again; any other page forgets it. Nothing goes in a URL but the path.
+// Its words come through window.t (static/i18n.js; Spanish in js_core.po).
 (function () {
   "use strict";
+  var t = window.t || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
+  };
   var KEY = "smsbot:kept-form";
   var KEEP_MINUTES = 15;
   var SKIP = ["/signin", "/signin/code", "/signout", "/session/keep"];
@@ -71,7 +75,7 @@
     note.className = "notice kept";
     note.setAttribute("role", "status");
     note.setAttribute("tabindex", "-1");
-    note.textContent = "You were signed out before this was sent. What you typed is back: check it, then send it again.";
+    note.textContent = t("You were signed out before this was sent. What you typed is back: check it, then send it again.");
     form.parentNode.insertBefore(note, form);
     note.focus();
   }
@@ -125,14 +129,15 @@
     var left = Math.round((endsAt - Date.now()) / 1000);
     warning.hidden = false;
     if (left <= 0) {
-      text.textContent = "You were signed out after 30 minutes without activity. What you typed here is kept: sign in again to go on.";
-      button.textContent = "Sign in again";
+      text.textContent = t("You were signed out after 30 minutes without activity. What you typed here is kept: sign in again to go on.");
+      button.textContent = t("Sign in again");
       warning.setAttribute("data-ended", "");
       return;
     }
     var minutes = Math.ceil(left / 60);
-    text.textContent = "You will be signed out in " + (minutes > 1 ? minutes + " minutes" : "less than a minute") +
-      " because nothing has happened here for a while. What you typed stays on this page.";
+    text.textContent = minutes > 1
+      ? t("You will be signed out in %(n)s minutes because nothing has happened here for a while. What you typed stays on this page.", { n: minutes })
+      : t("You will be signed out in less than a minute because nothing has happened here for a while. What you typed stays on this page.");
     timer = window.setTimeout(tick, Math.min(15, left) * 1000);
   }
 
