@@ -144,3 +144,28 @@ def test_a_staff_members_choice_follows_them_to_another_browser(ctx, ana, anonym
     # Picking English on the sign-in page of a signed-in browser does not undo the account's choice.
     elsewhere.post("/language", {"language": "en"})
     assert _lang(elsewhere.get("/").text) == "es"
+
+
+def test_an_admin_works_in_spanish_on_staff_audit_and_numbers_and_a_peer_is_refused_in_spanish(
+    ctx, ana, staff_browser
+):
+    ada = staff_browser("admin", name="Ada Admin")
+    _choose(ada, "es")
+    staff = ada.get("/staff").text
+    assert _lang(staff) == "es" and "Agregar a alguien del personal" in staff and "Par de apoyo" in staff
+    assert "Último inicio de sesión ahora mismo" in staff and "1 participante ·" in staff
+    refused = ada.post("/staff", {"name": " ", "role": "peer"})
+    assert refused.status_code == 422 and "Escribe su nombre (con él inicia sesión)." in refused.text
+
+    audit = ada.get("/audit").text
+    assert "<h1>Registro de auditoría</h1>" in audit
+    assert "cambió su idioma" in audit and "inició sesión" in audit and "Quién" in audit
+    numbers = ada.get("/numbers?days=30")
+    assert numbers.status_code == 200 and "Últimos 30 días" in numbers.text
+    assert "Mensajes de seguimiento enviados" in numbers.text and "todavía no hay suficientes" in numbers.text
+    wrong = ada.get("/numbers?from=2026-02-30")
+    assert wrong.status_code == 422 and "Escribe el primer día como fecha" in wrong.text
+
+    _choose(ana, "es")
+    forbidden = ana.get("/staff")
+    assert forbidden.status_code == 403 and "Esta página es para administradores." in forbidden.text
