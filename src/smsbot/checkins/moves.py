@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.engine import Connection
 
 from smsbot.checkins.states import CHECKIN, ENROLLMENT, CheckinStatus, EnrollmentStatus, moving, sources
-from smsbot.errors import Conflict
+from smsbot.errors import N_, Conflict
 from smsbot.models import Checkin, Enrollment
 
 enrollment, checkin = Enrollment.__table__, Checkin.__table__
-CHANGED_MEANWHILE = "This participant was changed a moment ago (by a text or another person). Look again."
+CHANGED_MEANWHILE = N_("This participant was changed a moment ago (by a text or another person). Look again.")
 
 
 def move_enrollment(conn: Connection, row: Any, new: EnrollmentStatus, **values: Any) -> None:

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from smsbot.checkins.states import LIVE
-from smsbot.errors import Conflict
+from smsbot.errors import N_, Conflict
 from smsbot.models import Enrollment, Staff, Suppression
 
 enrollment, staff, suppression = Enrollment.__table__, Staff.__table__, Suppression.__table__
-NUMBER_UNAVAILABLE = "this number can't be enrolled here; ask an admin"
-OPTED_OUT = "This number has opted out (they texted STOP); they must text START before a new invitation."
-SAME_NUMBER = "That is already this participant's number."
+NUMBER_UNAVAILABLE = N_("this number can't be enrolled here; ask an admin")
+OPTED_OUT = N_("This number has opted out (they texted STOP); they must text START before a new invitation.")
+SAME_NUMBER = N_("That is already this participant's number.")
 
 
 def opted_out(conn: Connection, phone_index: str) -> Conflict | None:
@@ -38,11 +38,19 @@ def already_enrolled(conn: Connection, contact_id: int, but: int | None = None) 
     live = conn.execute(query.limit(1)).first()
     if live is None:
         return None
-    whose = f"{live.name}'s participant" if live.name else "a participant with no peer"
+    if live.name:
+        admin_message = N_(
+            "This number already has a live enrollment: %(peer)s's participant “%(nickname)s”."
+        )
+    else:
+        admin_message = N_(
+            "This number already has a live enrollment: a participant with no peer “%(nickname)s”."
+        )
     return Conflict(
         NUMBER_UNAVAILABLE,
         field="phone",
-        admin_message=f"This number already has a live enrollment: {whose} “{live.nickname}”.",
+        admin_message=admin_message,
+        values={"peer": live.name, "nickname": live.nickname},
     )
 
 
@@ -61,9 +69,14 @@ def nickname_taken(
         query = query.where(enrollment.c.id != but)
     if conn.execute(query.limit(1)).first() is None:
         return None
-    whose = "You already have" if own else "That peer already has"
-    return Conflict(
-        f"{whose} a participant called “{nickname}”. Add something to tell them apart, "
-        f"for example “{nickname} B”.",
-        field="nickname",
-    )
+    if own:
+        message = N_(
+            "You already have a participant called “%(nickname)s”. Add something to tell them apart, "
+            "for example “%(nickname)s B”."
+        )
+    else:
+        message = N_(
+            "That peer already has a participant called “%(nickname)s”. Add something to tell them "
+            "apart, for example “%(nickname)s B”."
+        )
+    return Conflict(message, field="nickname", values={"nickname": nickname})

@@ -15,7 +15,7 @@ from smsbot.actor import Actor
 from smsbot.checkins import answers, rules
 from smsbot.checkins.enrollments import view
 from smsbot.checkins.states import ARCHIVED, LIVE, CheckinStatus, EnrollmentStatus
-from smsbot.errors import Invalid, NotFound
+from smsbot.errors import N_, Invalid, NotFound
 from smsbot.models import Checkin, Contact, Enrollment, Staff
 from smsbot.privacy import PhoneVault
 
@@ -23,7 +23,7 @@ enrollment, checkin = Enrollment.__table__, Checkin.__table__
 contact, staff = Contact.__table__, Staff.__table__
 E = EnrollmentStatus
 LARGEST_ID = 2**31 - 1  # the id columns' range: anything past it is simply not there
-NOT_YOURS = "There is no such participant for you."
+NOT_YOURS = N_("There is no such participant for you.")
 # What the participants page filters by (and the API's `status`, one state at a time).
 SHOWS: dict[str, tuple[str, ...]] = {
     "current": LIVE,
@@ -60,7 +60,11 @@ def get(conn: Connection, actor: Actor, enrollment_id: int) -> dict:
 def list_enrollments(conn: Connection, actor: Actor, status: str | None = None) -> list[dict]:
     """The API's list, oldest first: one state, or every one but `ended` (what the API always gave)."""
     if status is not None and status not in SHOWS["all"]:
-        raise Invalid("status must be one of: " + ", ".join(SHOWS["all"]) + ".", field="status")
+        raise Invalid(
+            N_("status must be one of: %(states)s."),
+            field="status",
+            values={"states": ", ".join(SHOWS["all"])},
+        )
     query = select(enrollment).order_by(enrollment.c.id)
     if status is None:
         query = query.where(enrollment.c.status != EnrollmentStatus.ENDED.value)

@@ -7,7 +7,7 @@ Each rule returns the clean value or raises Invalid naming its form field, in wo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import phonenumbers
 
@@ -20,33 +20,55 @@ from smsbot.checkins.schedule import (
     parse_local_time,
     zone,
 )
-from smsbot.errors import DomainError, Invalid
+from smsbot.errors import N_, DomainError, Invalid
 
 MIN_WINDOW, MAX_WINDOW = 5, 720  # two windows (reminder, then alert) always fit inside a day
 MAX_NICKNAME = 40
 LANGUAGES = {"en": "English", "es": "Español"}
 # The time zones a page offers, by a name people use; any IANA name is accepted through the API.
+# (English catalog ids: a page shows them translated)
 TIMEZONES = {
-    "America/New_York": "Eastern (New York)",
-    "America/Chicago": "Central (Chicago)",
-    "America/Denver": "Mountain (Denver)",
-    "America/Phoenix": "Arizona (Phoenix, no daylight saving)",
-    "America/Los_Angeles": "Pacific (Los Angeles)",
-    "America/Anchorage": "Alaska (Anchorage)",
-    "Pacific/Honolulu": "Hawaii (Honolulu)",
-    "America/Puerto_Rico": "Atlantic (Puerto Rico)",
+    "America/New_York": N_("Eastern (New York)"),
+    "America/Chicago": N_("Central (Chicago)"),
+    "America/Denver": N_("Mountain (Denver)"),
+    "America/Phoenix": N_("Arizona (Phoenix, no daylight saving)"),
+    "America/Los_Angeles": N_("Pacific (Los Angeles)"),
+    "America/Anchorage": N_("Alaska (Anchorage)"),
+    "Pacific/Honolulu": N_("Hawaii (Honolulu)"),
+    "America/Puerto_Rico": N_("Atlantic (Puerto Rico)"),
 }
-COUNTRY_NAMES = {"US": "the United States", "PR": "Puerto Rico", "CA": "Canada", "MX": "Mexico"}
+COUNTRY_NAMES = {
+    "US": N_("the United States"),
+    "PR": N_("Puerto Rico"),
+    "CA": N_("Canada"),
+    "MX": N_("Mexico"),
+}
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
 class Problems(Invalid):
-    """Several fields are wrong: `fields` maps each to its message (the first is `field`/`message`)."""
+    """Several fields are wrong: `parts` maps each to its own refusal (a page words each beside its
+    field), `fields` to its English message (the first is `field`/`message`)."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        first = next(iter(fields))
-        super().__init__(" ".join(fields.values()), field=first)
-        self.fields = fields
+    def __init__(self, parts: dict[str, DomainError]) -> None:
+        self.parts = parts
+        self.fields = {name: err.message for name, err in parts.items()}
+        super().__init__(" ".join(self.fields.values()), field=next(iter(parts)))
+
+
+class RegionRefused(Invalid):
+    """A number from a country the line may not text; the countries named in the reader's language."""
+
+    def __init__(self, regions: tuple[str, ...]) -> None:
+        super().__init__(
+            N_("This line can only text numbers in %(places)s. Check the number, or ask an admin."),
+            field="phone",
+            values={"places": places(regions)},
+        )
+        self.regions = regions
+
+    def told_to(self, is_admin: bool, translate: Callable[[str], str] = str) -> str:
+        return translate(self.template) % {"places": places(self.regions, translate)}
 
 
 def collect(checks: Iterable[tuple[str, object]]) -> dict[str, object]:
@@ -63,7 +85,7 @@ def collect(checks: Iterable[tuple[str, object]]) -> dict[str, object]:
     if len(refused) == 1:
         raise refused[0]
     if refused:
-        raise Problems({err.field: err.message for err in refused})
+        raise Problems({str(err.field): err for err in refused})
     return values
 
 
@@ -71,43 +93,49 @@ def timezone_label(name: str) -> str:
     return TIMEZONES.get(name, name.replace("_", " "))
 
 
-def places(regions: tuple[str, ...]) -> str:
-    """ "the United States", or "the United States or Puerto Rico": where the line may text."""
-    names = [COUNTRY_NAMES.get(code, code) for code in regions]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def places(regions: tuple[str, ...], translate: Callable[[str], str] = str) -> str:
+    """ "the United States", or "the United States or Puerto Rico": where the line may text (in the
+    page's language when `translate` is given)."""
+    names = [translate(COUNTRY_NAMES[code]) if code in COUNTRY_NAMES else code for code in regions]
+    if len(names) == 1:
+        return names[0]
+    return translate(N_("%(some)s or %(last)s")) % {"some": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def phone(raw: str | None, regions: tuple[str, ...]) -> str:
     """A mobile number typed the way people write it locally ("(434) 555-0199") -> E.164."""
     text = (raw or "").strip()
     if not text:
-        raise Invalid("Type their mobile number.", field="phone")
+        raise Invalid(N_("Type their mobile number."), field="phone")
     if len(text) > 32 or not _PHONE_CHARACTERS.match(text):
         raise Invalid(
-            "A phone number can have only digits, spaces and + ( ) - . (no letters).", field="phone"
+            N_("A phone number can have only digits, spaces and + ( ) - . (no letters)."), field="phone"
         )
     try:
         parsed = phonenumbers.parse(text, regions[0])
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_possible_number(parsed):
-        raise Invalid("That is not a whole phone number: check the digits (area code first).", field="phone")
+        raise Invalid(
+            N_("That is not a whole phone number: check the digits (area code first)."), field="phone"
+        )
     codes = {phonenumbers.country_code_for_region(code) for code in regions}
     region = phonenumbers.region_code_for_number(parsed)  # None for a number no country has given out
     if parsed.country_code not in codes or (region is not None and region not in regions):
-        raise Invalid(
-            f"This line can only text numbers in {places(regions)}. Check the number, or ask an admin.",
-            field="phone",
-        )
+        raise RegionRefused(regions)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def nickname(raw: str | None) -> str:
     text = " ".join((raw or "").split())
     if not text:
-        raise Invalid("Give them a nickname (how you and the alerts will call them).", field="nickname")
+        raise Invalid(N_("Give them a nickname (how you and the alerts will call them)."), field="nickname")
     if len(text) > MAX_NICKNAME:
-        raise Invalid(f"Keep the nickname to {MAX_NICKNAME} characters or fewer.", field="nickname")
+        raise Invalid(
+            N_("Keep the nickname to %(most)s characters or fewer."),
+            field="nickname",
+            values={"most": MAX_NICKNAME},
+        )
     return text
 
 
@@ -115,7 +143,7 @@ def local_time(raw: str | None) -> str:
     try:
         return format_local_time(parse_local_time(raw or ""))
     except ScheduleError:
-        raise Invalid("Choose a check-in time, for example 6:00 PM.", field="time") from None
+        raise Invalid(N_("Choose a check-in time, for example 6:00 PM."), field="time") from None
 
 
 def days(raw: list[str] | str | None) -> str:
@@ -125,13 +153,13 @@ def days(raw: list[str] | str | None) -> str:
     if isinstance(raw, str):
         raw = [part for part in raw.split(",") if part.strip()]
     if not isinstance(raw, (list, tuple)) or not all(isinstance(day, str) for day in raw):
-        raise Invalid("Choose days from Monday to Sunday.", field="days")
+        raise Invalid(N_("Choose days from Monday to Sunday."), field="days")
     if not raw:
-        raise Invalid("Choose at least one day, or every day.", field="days")
+        raise Invalid(N_("Choose at least one day, or every day."), field="days")
     try:
         return format_days(parse_days(list(raw)))
     except ScheduleError:
-        raise Invalid("Choose days from Monday to Sunday.", field="days") from None
+        raise Invalid(N_("Choose days from Monday to Sunday."), field="days") from None
 
 
 def every_day(stored: str) -> bool:
@@ -145,7 +173,7 @@ def timezone(name: str | None) -> str:
             raise ScheduleError(text)
         zone(text)
     except ScheduleError:
-        raise Invalid("Choose their time zone from the list.", field="timezone") from None
+        raise Invalid(N_("Choose their time zone from the list."), field="timezone") from None
     return text
 
 
@@ -156,13 +184,14 @@ def reply_window(value: int | str | None) -> int:
         minutes = -1
     if not MIN_WINDOW <= minutes <= MAX_WINDOW:
         raise Invalid(
-            f"Give them between {MIN_WINDOW} and {MAX_WINDOW} minutes to answer.",
+            N_("Give them between %(least)s and %(most)s minutes to answer."),
             field="reply_window_minutes",
+            values={"least": MIN_WINDOW, "most": MAX_WINDOW},
         )
     return minutes
 
 
 def language(code: str | None) -> str:
     if code not in LANGUAGES:
-        raise Invalid("Choose English or Spanish.", field="language")
+        raise Invalid(N_("Choose English or Spanish."), field="language")
     return code

@@ -20,13 +20,13 @@ from smsbot.checkins.enrollments import Plan, plan_of
 from smsbot.checkins.moves import CHANGED_MEANWHILE
 from smsbot.checkins.states import LIVE, EnrollmentStatus
 from smsbot.config import Settings
-from smsbot.errors import Conflict, Forbidden, Invalid
+from smsbot.errors import N_, Conflict, Forbidden, Invalid
 from smsbot.models import Contact, Enrollment, Staff
 from smsbot.privacy import PhoneVault
 from smsbot.replies.wording import Wording
 
 enrollment, contact, staff = Enrollment.__table__, Contact.__table__, Staff.__table__
-NEEDS_JOIN = "They need to reply JOIN to the invitation first; check-ins start then."
+NEEDS_JOIN = N_("They need to reply JOIN to the invitation first; check-ins start then.")
 STATUSES = {s.value: s for s in (EnrollmentStatus.PAUSED, EnrollmentStatus.ACTIVE)}  # what staff may set
 
 
@@ -57,15 +57,15 @@ def _owner(conn: Connection, actor: Actor, staff_id: int | None) -> int:
     """Whose participant it is: the actor's own, or (an admin's choice) any active staff member."""
     if staff_id is None or staff_id == actor.staff_id:
         if actor.staff_id is None:
-            raise Invalid("Choose the peer they will check in with.", field="staff_id")
+            raise Invalid(N_("Choose the peer they will check in with."), field="staff_id")
         return actor.staff_id
     if not actor.is_admin:
-        raise Forbidden("Only an admin can enroll someone for another peer.", field="staff_id")
+        raise Forbidden(N_("Only an admin can enroll someone for another peer."), field="staff_id")
     found = None
     if isinstance(staff_id, int) and 0 < staff_id <= roster.LARGEST_ID:
         found = conn.execute(select(staff.c.id).where(staff.c.id == staff_id, staff.c.is_active)).first()
     if found is None:
-        raise Invalid("Choose a peer from the list.", field="staff_id")
+        raise Invalid(N_("Choose a peer from the list."), field="staff_id")
     return staff_id
 
 
@@ -131,8 +131,11 @@ def _live(conn: Connection, actor: Actor, enrollment_id: int):
     row = roster.get_row(conn, actor, enrollment_id, for_update=True)
     if row.status not in LIVE:
         raise Conflict(
-            f"Check-ins for “{row.nickname}” have stopped, so nothing about them can change now. "
-            "Enroll them again to start over."
+            N_(
+                "Check-ins for “%(nickname)s” have stopped, so nothing about them can change now. "
+                "Enroll them again to start over."
+            ),
+            values={"nickname": row.nickname},
         )
     return row
 
@@ -157,7 +160,9 @@ def change(
     """Any change to a live enrollment, at once, as one audited change (what is not given stays)."""
     row = _live(conn, actor, enrollment_id)
     if phone is not None and status is not None:
-        raise Invalid("A new number starts with an invitation: change the number on its own.", field="phone")
+        raise Invalid(
+            N_("A new number starts with an invitation: change the number on its own."), field="phone"
+        )
     owner = row.staff_id if staff_id in (None, row.staff_id) else _owner(conn, actor, staff_id)
     checks: list = [("staff_id", owner)]
     if nickname is not None or owner != row.staff_id:
@@ -198,7 +203,7 @@ def change(
 
 def _status(value: str) -> EnrollmentStatus:
     if value not in STATUSES:
-        raise Invalid("status can be paused or active.", field="status")
+        raise Invalid(N_("status can be paused or active."), field="status")
     return STATUSES[value]
 
 
@@ -290,7 +295,7 @@ def opt_out(conn: Connection, actor: Actor, now: datetime, program: Program, enr
     row = roster.get_row(conn, actor, enrollment_id, for_update=True)
     phone_index = conn.execute(select(contact.c.phone_index).where(contact.c.id == row.contact_id)).scalar()
     if phone_index is None:
-        raise Conflict("This participant's number is already deleted: there is nobody left to text.")
+        raise Conflict(N_("This participant's number is already deleted: there is nobody left to text."))
     optout.opt_out(
         conn,
         phone_index=phone_index,

@@ -19,29 +19,34 @@ from smsbot.auth.access import admin_only, signed_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.dashboard import pages_service
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.pages_service import page_actor
+from smsbot.dashboard.i18n import _
+from smsbot.dashboard.pages_service import BITS, form_errors, page_actor
+from smsbot.dashboard.participants_common import speak
 from smsbot.dashboard.web import redirect, render
 from smsbot.directory import lookup, service, uploads
-from smsbot.directory.categories import CATEGORIES
+from smsbot.directory.categories import CATEGORIES, NAMES
 from smsbot.directory.flat_csv import template
 from smsbot.directory.importer import ImportSummary
 from smsbot.directory.records import ImportOptions
-from smsbot.errors import DomainError, Invalid
+from smsbot.errors import N_, DomainError, Invalid
 from smsbot.replies.wording import Wording
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_service.router)
 PAGE_SIZE = 50
 WARNINGS_SHOWN = 200
-# (value, label) for "what do they need": SITES first, as the line's own menu word.
-NEEDS = [("sites", "Harm reduction sites (SITES)")] + [
-    (c, c.replace("_", " ").capitalize()) for c in CATEGORIES
-]
+# (value, English label) for "what do they need": SITES first, as the line's own menu word.
+NEEDS = [("sites", N_("Harm reduction sites (SITES)"))] + [(c, NAMES[c]) for c in CATEGORIES]
 DONE = {
-    "deleted": "The service is deleted.",
-    "demo-removed": "The demo data is removed.",
-    "no-demo": "There was no demo data to remove.",
+    "deleted": N_("The service is deleted."),
+    "demo-removed": N_("The demo data is removed."),
+    "no-demo": N_("There was no demo data to remove."),
 }
+
+
+def _needs() -> list[tuple[str, str]]:
+    """The choices, in the page's language, each starting with a capital."""
+    return [(value, (words := _(label))[:1].upper() + words[1:]) for value, label in NEEDS]
 
 
 def _near(request: Request, conn, viewer: Viewer, zip_code: str, need: str, language: str):
@@ -61,7 +66,7 @@ def _near(request: Request, conn, viewer: Viewer, zip_code: str, need: str, lang
             radius_miles=ctx.settings.search_radius_miles,
         )
     except DomainError as err:
-        return None, FormErrors.from_domain(err, field="zip")
+        return None, form_errors(request, err, field="zip")
     return found, FormErrors()
 
 
@@ -83,6 +88,7 @@ def _page(
 ) -> Response:
     ctx = request.app.state.ctx
     now = ctx.clock.now()
+    speak(request)
     with ctx.db.transaction() as conn:
         near, near_errors = _near(request, conn, viewer, zip, need, language)
         listing = lookup.browse(
@@ -98,7 +104,8 @@ def _page(
         zip=zip,
         need=need,
         language=language,
-        needs=NEEDS,
+        needs=_needs(),
+        **BITS,
         listing=listing,
         q=q,
         check=check,
@@ -161,7 +168,7 @@ def import_file(
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid("Choose a file to import.", field=uploads.FIELD)
+            raise Invalid(N_("Choose a file to import."), field=uploads.FIELD)
         options = ImportOptions(
             default_timezone=ctx.settings.default_timezone, source=uploads.source_name(source)
         )
@@ -170,7 +177,7 @@ def import_file(
             with ctx.db.transaction() as conn:
                 summary = service.import_file(conn, page_actor(viewer), ctx.clock.now(), path, options)
     except DomainError as err:
-        errors = FormErrors.from_domain(err, is_admin=True, field=uploads.FIELD)
+        errors = form_errors(request, err, field=uploads.FIELD)
         return _page(request, viewer, status_code=err.status, import_errors=errors, source=source)
     return _page(request, viewer, summary=summary)
 

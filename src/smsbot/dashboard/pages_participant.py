@@ -40,7 +40,6 @@ def _detail(request: Request, viewer: Viewer, enrollment_id: int, *, done: str |
         status_code=extra.pop("status_code", 200),
         p=person,
         checkins=checkins,
-        answers=queries.ANSWERS,
         done=common.DONE.get(done or ""),
         retention_days=ctx.settings.retention_days,
         **extra,
@@ -62,7 +61,7 @@ def _one_change(request: Request, viewer: Viewer, enrollment_id: int, done: str,
     except DomainError as err:
         if err.status == 404:
             raise
-        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin)
+        errors = common.form_errors(request, err, viewer.is_admin)
         return _detail(request, viewer, enrollment_id, errors=errors, status_code=err.status)
     return redirect(f"/participants/{enrollment_id}?done={done}")
 
@@ -113,7 +112,7 @@ def new_phone(
     except DomainError as err:
         if err.status == 404:
             raise
-        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin, field="new_phone")
+        errors = common.form_errors(request, err, viewer.is_admin, field="new_phone")
         if "phone" in errors:
             errors = FormErrors({"new_phone": errors["phone"]})
         return _detail(request, viewer, enrollment_id, errors=errors, new_phone=phone, status_code=err.status)
@@ -133,7 +132,7 @@ def _stop(request: Request, viewer: Viewer, enrollment_id: int, opted_out: bool)
     except DomainError as err:
         if err.status == 404:
             raise
-        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin, field="why")
+        errors = common.form_errors(request, err, viewer.is_admin, field="why")
         return _detail(
             request, viewer, enrollment_id, template="participant_stop.html", errors=errors,
             status_code=err.status,

@@ -14,17 +14,30 @@ from starlette.responses import Response
 from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.checkins import roster, service
-from smsbot.dashboard import pages_participant, queries
+from smsbot.dashboard import pages_participant
 from smsbot.dashboard import participants_common as common
 from smsbot.dashboard.forms import FormErrors
+from smsbot.dashboard.i18n import _
 from smsbot.dashboard.web import redirect, render
-from smsbot.errors import DomainError
+from smsbot.errors import N_, DomainError
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_participant.router)
-SHOW_LABELS = {"current": "Current", "active": "Active", "paused": "Paused", "invited": "Invited"}
-SHOW_LABELS |= {"stopped": "Stopped (archive)", "all": "Everyone"}
-SORT_LABELS = {"name": "Nickname", "status": "Status", "next": "Next check-in", "newest": "Newest first"}
+# (English ids: the template translates them)
+SHOW_LABELS = {
+    "current": N_("Current"),
+    "active": N_("Active"),
+    "paused": N_("Paused"),
+    "invited": N_("Invited"),
+    "stopped": N_("Stopped (archive)"),
+    "all": N_("Everyone"),
+}
+SORT_LABELS = {
+    "name": N_("Nickname"),
+    "status": N_("Status"),
+    "next": N_("Next check-in"),
+    "newest": N_("Newest first"),
+}
 
 
 @router.get("/participants")
@@ -50,7 +63,6 @@ def participants_page(
         sort=sort,
         sorts=SORT_LABELS,
         q=search,
-        answers=queries.ANSWERS,
         done=common.DONE.get(done or ""),
         **common.HELPERS,
     )
@@ -81,7 +93,7 @@ def enroll(
                 phone=values["phone"], **common.service_fields(values),
             )  # fmt: skip
     except DomainError as err:
-        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin)
+        errors = common.form_errors(request, err, viewer.is_admin)
         return _enroll_page(request, viewer, values, errors, status_code=err.status)
     return redirect(f"/participants/{created['id']}?done=enrolled")
 
@@ -107,7 +119,7 @@ def _edit_page(
     context = common.form_context(request, viewer, values or _edit_values(person))
     if context["peers"] and person["staff_id"] not in {id for id, _ in context["peers"]}:
         # Their current peer (no longer active, or nobody yet) stays the choice unless one is picked.
-        current = (person["staff_id"] or "", person["peer_name"] or "nobody yet")
+        current = (person["staff_id"] or "", person["peer_name"] or _("nobody yet"))
         context["peers"] = [current, *context["peers"]]
     return render(
         request, "participant_edit.html", status_code=status_code, p=person, errors=errors or FormErrors(),
@@ -136,6 +148,6 @@ def edit(
     except DomainError as err:
         if err.status == 404:
             raise
-        errors = FormErrors.from_domain(err, is_admin=viewer.is_admin)
+        errors = common.form_errors(request, err, viewer.is_admin)
         return _edit_page(request, viewer, enrollment_id, values, errors, status_code=err.status)
     return redirect(f"/participants/{enrollment_id}?done=saved")

@@ -1,7 +1,8 @@
 """What the participants pages share: the words and times as people read them, and the typed form.
 
 Times show as the time box shows them ("6:00 PM"), time zones by a friendly name, days as "every day"
-or "Mon, Wed"; a form's values are kept as typed so a refused form comes back as it was.
+or "Mon, Wed", all in the staff member's language; a form's values are kept as typed so a refused form
+comes back as it was, and a refusal is worded beside its field.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from fastapi import Request
 from starlette.datastructures import FormData
 
@@ -16,45 +18,121 @@ from smsbot.actor import Actor, Door
 from smsbot.auth.sessions import Viewer
 from smsbot.checkins import rules, service
 from smsbot.checkins.schedule import DAY_NAMES
-from smsbot.dashboard import queries
+from smsbot.dashboard import i18n, queries
+from smsbot.dashboard.forms import FORM, FormErrors
+from smsbot.dashboard.i18n import _
+from smsbot.dashboard.web import language_for
+from smsbot.errors import N_, DomainError
 
-DAYS = tuple(zip(DAY_NAMES, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+SHORT_DAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+DAYS = tuple(zip(DAY_NAMES, SHORT_DAYS, strict=True))  # (code, English label: translate where shown)
 DONE = {
-    "enrolled": "Enrolled. The invitation goes out now; check-ins start when they reply JOIN.",
-    "paused": "Check-ins are paused.",
-    "resumed": "Check-ins are back on.",
-    "schedule": "The new time is saved; the next check-in is worked out from it.",
-    "saved": "Saved. Any new time takes effect from the next check-in.",
-    "stopped": "Check-ins are stopped for this participant. They stay in the archive with their history.",
-    "opted-out": "Opt-out recorded: this number gets no more texts from the line.",
-    "moved": "The new number is saved and gets an invitation now; check-ins start again when they "
-    "reply JOIN. The old number gets nothing more.",
+    "enrolled": N_("Enrolled. The invitation goes out now; check-ins start when they reply JOIN."),
+    "paused": N_("Check-ins are paused."),
+    "resumed": N_("Check-ins are back on."),
+    "schedule": N_("The new time is saved; the next check-in is worked out from it."),
+    "saved": N_("Saved. Any new time takes effect from the next check-in."),
+    "stopped": N_("Check-ins are stopped for this participant. They stay in the archive with their history."),
+    "opted-out": N_("Opt-out recorded: this number gets no more texts from the line."),
+    "moved": N_(
+        "The new number is saved and gets an invitation now; check-ins start again when they "
+        "reply JOIN. The old number gets nothing more."
+    ),
+}
+# A participant's state and a check-in's, in words (English ids; the templates translate them)
+STATUS_WORDS = {
+    "invited": N_("invited"),
+    "active": N_("active"),
+    "paused": N_("paused"),
+    "ended": N_("stopped"),
+    "stopped": N_("opted out"),
+    "expired": N_("invitation expired"),
+}
+CHECKIN_WORDS = {
+    "waiting": N_("waiting"),
+    "reminded": N_("reminded"),
+    "answered": N_("answered"),
+    "no_reply": N_("no reply"),
+    "unreachable": N_("unreachable"),
+    "missed_by_system": N_("missed by the system"),
+    "superseded": N_("superseded"),
+    "closed": N_("closed"),
 }
 FIELDS = ("phone", "nickname", "time", "timezone", "reply_window_minutes", "language", "staff_id")
 
 
 def clock12(hhmm: str | None) -> str:
-    """ "18:05" -> "6:05 PM": the way the time box shows it."""
+    """ "18:05" -> "6:05 PM" ("6:05 p. m." in Spanish): the way the time box shows it."""
     if not hhmm:
         return "—"
     hour, minute = (int(part) for part in hhmm.split(":"))
-    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+    half = _("AM") if hour < 12 else _("PM")
+    return f"{hour % 12 or 12}:{minute:02d} {half}"
 
 
 def when(value: datetime | str | None, timezone: str | None) -> str:
-    """A moment in the participant's time zone, as people say it: "Wed 4 Mar, 6:00 PM"."""
+    """A moment in the participant's time zone, as people say it: "Wed 4 Mar, 6:00 PM" (day and
+    month names in the page's language)."""
     if value is None or value == "":
         return "—"
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = moment.astimezone(ZoneInfo(timezone or "UTC"))
-    return f"{local:%a} {local.day} {local:%b}, {clock12(f'{local:%H:%M}')}"
+    if i18n.current() == i18n.DEFAULT:
+        day = f"{local:%a} {local.day} {local:%b}"
+    else:
+        day = format_datetime(local, "EEE d MMM", locale=i18n.locale())
+    return f"{day}, {clock12(f'{local:%H:%M}')}"
 
 
 def days_label(days: list[str], every_day: bool) -> str:
-    return "every day" if every_day else ", ".join(label for code, label in DAYS if code in days)
+    if every_day:
+        return _("every day")
+    return ", ".join(_(label) for code, label in DAYS if code in days)
 
 
-HELPERS = {"clock12": clock12, "when": when, "days_label": days_label, "tz_label": rules.timezone_label}
+def tz_label(name: str) -> str:
+    return _(rules.timezone_label(name))
+
+
+def status_words(status: str | None) -> str:
+    """A participant's state in words ("paused"), in the page's language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status or "—"
+
+
+def checkin_words(status: str | None) -> str:
+    """What happened to a check-in ("no reply"), in the page's language (with "_" or a space)."""
+    key = (status or "").replace(" ", "_")
+    return _(CHECKIN_WORDS[key]) if key in CHECKIN_WORDS else status or ""
+
+
+def answer_words(kind: str | None, empty: str = "—") -> str:
+    """A check-in's answer ("asked for a call"), in the page's language."""
+    return _(queries.ANSWERS[kind]) if kind in queries.ANSWERS else kind or empty
+
+
+HELPERS = {
+    "clock12": clock12,
+    "when": when,
+    "days_label": days_label,
+    "tz_label": tz_label,
+    "status_words": status_words,
+    "checkin_words": checkin_words,
+    "answer_words": answer_words,
+}
+
+
+def speak(request: Request) -> None:
+    """Word what a handler says before render() in the staff member's own language (the request
+    may have come before the cookie that carries their choice)."""
+    i18n.use(language_for(request, getattr(request.state, "viewer", None)))
+
+
+def form_errors(request: Request, err: DomainError, is_admin: bool, field: str | None = None) -> FormErrors:
+    """A refusal beside its field, in the page's language: several fields' each beside its own
+    (`parts`), else the one (`err.field`, else `field`, else the whole form)."""
+    speak(request)
+    parts = getattr(err, "parts", None) or {err.field or field or FORM: err}
+    return FormErrors({name: part.told_to(is_admin, translate=_) for name, part in parts.items()})
 
 
 def actor(viewer: Viewer) -> Actor:
@@ -99,10 +177,11 @@ def timezones(current: str | None, default: str) -> list[tuple[str, str]]:
     for extra in (current, default):
         if extra and extra not in names:
             names[extra] = rules.timezone_label(extra)
-    return list(names.items())
+    return [(name, _(label)) for name, label in names.items()]
 
 
 def form_context(request: Request, viewer: Viewer, values: dict) -> dict:
+    speak(request)
     settings = request.app.state.ctx.settings
     peers = []
     if viewer.is_admin:
@@ -115,7 +194,7 @@ def form_context(request: Request, viewer: Viewer, values: dict) -> dict:
         "languages": rules.LANGUAGES,
         "peers": peers,
         "default_window": settings.reply_window_minutes,
-        "regions": rules.places(settings.phone_region_codes),
+        "regions": rules.places(settings.phone_region_codes, translate=_),
         **HELPERS,
     }
 

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from smsbot.errors import N_
+
 CATEGORIES = (
     "naloxone",
     "test_strips",
@@ -28,6 +30,16 @@ CATEGORIES = (
     "health_clinic",
 )
 DEFAULT_MAPPING = Path(__file__).with_name("taxonomy.toml")
+# Each category as the staff pages name it (English catalog ids: a page shows them translated).
+NAMES = {
+    "naloxone": N_("naloxone"),
+    "test_strips": N_("test strips"),
+    "syringe_services": N_("syringe services"),
+    "overdose_prevention": N_("overdose prevention"),
+    "drop_in": N_("drop in"),
+    "treatment": N_("treatment"),
+    "health_clinic": N_("health clinic"),
+}
 
 # Other spellings a flat CSV or the API may use for a category (after lower-casing, spaces → _).
 ALIASES = {

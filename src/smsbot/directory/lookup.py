@@ -22,11 +22,11 @@ from smsbot.directory.geo import normalize_zip, zip_point
 from smsbot.directory.hours import HoursError, from_json
 from smsbot.directory.search import places_by_id, rank
 from smsbot.directory.store import categories_of, edited, service, service_category, stale_filter
-from smsbot.errors import Invalid, NotFound
+from smsbot.errors import N_, Invalid, NotFound
 from smsbot.replies.wording import Wording
 
 STALE_MONTHS = 6  # "needs a check": never verified, or not for this long
-NO_SUCH_SERVICE = "There is no such service in the directory."
+NO_SUCH_SERVICE = N_("There is no such service in the directory.")
 
 
 def reasons(text: str | None) -> dict[str, str]:
@@ -103,7 +103,9 @@ def category_choice(text: str | None) -> list[str] | None:
     found = normalize_category(text)
     if found is None:
         words = ", ".join(c.replace("_", " ") for c in CATEGORIES)
-        raise Invalid(f"Choose harm reduction sites or one of: {words}.", field="category")
+        raise Invalid(
+            N_("Choose harm reduction sites or one of: %(words)s."), field="category", values={"words": words}
+        )
     return [found]
 
 
@@ -179,7 +181,7 @@ def near(
     zip5 = normalize_zip(zip_code)
     point = zip_point(zip5)
     if point is None:
-        raise Invalid("Give a 5-digit US ZIP code we know, like 22902.", field="zip")
+        raise Invalid(N_("Give a 5-digit US ZIP code we know, like 22902."), field="zip")
     asked = [category] if isinstance(category, str) else list(category or [])
     categories = list(dict.fromkeys(c for text in asked for c in category_choice(text) or []))
     categories = categories or list(SITES_CATEGORIES)

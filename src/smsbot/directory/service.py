@@ -24,14 +24,14 @@ from smsbot.directory.importer import DirectoryImportError, ImportSummary, impor
 from smsbot.directory.lookup import get, load, view
 from smsbot.directory.records import ImportOptions, RawService, check, split_phone
 from smsbot.directory.validate import FIELDS, check_fields, complete
-from smsbot.errors import Forbidden, Invalid
+from smsbot.errors import N_, Forbidden, Invalid
 
 HAND_SOURCE = "local"  # services added by hand (any door); no import file ever uses this source
-BY_HAND = "set by an admin"
+BY_HAND = N_("set by an admin")  # a category's reason, stored in English; pages translate it
 # Changing where it is without new coordinates places it again from its ZIP (the old coordinates
 # belong to the old address).
 PLACE_FIELDS = ("address", "city", "state", "zip")
-ONLY_ADMINS = "Only an admin can change the directory. Ask an admin to make this change."
+ONLY_ADMINS = N_("Only an admin can change the directory. Ask an admin to make this change.")
 
 
 def _admin(actor: Actor) -> None:
@@ -73,7 +73,7 @@ def _raw(values: Mapping[str, Any], source: tuple[str, str], **kept: Any) -> Raw
 def _record(raw: RawService, default_timezone: str):
     checked = check(raw, default_timezone)
     if checked.record is None:  # validate.complete() let through something check() refuses
-        raise Invalid("This service cannot be placed on the map: give its ZIP code.", field="zip")
+        raise Invalid(N_("This service cannot be placed on the map: give its ZIP code."), field="zip")
     return checked.record
 
 
@@ -200,7 +200,9 @@ def import_file(
     try:
         summary = import_into(conn, now, path, options, dry_run=dry_run, on_start=on_start, on_rows=on_rows)
     except DirectoryImportError as exc:
-        raise Invalid(f"This file cannot be imported: {exc}", field="file") from None
+        raise Invalid(
+            N_("This file cannot be imported: %(reason)s"), field="file", values={"reason": str(exc)}
+        ) from None
     if not dry_run:
         _look_for_duplicates(conn, summary, now)
         audit.record(

@@ -23,7 +23,7 @@ from smsbot.directory.geo import normalize_zip, zip_point
 from smsbot.directory.hours import HoursError, parse_hours, zone
 from smsbot.directory.languages import language_code
 from smsbot.directory.records import EXTENSION, split_phone
-from smsbot.errors import Invalid
+from smsbot.errors import N_, Invalid
 
 FIELDS = (
     "name",
@@ -56,9 +56,30 @@ LIMITS = {
     "notes": 2000,
     "service_area": 200,
 }
-LABELS = {"name": "name", "organization": "organization", "address": "street address", "city": "city"}
+# Each field as a sentence names it ("Keep the street address to ..."), translated where shown.
+LABELS = {
+    "name": N_("name"),
+    "organization": N_("organization"),
+    "categories": N_("categories"),
+    "address": N_("street address"),
+    "city": N_("city"),
+    "state": N_("state"),
+    "zip": N_("ZIP code"),
+    "latitude": N_("latitude"),
+    "longitude": N_("longitude"),
+    "phone": N_("phone"),
+    "phone_extension": N_("phone extension"),
+    "hours": N_("opening hours"),
+    "timezone": N_("time zone"),
+    "notes": N_("notes"),
+    "last_verified": N_("date it was last checked"),
+    "languages": N_("languages"),
+    "location_kind": N_("kind of place"),
+    "service_area": N_("area it serves"),
+}
+LABELLED = ("what",)  # the values of a Said that are field labels (translated with the sentence)
 # What an admin may choose; `zip_centre` is what a place without coordinates becomes by itself.
-KINDS = {"place": "a place to walk to", "virtual": "by phone or online", "area": "serves an area"}
+KINDS = {"place": N_("a place to walk to"), "virtual": N_("by phone or online"), "area": N_("serves an area")}
 CATEGORY_WORDS = ", ".join(c.replace("_", " ") for c in CATEGORIES)
 FORM = "form"  # a problem with the request as a whole (dashboard/forms.py uses the same key)
 
@@ -69,29 +90,68 @@ ORDER += ("service_area", "phone", "phone_extension", "hours", "timezone", "lang
 ORDER += ("latitude", "longitude", "notes")
 
 
+class Said(str):
+    """A problem in English (what the API and the command line read) that keeps its catalog id and
+    values, so a page can say it in the staff member's language."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Said:
+        said = super().__new__(cls, template % values if values else template)
+        said.template, said.values = template, values
+        return said
+
+
 class InvalidService(Invalid):
-    """One or more fields cannot be saved as given: `problems` maps each field to what to fix."""
+    """One or more fields cannot be saved as given: `problems` maps each field to what to fix (in
+    English); `parts` to its own refusal, which a page words in the reader's language."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         place = {name: index for index, name in enumerate(ORDER)}
         self.problems = dict(sorted(problems.items(), key=lambda item: place.get(item[0], len(ORDER))))
         super().__init__(" ".join(self.problems.values()), field=next(iter(self.problems)))
+        self.parts = {name: _Part(text, name) for name, text in self.problems.items()}
+
+
+class _Part(Invalid):
+    """One field's problem of an InvalidService, told in the reader's language (its label too)."""
+
+    def __init__(self, text: str, field: str) -> None:
+        values = getattr(text, "values", None)
+        super().__init__(getattr(text, "template", text), field=field, values=values)
+
+    def told_to(self, is_admin: bool, translate: Callable[[str], str] = str) -> str:
+        values = {k: translate(v) if k in LABELLED else v for k, v in self.values.items()}
+        return translate(self.template) % values if values else translate(self.template)
+
+
+def _label(field: str) -> str:
+    return LABELS.get(field, field.replace("_", " "))
 
 
 class _Problem(Exception):
-    pass
+    """One field's problem: an English catalog id and its values (str() is the English)."""
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.said = Said(template, **values)
+        super().__init__(self.said)
 
 
 def _text(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Problem(f"Write the {LABELS.get(field, field.replace('_', ' '))} as text.")
+        raise _Problem(N_("Write the %(what)s as text."), what=_label(field))
     text = " ".join(str(value).split())
     limit = LIMITS.get(field)
     if limit and len(text) > limit:
-        what = LABELS.get(field, field.replace("_", " "))
-        raise _Problem(f"Keep the {what} to {limit} characters or fewer (it has {len(text)}).")
+        raise _Problem(
+            N_("Keep the %(what)s to %(most)s characters or fewer (it has %(count)s)."),
+            what=_label(field),
+            most=limit,
+            count=len(text),
+        )
     return text or None
 
 
@@ -103,13 +163,13 @@ def _items(value: Any) -> list[str]:
         return [p for p in re.split(r"[;,|]", value) if p.strip()]
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return [v for v in value if v.strip()]
-    raise _Problem("Give a list of names.")
+    raise _Problem(N_("Give a list of names."))
 
 
 def _name(value: Any) -> str:
     text = _text(value, "name")
     if not text:
-        raise _Problem("Give the service a name.")
+        raise _Problem(N_("Give the service a name."))
     return text
 
 
@@ -119,11 +179,13 @@ def _categories(value: Any) -> list[str]:
         category = normalize_category(written)
         if category is None:
             shown = " ".join(written.split())[:40]
-            raise _Problem(f"“{shown}” is not one of the categories: {CATEGORY_WORDS}.")
+            raise _Problem(
+                N_("“%(shown)s” is not one of the categories: %(words)s."), shown=shown, words=CATEGORY_WORDS
+            )
         if category not in found:
             found.append(category)
     if not found:
-        raise _Problem("Choose at least one category.")
+        raise _Problem(N_("Choose at least one category."))
     return found
 
 
@@ -133,9 +195,11 @@ def _zip(value: Any) -> str | None:
         return None
     zip5 = normalize_zip(text)
     if zip5 is None:
-        raise _Problem("A ZIP code is 5 digits, like 22902.")
+        raise _Problem(N_("A ZIP code is 5 digits, like 22902."))
     if zip_point(zip5) is None:
-        raise _Problem(f"{zip5} is not a US ZIP code we know. Check it, or give latitude and longitude.")
+        raise _Problem(
+            N_("%(zip)s is not a US ZIP code we know. Check it, or give latitude and longitude."), zip=zip5
+        )
     return zip5
 
 
@@ -149,10 +213,17 @@ def _coordinate(field: str, low: int, high: int) -> Callable[[Any], float | None
             number = float(value.strip().replace("−", "-") if isinstance(value, str) else value)
         except (TypeError, ValueError):
             raise _Problem(
-                f"The {field} is a number like {'38.0293' if low == -90 else '-78.4767'}."
+                N_("The %(what)s is a number like %(example)s."),
+                what=_label(field),
+                example="38.0293" if low == -90 else "-78.4767",
             ) from None
         if not math.isfinite(number) or not low <= number <= high:
-            raise _Problem(f"The {field} must be between {low} and {high}.")
+            raise _Problem(
+                N_("The %(what)s must be between %(low)s and %(high)s."),
+                what=_label(field),
+                low=low,
+                high=high,
+            )
         return number
 
     return check
@@ -170,7 +241,7 @@ def _phone(value: Any) -> str | None:
     body, extension = (text[: match.start()], match.group(1)) if match else (text, None)
     if not _DIALLED.fullmatch(body):
         raise _Problem(
-            "Write the phone number with digits, like 434-555-0142 (an extension like ext. 12 is fine)."
+            N_("Write the phone number with digits, like 434-555-0142 (an extension like ext. 12 is fine).")
         )
     digits = re.sub(r"\D", "", body)
     if len(digits) == 3 and shortnumberinfo.is_valid_short_number(phonenumbers.parse(digits, "US")):
@@ -180,7 +251,7 @@ def _phone(value: Any) -> str | None:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or parsed.country_code != 1 or not phonenumbers.is_valid_number(parsed):
-        raise _Problem("Give a US phone number with its area code, like 434-555-0142.")
+        raise _Problem(N_("Give a US phone number with its area code, like 434-555-0142."))
     shown = split_phone(body)[0] or body
     return f"{shown} ext. {extension}" if extension else shown
 
@@ -188,7 +259,7 @@ def _phone(value: Any) -> str | None:
 def _extension(value: Any) -> str | None:
     text = _text(value, "phone_extension")
     if text and not re.fullmatch(r"\d{1,8}", text):
-        raise _Problem("An extension is 1 to 8 digits, like 12.")
+        raise _Problem(N_("An extension is 1 to 8 digits, like 12."))
     return text
 
 
@@ -200,8 +271,10 @@ def _hours(value: Any) -> str | None:
         parse_hours(text)
     except HoursError:
         raise _Problem(
-            "We can't read these opening hours. Write days and times like Mo-Fr 09:00-17:00; "
-            "Sa 10:00-14:00 (or 24/7), or leave them empty if you don't know them."
+            N_(
+                "We can't read these opening hours. Write days and times like Mo-Fr 09:00-17:00; "
+                "Sa 10:00-14:00 (or 24/7), or leave them empty if you don't know them."
+            )
         ) from None
     return text
 
@@ -213,8 +286,10 @@ def _timezone(value: Any) -> str | None:
             zone(text)
         except HoursError:
             raise _Problem(
-                "Choose a time zone from the list (like America/New_York), "
-                "or leave it empty to use the ZIP's."
+                N_(
+                    "Choose a time zone from the list (like America/New_York), "
+                    "or leave it empty to use the ZIP's."
+                )
             ) from None
     return text
 
@@ -224,7 +299,7 @@ def _languages(value: Any) -> list[str]:
     for written in _items(value):
         code = language_code(written)
         if code is None:
-            raise _Problem("Write languages as names or codes, like English, Spanish or es.")
+            raise _Problem(N_("Write languages as names or codes, like English, Spanish or es."))
         if code not in codes:
             codes.append(code)
     return codes
@@ -235,7 +310,9 @@ def _kind(value: Any) -> str | None:
     if text in (None, "zip_centre"):  # a place placed at its ZIP is still a place
         return None
     if text not in KINDS:
-        raise _Problem("Choose where it is: a place to walk to, by phone or online, or an area it serves.")
+        raise _Problem(
+            N_("Choose where it is: a place to walk to, by phone or online, or an area it serves.")
+        )
     return None if text == "place" else text
 
 
@@ -263,9 +340,9 @@ def _date(value: Any, today: date) -> date | None:
         try:
             day = date.fromisoformat(str(value).strip())
         except ValueError:
-            raise _Problem("Write the date like 2026-03-04.") from None
+            raise _Problem(N_("Write the date like 2026-03-04.")) from None
     if day > today:
-        raise _Problem("The date it was last checked can't be in the future.")
+        raise _Problem(N_("The date it was last checked can't be in the future."))
     return day
 
 
@@ -276,7 +353,11 @@ def check_fields(values: Mapping[str, Any], today: date) -> tuple[dict[str, Any]
     unknown = [k for k in values if k not in FIELDS]
     if unknown:
         shown = ", ".join(f"“{k[:30]}”" for k in unknown[:3])
-        problems[FORM] = f"A service has no field {shown}. The fields are: {', '.join(FIELDS)}."
+        problems[FORM] = Said(
+            N_("A service has no field %(shown)s. The fields are: %(fields)s."),
+            shown=shown,
+            fields=", ".join(FIELDS),
+        )
     for field in FIELDS:
         if field not in values:
             continue
@@ -286,7 +367,7 @@ def check_fields(values: Mapping[str, Any], today: date) -> tuple[dict[str, Any]
             else:
                 cleaned[field] = RULES.get(field, lambda v, f=field: _text(v, f))(values[field])
         except _Problem as problem:
-            problems[field] = str(problem)
+            problems[field] = problem.said
     return cleaned, problems
 
 
@@ -302,18 +383,26 @@ def whole_problems(service: Mapping[str, Any]) -> dict[str, str]:
     """What a whole service (every field, as `clean` returns them) lacks to send texters there."""
     problems: dict[str, str] = {}
     if not service.get("name"):
-        problems["name"] = "Give the service a name."
+        problems["name"] = Said(N_("Give the service a name."))
     if not service.get("categories"):
-        problems["categories"] = "Choose at least one category."
+        problems["categories"] = Said(N_("Choose at least one category."))
     latitude, longitude = service.get("latitude"), service.get("longitude")
     if latitude is not None and longitude is None:
-        problems["longitude"] = "Give the longitude too, or leave both empty to place the service at its ZIP."
+        problems["longitude"] = Said(
+            N_("Give the longitude too, or leave both empty to place the service at its ZIP.")
+        )
     elif longitude is not None and latitude is None:
-        problems["latitude"] = "Give the latitude too, or leave both empty to place the service at its ZIP."
+        problems["latitude"] = Said(
+            N_("Give the latitude too, or leave both empty to place the service at its ZIP.")
+        )
     elif latitude == 0 and longitude == 0:
-        problems["latitude"] = "0, 0 is not a real place: leave both empty to place the service at its ZIP."
+        problems["latitude"] = Said(
+            N_("0, 0 is not a real place: leave both empty to place the service at its ZIP.")
+        )
     elif latitude is None and not service.get("zip"):
-        problems["zip"] = "Give a ZIP code (or latitude and longitude) so texters nearby are sent here."
+        problems["zip"] = Said(
+            N_("Give a ZIP code (or latitude and longitude) so texters nearby are sent here.")
+        )
     return problems
 
 
