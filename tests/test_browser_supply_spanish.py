@@ -1,0 +1,95 @@
+"""The drug-alert writer in Spanish in Debian's Chromium at 390 px: a peer whose own language is Spanish
+(Staff.language, as the account page saves it) ticks a report, writes an alert that quotes it (the live
+check's problem and numbers appear in Spanish as they type), saves it (the check's problems in Spanish,
+nothing can be sent), fixes it and reads the preview. axe-core finds no violation on any state
+(html lang="es"); screenshots in test-artifacts/browser/supply-es-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, update
+
+from smsbot.models import Staff
+from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
+    Server,
+    assert_accessible,
+    browser_type_launch_args,
+    choose_password,
+    first_sign_in,
+    fits,
+    server,
+    shot,
+)
+
+PHONE = 390
+PEER, REPORTER, WHAT = "Rosa Revisora", "+15555550361", "white rocks sold as pressed pills"
+FIXED_EN = "Pills sold as oxycodone near downtown have fentanyl. Go slow, carry naloxone, do not use alone."
+FIXED_ES = "Pastillas vendidas como oxicodona en el centro tienen fentanilo. Ve despacio, lleva naloxona."
+
+
+def _state(page, name: str, what: str) -> None:
+    assert page.locator("html").get_attribute("lang") == "es", what
+    fits(page, PHONE)
+    assert_accessible(page, what)
+    shot(page, name)
+
+
+def _spanish(server: Server, name: str) -> None:
+    """The staff member's own choice, written where the account page's picker writes it."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(Staff.__table__).where(Staff.__table__.c.name == name).values(language="es"))
+    finally:
+        engine.dispose()
+
+
+def test_a_spanish_reading_peer_writes_an_alert_at_phone_width(browser, server: Server) -> None:
+    for text in ("REPORT", WHAT, "two people were hard to wake", "22902", "last night"):
+        server.text_in(text, sender=REPORTER)
+    out = server.smsbot("staff", "add", PEER, "--role", "peer")
+    server.passwords[PEER] = re.search(r"^password: (\S+)$", out, re.M).group(1)
+    context = browser.new_context(viewport={"width": PHONE, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    first_sign_in(page, server, PEER)
+    choose_password(page, server, PEER)
+    _spanish(server, PEER)
+
+    page.goto(server.url + "/supply")
+    assert page.get_by_role("heading", name=re.compile("^Reportes por revisar")).is_visible()
+    card = page.locator("li.supply-report", has_text=WHAT)
+    assert card.get_by_text("Qué pasó").is_visible()
+    _state(page, "supply-es-01-queue", "the queue in Spanish")
+
+    card.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Escribir una alerta con los reportes marcados").click()
+    page.wait_for_url(re.compile(r"/supply/alerts/\d+\?done=drafted"))
+    assert page.get_by_role("heading", name="Lo que se reportó").is_visible()
+    page.get_by_label("Texto en inglés").fill(f"{WHAT.capitalize()} have fentanyl. Go slow.")
+    expect(page.locator("#text_en-problems")).to_contain_text("Repite un reporte palabra por palabra")
+    expect(page.locator("#text_en-hint")).to_contain_text("segmentos")
+    _state(page, "supply-es-02-live-check", "the live check in Spanish")
+
+    page.get_by_label("Todos los códigos postales a cierta distancia (en millas) de un código postal").check()
+    page.get_by_label("Código postal del centro").fill("22902")
+    page.get_by_label("Millas alrededor (hasta 100)").fill("5")
+    page.get_by_label("Texto en español").fill(FIXED_ES)
+    page.get_by_role("button", name="Guardar y revisar").click()
+    page.wait_for_url(re.compile(r"\?done=saved"))
+    problems = page.locator("ul.supply-problems").inner_text()
+    assert "Inglés: Repite un reporte palabra por palabra" in problems
+    assert page.get_by_role("button", name=re.compile("^Enviar a")).count() == 0
+    _state(page, "supply-es-03-check-refuses", "the check's problems in Spanish")
+
+    page.get_by_label("Texto en inglés").fill(FIXED_EN)
+    with page.expect_navigation():  # the same address as now: wait for the new page itself
+        page.get_by_role("button", name="Guardar y revisar").click()
+    expect(page.get_by_text("La revisión no encontró problemas.")).to_be_visible()
+    assert page.get_by_role("button", name=re.compile(r"^Enviar a (<5|\d+) suscriptores$")).is_visible()
+    assert FIXED_EN in page.locator("p.sms[lang='en']").inner_text()  # the subscribers' text as written
+    _state(page, "supply-es-04-preview", "the preview in Spanish")
+    context.close()
