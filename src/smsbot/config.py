@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="SMSBOT_LOG_LEVEL")
     # Drug-supply alerts (issue 13): a second staff member must approve an alert before it is sent.
     alerts_two_person: bool = Field(False, alias="SMSBOT_ALERTS_TWO_PERSON")
+    # A TOML file of the program's own names an alert must not carry (stamps, sellers' nicknames, places),
+    # laid over supply/risky_names.toml (same keys: names, allow, pattern).
+    alert_names_file: Path | None = Field(None, alias="SMSBOT_ALERT_NAMES_FILE")
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Settings:

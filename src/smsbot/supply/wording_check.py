@@ -1,7 +1,8 @@
 """Checking an alert's wording before anyone can approve it: what subscribers get passes the packs'
 checks (segments, encoding, reading grade, reserved words, person-first language; replies/checker.py),
-and the alert never repeats a report word for word, names a phone number, or uses the street slang
-carriers filter (carrier_words.toml). Problems block approval; notes are shown beside the text.
+and the alert never repeats a report word for word, names a phone number, uses the street slang
+carriers filter (carrier_words.toml), or names a stamp, seller, account or corner (risky_names.py).
+Problems block approval; notes are shown beside the text.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from smsbot.config import get_settings
 from smsbot.errors import N_
 from smsbot.replies.checker import DEFAULT_SEGMENTS, check_rendered
 from smsbot.replies.said import Said, at
 from smsbot.replies.wording import Wording
 from smsbot.routing.normalize import fold, tokenize
+from smsbot.supply import risky_names
 from smsbot.supply.broadcast import body_for
 
 WORDS_FILE = Path(__file__).with_name("carrier_words.toml")
@@ -101,4 +104,6 @@ def check_alert(wording: Wording, alert_row, report_texts: list[str]) -> AlertCh
         result.notes.append(note)
         result.problems += [at(f"{language} alert", p) for p in _slang(text) + _quotes(text, report_texts)]
         result.problems += [at(f"{language} alert", p) for p in _numbers(text)]
+        named = risky_names.problems(text, report_texts, wording, get_settings().alert_names_file)
+        result.problems += [at(f"{language} alert", p) for p in named]
     return result
