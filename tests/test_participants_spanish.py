@@ -4,12 +4,15 @@ in Spanish (errors beside their fields, input kept); a colleague who did not cho
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 
 import pytest
 from sqlalchemy import update
 
+from smsbot.directory.flat_csv import COLUMNS
 from smsbot.directory.importer import import_path
 from smsbot.directory.records import ImportOptions
 from smsbot.directory.store import DEMO_CSV
@@ -115,7 +118,7 @@ def test_a_directory_search_and_a_service_form_read_in_spanish(ctx, staff_browse
     peer = staff_browser("peer", name="Paz Par")
     _speaks_spanish(ctx, peer)
     found = peer.get("/directory?zip=22902&need=naloxone&language=en").text
-    assert "<h2 id=\"find-title\">Buscar un lugar para alguien</h2>" in found
+    assert '<h2 id="find-title">Buscar un lugar para alguien</h2>' in found
     assert "en el primer mensaje" in found and "Naloxona" in found  # the need, in the staff's language
     assert '<p class="sms">' in found  # what the texter gets stays in the texter's language
     unknown = peer.get("/directory?zip=99999&need=naloxone").text
@@ -138,6 +141,10 @@ def test_a_directory_search_and_a_service_form_read_in_spanish(ctx, staff_browse
     assert _error_beside(page, "zip").startswith("Error: 99999 no es un código ZIP de EE. UU.")
     assert _error_beside(page, "longitude").startswith("Error: Escribe también la longitud")
     assert 'value="38.03"' in page and '<label for="cat-test_strips">tiras reactivas</label>' in page
+
+    # The CSV template: its columns are a file format (English); the example row's help is Spanish.
+    rows = list(csv.DictReader(io.StringIO(admin.get("/directory/template.csv").content.decode("utf-8-sig"))))
+    assert list(rows[0]) == list(COLUMNS) and rows[0]["notes"].startswith("Cambia esta fila")
 
     fixed = {**typed, "name": "Café Uno", "zip": "22902", "latitude": "", "categories": ["naloxone"]}
     added = admin.post("/directory/new", fixed)

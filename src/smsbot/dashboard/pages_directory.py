@@ -25,7 +25,7 @@ from smsbot.dashboard.participants_common import speak
 from smsbot.dashboard.web import redirect, render
 from smsbot.directory import lookup, service, uploads
 from smsbot.directory.categories import CATEGORIES, NAMES
-from smsbot.directory.flat_csv import template
+from smsbot.directory.flat_csv import TEMPLATE_NOTE, template
 from smsbot.directory.importer import ImportSummary
 from smsbot.directory.records import ImportOptions
 from smsbot.errors import N_, DomainError, Invalid
@@ -150,7 +150,8 @@ def directory_page(
 @router.get("/directory/template.csv")
 def csv_template(request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
     """The flat CSV's columns and one example row (marked demo: importing it unchanged harms nobody)."""
-    body = template(request.app.state.ctx.clock.now().date())
+    speak(request)  # the example row's help in the staff member's language (the columns are a format)
+    body = template(request.app.state.ctx.clock.now().date(), note=_(TEMPLATE_NOTE))
     return Response(
         body.encode("utf-8-sig"),  # the BOM tells Excel it is UTF-8
         media_type="text/csv; charset=utf-8",

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from smsbot.directory.encoding import read_text
 from smsbot.directory.records import ImportOptions, Parsed, RawService, parse_date
+from smsbot.errors import N_
 
 COLUMNS = (
     "id",
@@ -165,9 +166,15 @@ def _derived_id(*parts: str | None) -> str:
     return "h:" + hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
-def template(today: date) -> str:
+# The example row's help (the page gives it in the staff member's language; the columns stay English)
+TEMPLATE_NOTE = N_(
+    "Replace this row with your own services. Empty latitude and longitude: placed at the ZIP."
+)
+
+
+def template(today: date, note: str = TEMPLATE_NOTE) -> str:
     """The header and one example row (marked demo, so importing the file unchanged harms nobody:
-    texters would be told it is demo data, and "remove demo data" takes it away)."""
+    texters would be told it is demo data, and "remove demo data" takes it away); `note` is its help."""
     example = {
         "id": "example-1",
         "name": "Example Harm Reduction Center",
@@ -182,7 +189,7 @@ def template(today: date) -> str:
         "phone": "434-555-0100",
         "hours": "Mo-Fr 09:00-17:00; Sa 10:00-14:00",
         "timezone": "America/New_York",
-        "notes": "Replace this row with your own services. Empty latitude and longitude: placed at the ZIP.",
+        "notes": note,
         "last_verified": today.isoformat(),
         "demo": "yes",
     }
