@@ -183,27 +183,36 @@ def test_an_opt_out_entered_by_staff_stops_everything_and_is_audited(ctx, staff_
     assert peer.post("/participants", ENROLL).status_code == 409  # STOP wins until they text START
 
 
-def test_revealing_a_number_is_an_admin_action_that_asks_why_and_is_audited(ctx, staff_browser):
-    peer = staff_browser("peer")
+def test_a_number_is_revealed_from_a_participants_page_as_from_an_alert(ctx, staff_browser):
+    """Their own peer or an admin, with a reason (the call-back's), audited, shown as on an alert's card:
+    a tel: link, a copy button, hidden again after three minutes. Another peer finds no such page."""
+    peer = staff_browser("peer", name="Pat Peer")
+    other = staff_browser("peer", name="Olu Other")
     admin = staff_browser("admin")
     enrollment_id = make_enrollment(ctx, peer.staff_id)
     url = f"/participants/{enrollment_id}/reveal"
-    assert peer.get(url).status_code == 403
-    assert peer.post(url, {"reason": "call"}).status_code == 403
-    ask = admin.get(url)
-    assert ask.status_code == 200 and "Why do you need it?" in ask.text and PARTICIPANT not in ask.text
-    refused = admin.post(url, {"reason": "curious"})
-    assert refused.status_code == 422 and PARTICIPANT not in refused.text
-    shown = admin.post(url, {"reason": "call"})
-    assert shown.status_code == 200 and PARTICIPANT in shown.text
-    assert shown.headers["cache-control"] == "no-store"
-    [row] = audit_rows(ctx, "phone_revealed")
-    assert (row.actor_id, row.object_type, row.object_id, row.detail) == (
-        admin.staff_id,
-        "enrollment",
-        enrollment_id,
-        "reason: call",
+    assert f'href="{url}"' in peer.get(f"/participants/{enrollment_id}").text
+    assert other.get(url).status_code == 404 and other.post(url, {"reason": "safety"}).status_code == 404
+    ask = peer.get(url)
+    assert (
+        ask.status_code == 200 and "Why do you need their number?" in ask.text and PARTICIPANT not in ask.text
     )
+    assert 'value="asked_for_call"' in ask.text and 'value="safety"' in ask.text
+    for refused in (peer.post(url, {}), peer.post(url, {"reason": "curious"})):
+        assert refused.status_code == 422 and 'id="reason-error"' in refused.text
+        assert PARTICIPANT not in refused.text
+    assert audit_rows(ctx, "phone_revealed") == []
+    for who, reason in ((peer, "no_answer"), (admin, "safety")):
+        shown = who.post(url, {"reason": reason})
+        assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+        assert f'href="tel:{PARTICIPANT}"' in shown.text and 'data-hide-after="180"' in shown.text
+        assert 'data-copy="(555) 555-0123"' in shown.text and "Shown for 3 minutes" in shown.text
+    assert "tel:" not in peer.get(url).text  # in the answer to that POST only
+    rows = audit_rows(ctx, "phone_revealed")
+    assert [(r.actor_id, r.object_type, r.object_id, r.detail) for r in rows] == [
+        (peer.staff_id, "enrollment", enrollment_id, "page; to call back: checking on them after no answer"),
+        (admin.staff_id, "enrollment", enrollment_id, "page; to call back: worried about their safety"),
+    ]
 
 
 def test_pages_and_audit_rows_never_show_a_full_number_or_a_message(ctx, clock, client, staff_browser):
@@ -224,7 +233,7 @@ def test_pages_and_audit_rows_never_show_a_full_number_or_a_message(ctx, clock, 
         ).scalar_one()
         answers.answer_checkin(conn, checkin_id, clock.now(), "text", vault=ctx.vault, text=FREE_TEXT)
     peer.post("/participants", {**ENROLL, "phone": "+15555550140", "nickname": "Kim"})
-    admin.post(f"/participants/{enrollment_id}/reveal", {"reason": "call"})
+    admin.post(f"/participants/{enrollment_id}/reveal", {"reason": "asked_for_call"})
     admin.pages.clear()
     for who in (peer, admin):
         for path in (

@@ -38,15 +38,19 @@ CALL_BACK_REASONS = {
 }
 GONE = N_("Their number is no longer kept (they asked the line to forget them).")
 SHOWN_FOR_SECONDS = 180  # the page hides a revealed number again after this
+NO_SUCH_PARTICIPANT = N_("There is no such participant for you.")
+LARGEST_ID = 2**31 - 1  # an id past any integer column names nothing (never a database error)
 
 
 @dataclass(frozen=True)
 class CallBack:
-    """A revealed number: E.164 for the tel: link, and as people write it."""
+    """A revealed number: E.164 for the tel: link, and as people write it; the alert it was revealed
+    from (None: from the participant's page)."""
 
-    alert: AlertView
+    alert: AlertView | None
     e164: str
     display: str
+    enrollment_id: int | None = None
 
 
 def get(
@@ -139,28 +143,51 @@ def acknowledge(
 def call_back(
     conn: Connection, actor: Actor, now: datetime, alert_id: int, reason: str | None, *, vault: PhoneVault
 ) -> CallBack:
-    """The participant's full number, to call them back: for their own peer (or an admin), with a
-    reason, audited. Never in a URL or a log; the page shows it for SHOWN_FOR_SECONDS."""
-    found = get(conn, actor, now, alert_id)
+    """The participant's full number from an alert about them: `reveal` with the alert."""
+    return reveal(conn, actor, now, reason, vault=vault, alert_id=alert_id)
+
+
+def reveal(
+    conn: Connection,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    *,
+    vault: PhoneVault,
+    alert_id: int | None = None,
+    enrollment_id: int | None = None,
+) -> CallBack:
+    """The one way to see a participant's full number, from an alert about them or from their page:
+    for their own peer (or an admin), with a reason, one audit row. Never in a URL or a log; every page
+    shows it the same way (a tel: link, a copy button) for SHOWN_FOR_SECONDS."""
+    found = None
+    if alert_id is not None:
+        found = get(conn, actor, now, alert_id, vault=vault)
+        enrollment_id = found.enrollment_id
+    elif enrollment_id is None or not 0 < enrollment_id <= LARGEST_ID:
+        raise NotFound(NO_SUCH_PARTICIPANT)
     if reason not in CALL_BACK_REASONS:
         raise Invalid(N_("Say why you need their number."), field="reason")
-    if found.enrollment_id is None:  # FORGET took the enrollment with it
+    if enrollment_id is None:  # FORGET took the enrollment with it
         raise Conflict(GONE)
-    if not actor.is_admin and found.owner_id != actor.staff_id:
+    row = conn.execute(
+        select(enrollment.c.staff_id, contact.c.phone_index, contact.c.phone_ciphertext)
+        .select_from(enrollment.outerjoin(contact, contact.c.id == enrollment.c.contact_id))
+        .where(enrollment.c.id == enrollment_id)
+    ).first()
+    if found is None and (row is None or not actor.owns(row.staff_id)):
+        raise NotFound(NO_SUCH_PARTICIPANT)  # another peer's participant is not there at all
+    if row is not None and not actor.owns(row.staff_id):  # on call, they see the alert, not the number
         raise Forbidden(
             N_("Only their own peer or an admin can see this number. Ask an admin if you need it.")
         )
-    row = conn.execute(
-        select(contact.c.phone_index, contact.c.phone_ciphertext)
-        .select_from(enrollment.join(contact, contact.c.id == enrollment.c.contact_id))
-        .where(enrollment.c.id == found.enrollment_id)
-    ).first()
     if row is None or row.phone_ciphertext is None:
         raise Conflict(GONE)
     e164 = vault.decrypt(row.phone_ciphertext, row.phone_index)
     detail = f"{actor.door}; to call back: {CALL_BACK_REASONS[reason]}"
-    audit.record(conn, now, actor.staff_id, "phone_revealed", "alert", alert_id, detail)
-    return CallBack(alert=found, e164=e164, display=_as_written(e164))
+    where = ("alert", alert_id) if alert_id is not None else ("enrollment", enrollment_id)
+    audit.record(conn, now, actor.staff_id, "phone_revealed", *where, detail)
+    return CallBack(alert=found, e164=e164, display=_as_written(e164), enrollment_id=enrollment_id)
 
 
 def _as_written(e164: str) -> str:

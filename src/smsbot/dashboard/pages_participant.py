@@ -1,5 +1,6 @@
 """One participant's page: their check-in history first, their plan, pause or resume, a new phone, one
-stop action (stop check-ins, or they asked for no more texts at all), and an admin's audited reveal.
+stop action (stop check-ins, or they asked for no more texts at all), and their full number (their own
+peer or an admin, with a reason, audited: the same service and display as the call-back from an alert).
 """
 
 from __future__ import annotations
@@ -8,23 +9,16 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from smsbot.audit import log as audit
-from smsbot.auth.access import admin_only, signed_in, verified_form
+from smsbot.alerts import service as alerts
+from smsbot.auth.access import signed_in, verified_form
 from smsbot.auth.sessions import Viewer
 from smsbot.checkins import roster, service
 from smsbot.dashboard import participants_common as common
-from smsbot.dashboard import queries
 from smsbot.dashboard.forms import FormErrors
-from smsbot.dashboard.web import PageError, redirect, render
+from smsbot.dashboard.web import redirect, render
 from smsbot.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
-REVEAL_REASONS = {
-    "call": "To call the participant (they asked for a call, or cannot be reached by text)",
-    "emergency": "Emergency services need the number",
-    "check": "To check or correct the number together with the participant",
-    "legal": "A legal request the program must answer",
-}
 
 
 def _detail(request: Request, viewer: Viewer, enrollment_id: int, *, done: str | None = None, **extra):
@@ -161,45 +155,52 @@ def opt_out(
     return _stop(request, viewer, enrollment_id, opted_out=True)
 
 
-def _admin_row(request: Request, viewer: Viewer, enrollment_id: int):
-    with request.app.state.ctx.db.transaction() as conn:
-        return roster.get_row(conn, common.actor(viewer), enrollment_id)
+def _reveal_page(request: Request, viewer: Viewer, enrollment_id: int, **extra) -> Response:
+    """The participant's full number: asked for with a reason, shown as on an alert's card."""
+    ctx = request.app.state.ctx
+    with ctx.db.transaction() as conn:
+        person = roster.get_row(conn, common.actor(viewer), enrollment_id)  # not theirs: 404
+    return render(
+        request,
+        "reveal.html",
+        status_code=extra.pop("status_code", 200),
+        p=person,
+        nickname=person.nickname,
+        reasons=alerts.CALL_BACK_REASONS,
+        shown_for=alerts.SHOWN_FOR_SECONDS,
+        errors=extra.pop("errors", FormErrors()),
+        **extra,
+    )
 
 
 @router.get("/participants/{enrollment_id:int}/reveal")
-def reveal_page(enrollment_id: int, request: Request, viewer: Viewer = Depends(admin_only)) -> Response:
-    row = _admin_row(request, viewer, enrollment_id)
-    return render(request, "reveal.html", p=row, reasons=REVEAL_REASONS, phone=None, error=None)
+def reveal_page(enrollment_id: int, request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
+    return _reveal_page(request, viewer, enrollment_id)
 
 
 @router.post("/participants/{enrollment_id:int}/reveal")
 def reveal(
     enrollment_id: int,
     request: Request,
-    viewer: Viewer = Depends(admin_only),
+    viewer: Viewer = Depends(signed_in),
     form: FormData = Depends(verified_form),
 ) -> Response:
-    row = _admin_row(request, viewer, enrollment_id)
-    reason = common.text(form, "reason")
-    if reason not in REVEAL_REASONS:
-        error = "Choose why you need the full number."
-        return render(
-            request, "reveal.html", status_code=422, p=row, reasons=REVEAL_REASONS, phone=None, error=error
-        )
+    """Their own peer or an admin, with a reason: the same service as the call-back from an alert."""
     ctx = request.app.state.ctx
-    with ctx.db.transaction() as conn:
-        phone = queries.reveal_phone(conn, ctx.vault, row.contact_id)
-        if phone is None:
-            raise PageError(409, "This participant's number is already deleted.")
-        audit.record(
-            conn,
-            common.now(request),
-            viewer.id,
-            "phone_revealed",
-            "enrollment",
-            enrollment_id,
-            f"reason: {reason}",
-        )
-    return render(
-        request, "reveal.html", p=row, reasons=REVEAL_REASONS, phone=phone, reason=REVEAL_REASONS[reason]
-    )
+    try:
+        with ctx.db.transaction() as conn:
+            roster.get_row(conn, common.actor(viewer), enrollment_id)  # not theirs: 404, as every page
+            revealed = alerts.reveal(
+                conn,
+                common.actor(viewer),
+                common.now(request),
+                common.text(form, "reason"),
+                vault=ctx.vault,
+                enrollment_id=enrollment_id,
+            )
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        errors = common.form_errors(request, err, viewer.is_admin, field="reason")
+        return _reveal_page(request, viewer, enrollment_id, errors=errors, status_code=err.status)
+    return _reveal_page(request, viewer, enrollment_id, revealed=revealed)

@@ -21,11 +21,15 @@
     var target = form.getAttribute("data-inline");
     if (!target || !window.fetch) return;
     event.preventDefault();
+    // The clicked button's name and value are part of what was asked ("reached them", "no answer"):
+    // read them before any button is disabled (a disabled button is left out of the form's data).
+    var submitter = event.submitter || lastClicked(form);
+    var body = formData(form, submitter);
     var button = form.querySelector("button");
     if (button) button.disabled = true;
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrfToken() }
     }).then(function (response) {
@@ -44,9 +48,41 @@
       if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
     }).catch(function () {
       form.removeAttribute("data-inline");
+      if (button) button.disabled = false;
+      if (submitter && submitter.name) { // form.submit() sends no button: carry its value along
+        var carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.appendChild(carried);
+      }
       form.submit(); // fall back to an ordinary post
     });
   });
+
+  // Browsers without SubmitEvent.submitter: remember the submit button last clicked in each form.
+  document.addEventListener("click", function (event) {
+    var clicked = event.target.closest && event.target.closest("button, input[type=submit]");
+    if (clicked && clicked.form && (clicked.type || "submit") === "submit") clicked.form._clicked = clicked;
+  }, true);
+
+  function lastClicked(form) {
+    return form._clicked && form.contains(form._clicked) ? form._clicked : null;
+  }
+
+  function formData(form, submitter) {
+    var data;
+    try {
+      data = new FormData(form, submitter || undefined);
+    } catch (error) { // an old browser refusing the second argument
+      data = new FormData(form);
+    }
+    // Browsers that ignore the second argument leave the button out: add it once.
+    if (submitter && submitter.name && data.getAll(submitter.name).indexOf(submitter.value) < 0) {
+      data.append(submitter.name, submitter.value);
+    }
+    return data;
+  }
 
   function refresh(element) {
     var url = element.getAttribute("data-refresh");
@@ -94,5 +130,31 @@
     if (!box.matches || !box.matches("fieldset.days input[name='days']") || !box.checked) return;
     var some = box.form && box.form.querySelector("input[name='days_mode'][value='some']");
     if (some) some.checked = true;
+  });
+})();
+
+// A revealed number outside the Alerts list (a participant's own page, reveal.html): it can be copied and
+// hides itself again after its time, as on an alert's card (there, alerts.js does the same).
+(function () {
+  "use strict";
+  var t = window.t || function (text) { return text; };
+  function ours(element) { return !element.closest("[data-alerts-refresh]"); }
+  document.querySelectorAll(".revealed[data-hide-after]").forEach(function (shown) {
+    if (!ours(shown)) return;
+    var seconds = parseInt(shown.getAttribute("data-hide-after"), 10) || 180;
+    window.setTimeout(function () {
+      var note = document.createElement("p");
+      note.className = "hint";
+      note.setAttribute("role", "status");
+      note.textContent = t("The number is hidden again.");
+      shown.replaceWith(note);
+    }, seconds * 1000);
+  });
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest && event.target.closest("button[data-copy]");
+    if (!copy || !ours(copy) || !navigator.clipboard) return;
+    navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
+      copy.textContent = t("Copied");
+    });
   });
 })();
