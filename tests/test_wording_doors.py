@@ -231,3 +231,16 @@ def test_content_check_reports_a_published_version_that_breaks_a_rule(ctx, clock
     assert "FAILED: 1 problem" in failed.output
     packs_only = _cli("check", "--packs-only")
     assert packs_only.exit_code == 0 and "published versions" not in packs_only.output
+
+
+def test_content_check_says_when_a_published_version_no_longer_fits_its_pack(ctx, clock) -> None:
+    with ctx.db.transaction() as conn:  # the packs gained a part since (an upgrade): the line ignores it
+        conn.execute(
+            insert(versions).values(
+                key="naloxone", language="en", version=1, text=json.dumps(["only one part"]),
+                published_at=clock.now(),
+            )
+        )  # fmt: skip
+    result = _cli("check")
+    assert result.exit_code == 0, result.output  # what the line sends (the pack's) is fine
+    assert "en naloxone: published v1 is not used" in result.output

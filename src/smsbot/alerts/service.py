@@ -1,5 +1,6 @@
 """What staff do with peer alerts, whichever door they use (API, page): list them, acknowledge them
-with what they found, and call the participant back.
+with what they found (a note kept encrypted: notes.py), and call the participant back (`reveal`, the one
+way any page shows a participant's full number).
 
 Each function takes the caller's connection and the acting staff member; it enforces the scoping (a
 peer acts only on alerts of their own participants or escalated to them; anything else is "not

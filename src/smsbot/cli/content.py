@@ -91,6 +91,13 @@ def _published_problems(settings, packs) -> tuple[list[str], list[str]]:
     keys = {key for key, _ in overrides}
     replies = f"{len(keys)} repl{'y' if len(keys) == 1 else 'ies'}"
     notes = [f"published versions: {replies} edited in the database, checked as the line sends them"]
+    for (key, language), parts in sorted(overrides.items()):
+        entry = packs[language].entries.get(key) if language in packs else None
+        if entry is None or len(entry.parts) != len(parts):  # the line sends the pack's wording instead
+            notes.append(
+                f"{language} {key}: published v{latest.get(key, '?')} is not used: the packs no longer have "
+                "this reply with the same parts (publish it again in the dashboard)"
+            )
     return problems, notes
 
 
