@@ -75,6 +75,7 @@ def wording_page(request: Request, q: str = "", viewer: Viewer = Depends(admin_o
         problems=problems,
         versions={language: packs[language].version for language in LANGUAGES},
         languages=LANGUAGES,
+        language_names=drafts.LANGUAGE_NAMES,
         q=q[:100],
     )
 
