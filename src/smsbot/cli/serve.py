@@ -32,7 +32,8 @@ def serve(
         f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
     )
     uvicorn.run(
-        "smsbot.asgi:app",
+        "smsbot.app:serve_app",  # a factory: each web process builds, warms up and freezes its app
+        factory=True,
         host=host,
         port=port,
         workers=workers,

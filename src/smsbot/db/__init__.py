@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -71,16 +72,29 @@ class Prepared:
     (aware datetimes are converted here); timestamps read back go through `utc_value`.
     """
 
+    made: WeakSet[Prepared] = WeakSet()  # every one alive, for `compile_all` at a web process's start-up
+
     def __init__(self, build: Callable[[str], Executable]) -> None:
         self._build = build
         self._sql: dict[str, str] = {}
+        Prepared.made.add(self)
+
+    def sql(self, dialect: Dialect) -> str:
+        sql = self._sql.get(dialect.name)
+        if sql is None:
+            named = _NAMED_SQLITE if dialect.name == "sqlite" else dialect
+            sql = self._sql[dialect.name] = str(self._build(dialect.name).compile(dialect=named))
+        return sql
+
+    @classmethod
+    def compile_all(cls, dialect: Dialect) -> None:
+        """Compile every statement made so far (a few ms each time the first text would pay it)."""
+        for prepared in list(cls.made):
+            prepared.sql(dialect)
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         name = conn.dialect.name
-        sql = self._sql.get(name)
-        if sql is None:
-            dialect = _NAMED_SQLITE if name == "sqlite" else conn.dialect
-            sql = self._sql[name] = str(self._build(name).compile(dialect=dialect))
+        sql = self._sql.get(name) or self.sql(conn.dialect)
         if name == "sqlite":
             params = {key: _sqlite_param(value) for key, value in params.items()}
         cursor = conn.connection.driver_connection.cursor()
@@ -123,6 +137,13 @@ class Database:
             )
         elif self.write_lock:  # a SQLite file (an in-memory database has one connection to share)
             self._inbound = KeptConnections(self.engine.connect, limit=4, postgres=False)
+
+    def warm_up(self) -> None:
+        """Before a web process's first text: its statements compiled, one of its connections open."""
+        Prepared.compile_all(self.engine.dialect)
+        if self._inbound is not None:
+            with self._inbound.connection():
+                pass
 
     def _writer(self) -> AbstractContextManager[None]:
         return self.write_lock.held() if self.write_lock else nullcontext()

@@ -25,9 +25,12 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # Reads through a memory map and a larger page cache: fewer system calls per text.
-        cursor.execute("PRAGMA mmap_size=268435456")
-        cursor.execute("PRAGMA cache_size=-32000")
+        # No memory map, and 4 MB of page cache a connection (SQLite's default is 2): the operating
+        # system caches the file anyway. A map's pages and a 32 MB cache each counted in every process's
+        # resident size (up to 256 MB of map plus 32 MB a connection as the database grows), for no
+        # measurable gain: texts in and nearby lookups at 100,000 services ran the same without them.
+        cursor.execute("PRAGMA mmap_size=0")
+        cursor.execute("PRAGMA cache_size=-4000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
