@@ -1,7 +1,8 @@
 """The drug-alert writer in Spanish in Debian's Chromium at 390 px: a peer whose own language is Spanish
 (Staff.language, as the account page saves it) ticks a report, writes an alert that quotes it (the live
 check's problem and numbers appear in Spanish as they type), saves it (the check's problems in Spanish,
-nothing can be sent), fixes it and reads the preview. axe-core finds no violation on any state
+nothing can be sent), fixes it and reads the preview; an admin whose language is Spanish checks a reply
+in the wording editor (live and with the Check button). axe-core finds no violation on any state
 (html lang="es"); screenshots in test-artifacts/browser/supply-es-*.png.
 """
 
@@ -22,6 +23,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     fits,
     server,
     shot,
+    sign_in_admin,
 )
 
 PHONE = 390
@@ -92,4 +94,28 @@ def test_a_spanish_reading_peer_writes_an_alert_at_phone_width(browser, server: 
     assert page.get_by_role("button", name=re.compile(r"^Enviar a (<5|\d+) suscriptores$")).is_visible()
     assert FIXED_EN in page.locator("p.sms[lang='en']").inner_text()  # the subscribers' text as written
     _state(page, "supply-es-04-preview", "the preview in Spanish")
+    context.close()
+
+
+def test_an_admin_checks_a_reply_in_spanish_at_phone_width(browser, server: Server) -> None:
+    context = browser.new_context(viewport={"width": PHONE, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in_admin(page, server)
+    _spanish(server, "Ada Admin")
+
+    page.goto(server.url + "/wording/naloxone")
+    assert page.get_by_role("heading", name="Editar la respuesta naloxone").is_visible()
+    first = page.locator("#en-0")
+    first.fill(first.input_value() + " ’")
+    # The live check (static/wording.js) shows what the server says, in the admin's language.
+    expect(page.locator("#en-0-problems")).to_contain_text("no es un carácter simple de mensaje de texto")
+    expect(page.locator("#en-0-meta")).to_contain_text("UCS-2")
+    expect(page.locator("#en-0-meta")).to_contain_text("caracteres")
+    _state(page, "supply-es-05-wording-live-check", "the wording editor's live check in Spanish")
+
+    page.get_by_role("button", name="Revisar").click()
+    page.locator("#error-summary").wait_for()
+    assert "no es un carácter simple" in page.locator("#error-summary").inner_text()
+    _state(page, "supply-es-06-wording-checked", "the wording editor's check in Spanish")
     context.close()
