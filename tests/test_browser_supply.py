@@ -110,14 +110,14 @@ def test_a_peer_goes_from_the_queue_to_a_sent_alert(browser, server: Server, wid
     expect(page.locator("#text_en-hint")).to_contain_text("segments")
     _state(page, width, f"supply-02b-live-check-{width}", "the live check while typing")
     page.get_by_label("Every ZIP code within some miles of a ZIP code").check()
-    page.get_by_label("ZIP code at the centre").fill("22902")
+    page.get_by_label("ZIP code or point at the centre").fill("22902")
     page.get_by_label("Miles around it (up to 100)").fill("5")
     _save(page)  # Spanish is ticked but has no text
     page.locator("#error-summary").wait_for()
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#text_es"
     assert "Write the Spanish text" in page.locator("#text_es-error").inner_text()
     assert page.get_by_label("English text").input_value() == quote  # kept
-    assert page.get_by_label("ZIP code at the centre").input_value() == "22902"
+    assert page.get_by_label("ZIP code or point at the centre").input_value() == "22902"
     _state(page, width, f"supply-03-form-mistake-{width}", "a form mistake beside its field")
 
     page.get_by_label("Spanish text").fill(FIXED_ES)

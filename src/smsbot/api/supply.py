@@ -35,11 +35,11 @@ Text = Annotated[Any, WithJsonSchema({"type": ["string", "null"]})]
 Number = Annotated[Any, WithJsonSchema({"type": ["number", "null"]})]
 Ids = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "integer"}})]
 Zips = Annotated[Any, WithJsonSchema({"type": ["array", "string", "null"], "items": {"type": "string"}})]
-FIELDS = ("text_en", "text_es", "zips", "center_zip", "radius_miles", "expires_at")
+FIELDS = ("text_en", "text_es", "zips", "center_zip", "center_point", "radius_miles", "expires_at")
 
 
 class AlertFields(BaseModel):
-    """An alert as staff write it. The area is a list of ZIPs, or a ZIP and a radius in miles."""
+    """An alert as staff write it. The area is a list of ZIPs, or a ZIP (or a point) and a radius in miles."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -48,6 +48,9 @@ class AlertFields(BaseModel):
     text_es: Text = Field(None, description="the Spanish text (null: no Spanish)")
     zips: Zips = Field(None, description='ZIP codes: ["22902", "22903"] or "22902, 22903"')
     center_zip: Text = Field(None, description="with radius_miles: every ZIP within that many miles")
+    center_point: Text = Field(
+        None, description='or a point, latitude first: "40.7128,-74.0060", with radius_miles'
+    )
     radius_miles: Number = None
     expires_at: Text = Field(None, description="ISO 8601 with its offset, e.g. 2026-03-06T18:00:00-05:00")
 
@@ -81,7 +84,7 @@ def _values(given: dict[str, Any]) -> dict[str, Any]:
             f"unknown field: {unknown[0][:40]}; send only {', '.join(FIELDS)}", field=unknown[0][:40]
         )
     values: dict[str, Any] = {}
-    for name in ("text_en", "text_es", "center_zip"):
+    for name in ("text_en", "text_es", "center_zip", "center_point"):
         if name in given:
             if given[name] is not None and not isinstance(given[name], str):
                 raise Invalid(f"{name} must be text or null", field=name)
@@ -147,6 +150,7 @@ def alert_json(view: AlertView) -> dict[str, Any]:
         "languages": view.languages,
         "zips": view.zips,
         "center_zip": view.center_zip,
+        "center_point": view.center_point,
         "radius_miles": view.radius_miles,
         "expires_at": _iso(view.expires_at),
         "report_ids": view.report_ids,

@@ -36,6 +36,7 @@ from smsbot.supply.wording_check import check_alert
 
 router = APIRouter(include_in_schema=False)
 PATH = "/supply/alerts/{supply_alert_id:int}"
+_CENTRE = {"center_point": "center_zip"}
 DONE = {
     "drafted": N_("A draft is started. Nothing is sent until someone presses Send."),
     "saved": N_("Saved and checked. Nothing is sent until someone presses Send."),
@@ -170,6 +171,8 @@ def save(
             if err.status == 404:
                 raise
             errors, status = FormErrors.from_domain(err, is_admin=viewer.is_admin), err.status
+            # The form has one centre field for a ZIP or a point: a point's refusal goes beside it.
+            errors = FormErrors((_CENTRE.get(name, name), words) for name, words in errors.items())
     if errors:
         return _page(request, viewer, supply_alert_id, form=typed, errors=errors, status_code=status)
     return redirect(f"/supply/alerts/{supply_alert_id}?done=saved#check")

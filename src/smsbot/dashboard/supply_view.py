@@ -16,6 +16,7 @@ from smsbot.dashboard import i18n
 from smsbot.dashboard.forms import FormErrors
 from smsbot.dashboard.i18n import N_, _, ngettext
 from smsbot.replies.said import Said, told
+from smsbot.supply import areas
 from smsbot.supply.alerts import AlertView
 
 # A report's answers in the order the texter gave them, as a reviewer reads them.
@@ -115,7 +116,7 @@ class AlertForm:
     languages: set[str] = field(default_factory=lambda: {"en", "es"})
     area_kind: str = "zips"  # zips | radius
     zips: str = ""
-    center_zip: str = ""
+    center_zip: str = ""  # a ZIP, or a point as latitude,longitude ("40.7128,-74.0060")
     radius: str = ""
     expires_at: str = ""
 
@@ -126,9 +127,9 @@ class AlertForm:
             text_en=view.text_en or "",
             text_es=view.text_es or "",
             languages=written or {"en", "es"},
-            area_kind="radius" if view.center_zip else "zips",
-            zips="" if view.center_zip else ", ".join(view.zips),
-            center_zip=view.center_zip or "",
+            area_kind="radius" if view.center_zip or view.center_point else "zips",
+            zips="" if view.center_zip or view.center_point else ", ".join(view.zips),
+            center_zip=view.center_zip or view.center_point or "",
             radius=f"{view.radius_miles:g}" if view.radius_miles is not None else "",
             expires_at=local_input(view.expires_at, timezone),
         )
@@ -141,7 +142,7 @@ class AlertForm:
             languages={v for v in form.getlist("languages") if v in LANGUAGE_NAMES},
             area_kind="radius" if form.get("area_kind") == "radius" else "zips",
             zips=_text(form, "zips", 4000),
-            center_zip=_text(form, "center_zip", 20).strip(),
+            center_zip=_text(form, "center_zip", 40).strip(),
             radius=_text(form, "radius", 20).strip(),
             expires_at=_text(form, "expires_at", 40).strip(),
         )
@@ -173,7 +174,11 @@ class AlertForm:
     def _area(self, current: AlertView, errors: FormErrors) -> dict[str, Any]:
         if self.area_kind == "zips":
             typed = [z for z in re.split(r"[\s,;]+", self.zips) if z]
-            if current.center_zip is None and sorted(set(typed)) == current.zips:
+            if (
+                current.center_zip is None
+                and current.center_point is None
+                and sorted(set(typed)) == current.zips
+            ):
                 return {}
             if not typed and not current.zips:
                 return {}  # no area yet: it can be picked later (sending asks for one)
@@ -183,10 +188,15 @@ class AlertForm:
             errors.add("radius", _("Give the distance in miles, like 5 or 2.5."))
             return {}
         if not self.center_zip:
-            errors.add("center_zip", _("Give the ZIP code at the centre of the area, like 22902."))
+            errors.add(
+                "center_zip",
+                _("Give the ZIP code or the point at the centre, like 22902 or 38.0293,-78.4767."),
+            )
             return {}
-        if self.center_zip == current.center_zip and radius == current.radius_miles:
+        if self.center_zip in (current.center_zip, current.center_point) and radius == current.radius_miles:
             return {}
+        if areas.zip5(self.center_zip) is None:  # not a ZIP: a point on the map (supply/areas.py checks it)
+            return {"center_point": self.center_zip, "radius_miles": radius}
         return {"center_zip": self.center_zip, "radius_miles": radius}
 
     def _expiry(self, timezone: str, errors: FormErrors) -> datetime | None:

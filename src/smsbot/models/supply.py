@@ -82,6 +82,9 @@ class SupplyAlert(SQLModel, table=True):
     area_zips: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     area_center_zip: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
     area_radius_miles: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # Or the centre is a point on the map (then area_center_zip is null; migration 0019).
+    area_center_lat: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    area_center_lon: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     expires_at: datetime | None = Field(default=None, sa_column=_when(nullable=True, index=True))
     first_report_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     created_by: int | None = Field(

@@ -1,5 +1,6 @@
 """Writing an alert (peers and admins): draft it from reports, edit its English and Spanish text, pick
-its area (a list of ZIPs, or every ZIP within N miles of one) and its expiry. Sending is sending.py.
+its area (a list of ZIPs, or every ZIP within N miles of one or of a point on the map) and its expiry.
+Sending is sending.py.
 
 Service functions: (conn, actor, now, ...), rules enforced with human words, an audit row in the same
 transaction, never a commit. An edit to an approved alert voids the approval (it is a draft again).
@@ -26,6 +27,7 @@ DEFAULT_EXPIRY = timedelta(days=3)
 MAX_EXPIRY = timedelta(days=30)
 MAX_TEXT_CHARS = 600  # the segment check decides; this only stops a paste of a whole page
 UNCHANGED: Any = ...  # an edit's "leave this as it is"
+NO_POINT = {"area_center_lat": None, "area_center_lon": None}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class AlertView:
     sent_at: datetime | None
     cancelled_at: datetime | None
     created_at: datetime
+    center_point: str | None = None  # "40.7128,-74.006": the area is around a point, not a ZIP
 
     @property
     def languages(self) -> list[str]:
@@ -79,6 +82,7 @@ def _view(conn: Connection, row) -> AlertView:
         sent_at=row.sent_at,
         cancelled_at=row.cancelled_at,
         created_at=row.created_at,
+        center_point=areas.point_text(row.area_center_lat, row.area_center_lon),
     )
 
 
@@ -143,6 +147,7 @@ def _area(zips: list[str] | str | None, center_zip: str | None, radius_miles: fl
             "area_zips": ",".join(areas.zip_list(zips)),
             "area_center_zip": None,
             "area_radius_miles": None,
+            **NO_POINT,
         }
     if center_zip is None or radius_miles is None:
         raise Invalid(N_("give a list of ZIPs, or a ZIP and a radius in miles"), field="center_zip")
@@ -150,6 +155,33 @@ def _area(zips: list[str] | str | None, center_zip: str | None, radius_miles: fl
     return {
         "area_zips": ",".join(found),
         "area_center_zip": areas.zip5(center_zip),
+        "area_radius_miles": radius_miles,
+        **NO_POINT,
+    }
+
+
+def _any_area(
+    zips: list[str] | str | None,
+    center_zip: str | None,
+    radius_miles: float | None,
+    center_point: str | None,
+) -> dict:
+    """The area's columns: a list of ZIPs, or every ZIP within some miles of a ZIP or of a point."""
+    if center_point is None:
+        return _area(zips, center_zip, radius_miles)
+    if zips is not None or center_zip is not None:
+        raise Invalid(
+            N_("pick the area as a list of ZIPs, around a ZIP, or around a point: only one"),
+            field="center_point",
+        )
+    latitude, longitude = areas.point(center_point)
+    if radius_miles is None:
+        raise Invalid(N_("give the miles around the point"), field="radius")
+    return {
+        "area_zips": ",".join(areas.around(latitude, longitude, float(radius_miles))),
+        "area_center_zip": None,
+        "area_center_lat": latitude,
+        "area_center_lon": longitude,
         "area_radius_miles": radius_miles,
     }
 
@@ -166,12 +198,13 @@ def draft_alert(
     center_zip: str | None = None,
     radius_miles: float | None = None,
     expires_at: datetime | None = None,
+    center_point: str | None = None,
 ) -> AlertView:
     """A new draft from reports in the queue (they leave it, marked used; those merged into them follow)."""
     require_staff(actor)
     values: dict = {"text_en": _text(text_en, "text_en"), "text_es": _text(text_es, "text_es")}
-    if zips is not None or center_zip is not None:
-        values |= _area(zips, center_zip, radius_miles)
+    if zips is not None or center_zip is not None or center_point is not None:
+        values |= _any_area(zips, center_zip, radius_miles, center_point)
     elif report_ids:  # a first guess at the area: the ZIPs the reports named
         named = conn.execute(
             select(report.c.area_zip)
@@ -240,6 +273,7 @@ def edit_alert(
     center_zip: str | None = UNCHANGED,
     radius_miles: float | None = UNCHANGED,
     expires_at: datetime | None = UNCHANGED,
+    center_point: str | None = UNCHANGED,
 ) -> AlertView:
     """Change a draft (or an approved alert, which becomes a draft again). None drops a language."""
     require_staff(actor)
@@ -255,12 +289,14 @@ def edit_alert(
         if value is not UNCHANGED:
             values[name] = _text(value, name)
             changed.append(name)
-    if zips is not UNCHANGED or center_zip is not UNCHANGED or radius_miles is not UNCHANGED:
-        values |= _area(
-            None if zips is UNCHANGED else zips,
-            None if center_zip is UNCHANGED else center_zip,
-            None if radius_miles is UNCHANGED else radius_miles,
-        )
+    area = {
+        "zips": zips,
+        "center_zip": center_zip,
+        "radius_miles": radius_miles,
+        "center_point": center_point,
+    }
+    if any(value is not UNCHANGED for value in area.values()):
+        values |= _any_area(**{name: None if v is UNCHANGED else v for name, v in area.items()})
         changed.append("area")
     if expires_at is not UNCHANGED:
         if expires_at is None:
@@ -293,9 +329,13 @@ def pick_area(
     zips: list[str] | str | None = None,
     center_zip: str | None = None,
     radius_miles: float | None = None,
+    center_point: str | None = None,
 ) -> AlertView:
-    """The area: a list of ZIPs, or the ZIPs within `radius_miles` of `center_zip`."""
-    return edit_alert(conn, actor, now, alert_id, zips=zips, center_zip=center_zip, radius_miles=radius_miles)
+    """The area: a list of ZIPs, or the ZIPs within `radius_miles` of `center_zip` or `center_point`."""
+    return edit_alert(
+        conn, actor, now, alert_id, zips=zips, center_zip=center_zip, radius_miles=radius_miles,
+        center_point=center_point,
+    )  # fmt: skip
 
 
 def set_expiry(

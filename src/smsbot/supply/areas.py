@@ -81,6 +81,18 @@ def within(center_zip: str, miles: float) -> list[str]:
     center = place(center_zip)
     if center is None:
         raise Invalid(N_("that is not a US ZIP code we know"), field="center_zip")
+    return _around(center, miles)
+
+
+def around(latitude: float, longitude: float, miles: float) -> list[str]:
+    """The ZIPs whose centre is within `miles` of a point, and the ZIP nearest it (the one the point is
+    most likely in, even when no centre is that close), sorted."""
+    center = Place("", latitude, longitude, "", "")
+    nearest = min(_places().values(), key=lambda p: _miles(center, p))
+    return sorted({nearest.zip_code, *_around(center, miles)})
+
+
+def _around(center: Place, miles: float) -> list[str]:
     if not (0 < miles <= MAX_RADIUS_MILES) or not math.isfinite(miles):
         raise Invalid(
             N_("the radius must be more than 0 and at most %(most)s miles"),
@@ -117,3 +129,38 @@ def zip_list(raw: str | list[str]) -> list[str]:
     if len(codes) > MAX_AREA_ZIPS:
         raise Invalid(N_("at most %(most)s ZIPs in one alert"), field="zips", values={"most": MAX_AREA_ZIPS})
     return sorted(codes)  # type: ignore[arg-type]
+
+
+# A point as maps give it: latitude first, then longitude ("40.7128,-74.0060", "40.7128, -74.006").
+_DEGREES = r"([-+]?\d{1,3}(?:\.\d{1,10})?)"
+_POINT = re.compile(rf"^\s*\(?\s*{_DEGREES}\s*(?:,|;|\s)\s*{_DEGREES}\s*\)?\s*$")
+# A point farther than this from every ZIP centre we know is outside the program's ZIP data (or typed
+# longitude first: "-74.0060,40.7128" lands in Antarctica).
+NEAREST_ZIP_MILES = 30.0
+
+
+def point(text: str | None) -> tuple[float, float]:
+    """A point typed by staff, checked: its range, and that it lies among the US ZIPs we know."""
+    match = _POINT.match((text or "")[:80])
+    if match is None:
+        raise Invalid(N_("give the point as latitude,longitude, like 38.0293,-78.4767"), field="center_point")
+    latitude, longitude = float(match.group(1)), float(match.group(2))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise Invalid(
+            N_("a latitude is from -90 to 90 and a longitude from -180 to 180: give the latitude first"),
+            field="center_point",
+        )
+    here = Place("", latitude, longitude, "", "")
+    if not any(_miles(here, p) <= NEAREST_ZIP_MILES for p in _places().values()):
+        raise Invalid(
+            N_("that point is not near any US ZIP code we know: check the latitude comes first"),
+            field="center_point",
+        )
+    return latitude, longitude
+
+
+def point_text(latitude: float | None, longitude: float | None) -> str | None:
+    """How a point is shown and given back: "40.7128,-74.006" (5 decimals at most, about a metre)."""
+    if latitude is None or longitude is None:
+        return None
+    return f"{round(latitude, 5):g},{round(longitude, 5):g}"
