@@ -20,6 +20,7 @@ from smsbot.audit.log import ACTIONS
 from smsbot.dashboard.i18n import N_, _
 from smsbot.dashboard.numbers import Period
 from smsbot.models import Alert, AuditLog, Enrollment, Service, Staff, WordingVersion
+from smsbot.supply import audited as _supply_actions  # noqa: F401  (registers the drug-supply actions)
 
 audit_log, staff_t, enrollment_t, alert_t, service_t, wording_t = (
     AuditLog.__table__,
