@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from smsbot.dashboard import i18n
 from smsbot.models import Staff
 from tests.dashboard_fixtures import *  # noqa: F403
-from tests.dashboard_fixtures import audit_rows, make_alert, make_enrollment
+from tests.dashboard_fixtures import PASSWORD, audit_rows, make_alert, make_enrollment
 
 staff_t = Staff.__table__
 
@@ -169,3 +169,14 @@ def test_an_admin_works_in_spanish_on_staff_audit_and_numbers_and_a_peer_is_refu
     _choose(ana, "es")
     forbidden = ana.get("/staff")
     assert forbidden.status_code == 403 and "Esta página es para administradores." in forbidden.text
+
+
+def test_a_new_password_refused_in_spanish_says_why(ctx, ana):
+    _choose(ana, "es")
+    short = ana.post("/account/password", {"current": PASSWORD, "new": "corta", "again": "corta"})
+    assert short.status_code == 422 and "Elige otra contraseña: usa al menos 12 caracteres." in short.text
+    weak = ana.post(
+        "/account/password", {"current": PASSWORD, "new": "password1234", "again": "password1234"}
+    )
+    assert weak.status_code == 422 and "es mejor juntar algunas palabras poco comunes." in weak.text
+    assert "Elige otra contraseña: " in weak.text and "easy to guess" not in weak.text
