@@ -24,6 +24,7 @@ from smsbot.directory.hours import HoursError, parse_hours, zone
 from smsbot.directory.languages import language_code
 from smsbot.directory.records import EXTENSION, split_phone
 from smsbot.errors import N_, Invalid
+from smsbot.replies.said import Said
 
 FIELDS = (
     "name",
@@ -77,7 +78,6 @@ LABELS = {
     "location_kind": N_("kind of place"),
     "service_area": N_("area it serves"),
 }
-LABELLED = ("what",)  # the values of a Said that are field labels (translated with the sentence)
 # What an admin may choose; `zip_centre` is what a place without coordinates becomes by itself.
 KINDS = {"place": N_("a place to walk to"), "virtual": N_("by phone or online"), "area": N_("serves an area")}
 CATEGORY_WORDS = ", ".join(c.replace("_", " ") for c in CATEGORIES)
@@ -90,22 +90,10 @@ ORDER += ("service_area", "phone", "phone_extension", "hours", "timezone", "lang
 ORDER += ("latitude", "longitude", "notes")
 
 
-class Said(str):
-    """A problem in English (what the API and the command line read) that keeps its catalog id and
-    values, so a page can say it in the staff member's language."""
-
-    template: str
-    values: dict[str, Any]
-
-    def __new__(cls, template: str, **values: Any) -> Said:
-        said = super().__new__(cls, template % values if values else template)
-        said.template, said.values = template, values
-        return said
-
-
 class InvalidService(Invalid):
     """One or more fields cannot be saved as given: `problems` maps each field to what to fix (in
-    English); `parts` to its own refusal, which a page words in the reader's language."""
+    English: a Said, replies/said.py); `parts` to its own refusal, which a page words in the reader's
+    language."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         place = {name: index for index, name in enumerate(ORDER)}
@@ -118,16 +106,16 @@ class _Part(Invalid):
     """One field's problem of an InvalidService, told in the reader's language (its label too)."""
 
     def __init__(self, text: str, field: str) -> None:
-        values = getattr(text, "values", None)
-        super().__init__(getattr(text, "template", text), field=field, values=values)
+        super().__init__(str(text), field=field)
+        self.said = text
 
     def told_to(self, is_admin: bool, translate: Callable[[str], str] = str) -> str:
-        values = {k: translate(v) if k in LABELLED else v for k, v in self.values.items()}
-        return translate(self.template) % values if values else translate(self.template)
+        return self.said.told(translate) if isinstance(self.said, Said) else translate(self.said)
 
 
-def _label(field: str) -> str:
-    return LABELS.get(field, field.replace("_", " "))
+def _label(field: str) -> Said:
+    """A field as a sentence names it, translated with the sentence."""
+    return Said(LABELS[field]) if field in LABELS else Said("%(name)s", name=field.replace("_", " "))
 
 
 class _Problem(Exception):
