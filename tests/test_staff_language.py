@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from smsbot.dashboard import i18n
 from smsbot.models import Staff
+from smsbot.worker.tick import Worker
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD, audit_rows, make_alert, make_enrollment
 
@@ -180,3 +181,12 @@ def test_a_new_password_refused_in_spanish_says_why(ctx, ana):
     )
     assert weak.status_code == 422 and "es mejor juntar algunas palabras poco comunes." in weak.text
     assert "Elige otra contraseña: " in weak.text and "easy to guess" not in weak.text
+
+
+def test_the_banner_about_a_silent_worker_in_spanish(ctx, clock, ana):
+    Worker(ctx).tick(send=False)
+    _choose(ana, "es")
+    clock.advance(minutes=6)
+    banner = ana.get("/").text.split('<p class="notice warn" role="alert">')[1].split("</p>")[0]
+    assert banner.startswith("Los mensajes de seguimiento y los avisos no están saliendo")
+    assert "Avísale a quien administra el servidor." in banner and "worker" not in banner
