@@ -121,6 +121,7 @@ def test_a_directory_search_and_a_service_form_read_in_spanish(ctx, staff_browse
     assert '<h2 id="find-title">Buscar un lugar para alguien</h2>' in found
     assert "en el primer mensaje" in found and "Naloxona" in found  # the need, in the staff's language
     assert '<p class="sms">' in found  # what the texter gets stays in the texter's language
+    assert "(indicado en el archivo)" in found  # why a listed service has its categories
     unknown = peer.get("/directory?zip=99999&need=naloxone").text
     assert _error_beside(unknown, "zip") == (
         "Error: Escribe un código ZIP de EE. UU. de 5 dígitos que conozcamos, como 22902."

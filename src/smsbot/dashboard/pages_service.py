@@ -25,6 +25,7 @@ from smsbot.dashboard.participants_common import speak
 from smsbot.dashboard.web import redirect, render
 from smsbot.directory import lookup, service
 from smsbot.directory.categories import CATEGORIES, NAMES
+from smsbot.directory.records import GIVEN_IN_FILE
 from smsbot.directory.validate import KINDS, LABELS
 from smsbot.errors import N_, DomainError
 
@@ -84,8 +85,8 @@ def month_year(day: str | None) -> str:
 
 def reason_words(reason: str | None) -> str:
     """Why a service has a category: the importer's own words (a code, a term), or "set by an
-    admin", which reads in the page's language."""
-    return i18n.gettext(reason) if reason == service.BY_HAND else reason or ""
+    admin" / "given in the file", which read in the page's language."""
+    return i18n.gettext(reason) if reason in (service.BY_HAND, GIVEN_IN_FILE) else reason or ""
 
 
 # What the directory's templates (and _service_bits.html, imported with context) call

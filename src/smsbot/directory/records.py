@@ -21,8 +21,11 @@ from datetime import date
 from smsbot.directory import categories as cats
 from smsbot.directory.geo import normalize_zip, valid_coordinates, zip_point
 from smsbot.directory.hours import HoursError, WeeklyHours, parse_hours, zone
+from smsbot.errors import N_
 
 LOCATION_KINDS = ("place", "zip_centre", "virtual", "area")
+# A category's reason when the file named it (stored in English; the pages translate it)
+GIVEN_IN_FILE = N_("given in the file")
 NO_CATEGORY = "no category (no taxonomy code, term or words matched); row skipped"
 
 
@@ -181,7 +184,7 @@ def _categories(raw: RawService, classifier) -> tuple[list[str], dict[str, str],
             listed = ", ".join(repr(u) for u in unknown)
             warnings.append(f"unknown category {listed} (known: {', '.join(cats.CATEGORIES)})")
         given = raw.category_reasons or {}
-        return known, {c: given.get(c, "given in the file") for c in known}, warnings
+        return known, {c: given.get(c, GIVEN_IN_FILE) for c in known}, warnings
     if raw.category_reasons:
         reasons = {c: r for c, r in raw.category_reasons.items() if c in cats.CATEGORIES}
         return list(reasons), reasons, warnings
