@@ -113,6 +113,16 @@ def test_the_participant_page_reads_in_spanish(ctx, staff_browser):
     assert same_day.status_code == 422  # no day ticked
     assert _error_beside(same_day.text, "days") == "Error: Elige al menos un día, o todos los días."
 
+    choice = _text(peer.get(f"/participants/{eid}/stop").text)
+    assert "¿Qué pidió?" in choice and "Ningún mensaje más de la línea" in choice
+    stopped = peer.post(f"/participants/{eid}/stop", {"why": "stop"})
+    assert stopped.headers["location"] == "/participants?done=stopped"
+    listed = _text(peer.get(stopped.headers["location"]).text)
+    assert "Los chequeos de este participante están detenidos." in listed
+    archived = _text(peer.get(f"/participants/{eid}").text)
+    assert "Toño detenido" in archived and "Se detuvieron los chequeos" in archived
+    assert "Ya no se envía nada; su historial se queda aquí." in archived
+
 
 def test_a_directory_search_and_a_service_form_read_in_spanish(ctx, staff_browser, demo):
     peer = staff_browser("peer", name="Paz Par")
@@ -127,6 +137,10 @@ def test_a_directory_search_and_a_service_form_read_in_spanish(ctx, staff_browse
         "Error: Escribe un código ZIP de EE. UU. de 5 dígitos que conozcamos, como 22902."
     )
     assert 'value="99999"' in unknown
+    service_id = re.search(r'<h4><a href="/directory/(\d+)">', found).group(1)
+    service = _text(peer.get(f"/directory/{service_id}").text)
+    assert "Ofrece" in service and "Por qué estas categorías" in service and "naloxona" in service
+    assert "¿Algo está mal o cerró? Avísale a un administrador" in service
 
     admin = staff_browser("admin", name="Ana Admin")
     _speaks_spanish(ctx, admin)
