@@ -41,4 +41,8 @@ def serve(
         access_log=False,  # access logs would carry nothing personal, but they add cost on the hot path
         proxy_headers=False,
         server_header=False,  # no version banner for scanners
+        # Idle keep-alive connections stay open longer than a proxy keeps its own (Caddy: 2 min): a
+        # server that closes first races the proxy's next request on that connection, which then
+        # fails (uvicorn's 5 s cost failed requests whenever a burst reused older connections).
+        timeout_keep_alive=130,
     )
