@@ -16,16 +16,18 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from smsbot.alerts import notes
 from smsbot.audit import log as audit
 from smsbot.auth import totp
 from smsbot.checkins import answers
 from smsbot.checkins.enrollments import contact_for_phone
 from smsbot.config import Settings, reset_settings
 from smsbot.context import AppContext
-from smsbot.models import Checkin, Contact, Staff, Suppression
+from smsbot.models import Alert, Checkin, Contact, Staff, SupplyReport, Suppression
 from smsbot.outbound.pacing import NoPacing
 from smsbot.outbound.senders import TwilioSender
 from smsbot.privacy import PhoneVault
+from smsbot.supply import reports
 from smsbot.worker.tick import Worker
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import PARTICIPANT, PEER_PHONE, Peer, enroll, rows, run_tick, twilio_settings
@@ -237,3 +239,38 @@ def test_rotation_needs_the_previous_key(ctx):
     refused = _rotate(ctx.settings.database_url, previous=None)
     assert refused.returncode == 2
     assert "SMSBOT_PREVIOUS_SECRET_KEY" in refused.stderr
+
+
+def test_rotation_moves_every_sealed_free_text_notes_and_reports_too(ctx, sms, clock, rotated):
+    # A drug-supply report told by text, and a peer's note on an alert, both sealed under the old key.
+    sms("REPORT")
+    for answer in ("blue pills sold as oxy", "my friend passed out", "22903", "last night"):
+        sms(answer)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as conn:
+        alert_id = conn.execute(
+            Alert.__table__.insert().values(
+                dedupe_key="rotation-note", kind="no_answer", status="acked", created_at=now, acked_at=now
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            Alert.__table__.update()
+            .where(Alert.__table__.c.id == alert_id)
+            .values(note_ciphertext=notes.seal(ctx.vault, alert_id, "left a voicemail at her sister's"))
+        )
+    (report,) = rows(ctx, SupplyReport)
+    assert reports.decrypt_answers(ctx.vault, report.id, report.answers_ciphertext)["happened"]
+
+    done = _rotate(ctx.settings.database_url, "--batch-size", "1")
+    assert done.returncode == 0, done.stderr
+
+    new_only = PhoneVault.from_master(NEW.encode())
+    (report,) = rows(ctx, SupplyReport)
+    told = reports.decrypt_answers(new_only, report.id, report.answers_ciphertext)
+    assert told["happened"] == "my friend passed out" and told["what"] == "blue pills sold as oxy"
+    (alert,) = [row for row in rows(ctx, Alert) if row.id == alert_id]
+    assert notes.opened(new_only, alert.id, alert.note_ciphertext) == "left a voicemail at her sister's"
+    # The old key alone opens neither any more.
+    old_only = PhoneVault.from_master(OLD.encode())
+    assert reports.decrypt_answers(old_only, report.id, report.answers_ciphertext) == {}
+    assert notes.opened(old_only, alert.id, alert.note_ciphertext) is None

@@ -17,34 +17,39 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Column, Table, exists, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from smsbot.audit import log as audit
 from smsbot.auth.security import derived_key
-from smsbot.checkins import answers
 from smsbot.config import Settings
 from smsbot.db import Database
 from smsbot.keyring import move
-from smsbot.models import Checkin, Contact, Staff, Suppression
+from smsbot.models import Alert, Checkin, Contact, Staff, SupplyReport, Suppression
 from smsbot.privacy import NONCE_BYTES, PhoneVault
 
 contact = Contact.__table__
 staff = Staff.__table__
 checkin = Checkin.__table__
 suppression = Suppression.__table__
+alert = Alert.__table__
+report = SupplyReport.__table__
 
 
 @dataclass
 class Counts:
     numbers: int = 0  # contacts and staff re-encrypted and re-indexed
-    answers: int = 0
+    answers: int = 0  # sealed free text: check-in answers, alert notes, drug-supply reports
     second_factors: int = 0
     already: int = 0  # rows found under the new key (done by an earlier, interrupted run)
     unreadable: int = 0  # under neither key: reported, never guessed at
     batches: int = 0
     finished: bool = False
     index_only: int = 0  # rows known only by a keyed hash (see the module docstring)
+
+
+# One batch of a rotation step: (conn, vault, counts, after id, batch size) -> last id, None when done.
+Step = Callable[[Connection, PhoneVault, Counts, int, int], int | None]
 
 
 def _opens(key: bytes, blob: bytes, aad: bytes) -> bool:
@@ -106,28 +111,43 @@ def _contacts(conn: Connection, vault: PhoneVault, counts: Counts, after: int, s
     return rows[-1].id if rows else None
 
 
-def _answers(conn: Connection, vault: PhoneVault, counts: Counts, after: int, size: int) -> int | None:
-    rows = conn.execute(
-        select(checkin.c.id, checkin.c.answer_ciphertext)
-        .where(checkin.c.id > after, checkin.c.answer_ciphertext.is_not(None))
-        .order_by(checkin.c.id)
-        .limit(size)
-    ).all()
-    assert vault.previous is not None
-    for row in rows:
-        blob = bytes(row.answer_ciphertext)
-        if _opens(vault.encryption_key, blob, f"checkin-answer:{row.id}".encode()):
-            counts.already += 1
-            continue
-        try:
-            text = answers.decrypt_answer(vault.previous, row.id, blob)
-        except InvalidTag:
-            counts.unreadable += 1
-            continue
-        sealed = answers.encrypt_answer(vault, row.id, text)
-        conn.execute(update(checkin).where(checkin.c.id == row.id).values(answer_ciphertext=sealed))
-        counts.answers += 1
-    return rows[-1].id if rows else None
+# Free text sealed under the vault's key, bound to its row: (table, id column, blob column, AAD prefix).
+# Check-in answers, alert notes and drug-supply reports' answers; a new sealed column belongs here.
+SEALED = (
+    (checkin, checkin.c.id, checkin.c.answer_ciphertext, "checkin-answer"),
+    (alert, alert.c.id, alert.c.note_ciphertext, "alert-note"),
+    (report, report.c.id, report.c.answers_ciphertext, "supply-report"),
+)
+
+
+def _sealed_step(table: Table, id_column: Column, blob_column: Column, prefix: str) -> Step:
+    def step(conn: Connection, vault: PhoneVault, counts: Counts, after: int, size: int) -> int | None:
+        rows = conn.execute(
+            select(id_column, blob_column)
+            .where(id_column > after, blob_column.is_not(None))
+            .order_by(id_column)
+            .limit(size)
+        ).all()
+        assert vault.previous is not None
+        for row_id, stored in rows:
+            blob, aad = bytes(stored), f"{prefix}:{row_id}".encode()
+            if _opens(vault.encryption_key, blob, aad):
+                counts.already += 1
+                continue
+            try:
+                plain = AESGCM(vault.previous.encryption_key).decrypt(
+                    blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad
+                )
+            except InvalidTag:
+                counts.unreadable += 1
+                continue
+            nonce = os.urandom(NONCE_BYTES)
+            sealed = nonce + AESGCM(vault.encryption_key).encrypt(nonce, plain, aad)
+            conn.execute(update(table).where(id_column == row_id).values({blob_column.name: sealed}))
+            counts.answers += 1
+        return rows[-1][0] if rows else None
+
+    return step
 
 
 def _index_only(conn: Connection) -> int:
@@ -152,13 +172,14 @@ def rotate(
     max_batches: int | None = None,
     progress: Callable[[Counts], None] | None = None,
 ) -> Counts:
-    """Move every stored number, answer and second-factor secret to the current key."""
+    """Move every stored number, sealed free text (answers, notes, reports) and second-factor secret
+    to the current key."""
     if vault.previous is None:
         raise ValueError("set SMSBOT_PREVIOUS_SECRET_KEY to the old key (and SMSBOT_SECRET_KEY to the new)")
     counts = Counts()
     with db.transaction() as conn:
         _staff(conn, settings, vault, counts)
-    for step in (_contacts, _answers):
+    for step in (_contacts, *(_sealed_step(*sealed) for sealed in SEALED)):
         after = 0
         while True:
             if max_batches is not None and counts.batches >= max_batches:
