@@ -25,8 +25,8 @@ from smsbot.dashboard.participants_common import speak
 from smsbot.dashboard.web import redirect, render
 from smsbot.directory import lookup, service
 from smsbot.directory.categories import CATEGORIES, NAMES
+from smsbot.directory.field_words import KINDS, LABELS
 from smsbot.directory.records import GIVEN_IN_FILE
-from smsbot.directory.validate import KINDS, LABELS
 from smsbot.errors import N_, DomainError
 
 router = APIRouter(include_in_schema=False)

@@ -19,6 +19,7 @@ import phonenumbers
 from phonenumbers import shortnumberinfo
 
 from smsbot.directory.categories import CATEGORIES, normalize_category
+from smsbot.directory.field_words import KINDS, LABELS
 from smsbot.directory.geo import normalize_zip, zip_point
 from smsbot.directory.hours import HoursError, parse_hours, zone
 from smsbot.directory.languages import language_code
@@ -57,29 +58,6 @@ LIMITS = {
     "notes": 2000,
     "service_area": 200,
 }
-# Each field as a sentence names it ("Keep the street address to ..."), translated where shown.
-LABELS = {
-    "name": N_("name"),
-    "organization": N_("organization"),
-    "categories": N_("categories"),
-    "address": N_("street address"),
-    "city": N_("city"),
-    "state": N_("state"),
-    "zip": N_("ZIP code"),
-    "latitude": N_("latitude"),
-    "longitude": N_("longitude"),
-    "phone": N_("phone"),
-    "phone_extension": N_("phone extension"),
-    "hours": N_("opening hours"),
-    "timezone": N_("time zone"),
-    "notes": N_("notes"),
-    "last_verified": N_("date it was last checked"),
-    "languages": N_("languages"),
-    "location_kind": N_("kind of place"),
-    "service_area": N_("area it serves"),
-}
-# What an admin may choose; `zip_centre` is what a place without coordinates becomes by itself.
-KINDS = {"place": N_("a place to walk to"), "virtual": N_("by phone or online"), "area": N_("serves an area")}
 CATEGORY_WORDS = ", ".join(c.replace("_", " ") for c in CATEGORIES)
 FORM = "form"  # a problem with the request as a whole (dashboard/forms.py uses the same key)
 
