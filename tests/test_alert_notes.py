@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from smsbot.models import Alert
 from smsbot.staff.tokens import issue_token
 from tests.dashboard_fixtures import *  # noqa: F403
-from tests.dashboard_fixtures import OTHER_PARTICIPANT, make_alert, make_enrollment
+from tests.dashboard_fixtures import OTHER_PARTICIPANT, PARTICIPANT, make_alert, make_enrollment
 
 alert_t = Alert.__table__
 NOTE = "Talked at the drop-in, they are OK"
@@ -105,3 +105,22 @@ def test_the_migration_encrypts_notes_written_before_it(ctx, client, staff_brows
         assert found == "written before 0018"
     finally:
         _to(ctx, "head")
+
+
+def test_forget_takes_the_notes_about_that_person_too(ctx, client, sms, staff_browser) -> None:
+    pat = staff_browser("peer", name="Pat Peer", phone="+15555550177")
+    robin = make_alert(ctx, make_enrollment(ctx, pat.staff_id, nickname="Robin"), kind="call")
+    sam = make_alert(
+        ctx, make_enrollment(ctx, pat.staff_id, phone=OTHER_PARTICIPANT, nickname="Sam"), kind="call"
+    )
+    api = _api(ctx, pat.staff_id)
+    for alert_id, note in ((robin, NOTE), (sam, "Sam is staying at the shelter")):
+        said = {"outcome": "other", "note": note}
+        assert client.post(f"/api/alerts/{alert_id}/ack", json=said, headers=api).status_code == 200
+
+    assert sms("FORGET", from_=PARTICIPANT)  # Robin asks the line to forget them
+
+    assert _stored(ctx, robin) is None  # the note about Robin is gone with everything else
+    acked = _acked(client, api)
+    assert acked[robin]["outcome"] == "other" and acked[robin]["note"] is None
+    assert acked[sam]["note"] == "Sam is staying at the shelter"  # nobody else's

@@ -77,7 +77,8 @@ def stop_contact(conn: Connection, contact_id: int | None, now: datetime) -> Non
 
 
 def forget_contact(conn: Connection, contact_id: int | None) -> None:
-    """FORGET: delete enrollments, check-ins (with their answers) and texts; alerts keep no name."""
+    """FORGET: delete enrollments, check-ins (with their answers) and texts; alerts keep no name and
+    no note."""
     if contact_id is None:
         return
     ids = list(conn.execute(select(enrollment.c.id).where(enrollment.c.contact_id == contact_id)).scalars())
@@ -93,8 +94,11 @@ def forget_contact(conn: Connection, contact_id: int | None) -> None:
                 )
             )
             conn.execute(update(outbox_table).where(outbox_table.c.alert_id.in_(alert_ids)).values(body=""))
+            # The peer's note was about this person: it goes too (the outcome, a fixed word, stays).
             conn.execute(
-                update(alert).where(alert.c.id.in_(alert_ids)).values(enrollment_id=None, checkin_id=None)
+                update(alert)
+                .where(alert.c.id.in_(alert_ids))
+                .values(enrollment_id=None, checkin_id=None, note_ciphertext=None)
             )
         conn.execute(delete(checkin).where(checkin.c.enrollment_id.in_(ids)))
         conn.execute(delete(enrollment).where(enrollment.c.id.in_(ids)))
