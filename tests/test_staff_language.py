@@ -190,3 +190,39 @@ def test_the_banner_about_a_silent_worker_in_spanish(ctx, clock, ana):
     banner = ana.get("/").text.split('<p class="notice warn" role="alert">')[1].split("</p>")[0]
     assert banner.startswith("Los mensajes de seguimiento y los avisos no están saliendo")
     assert "Avísale a quien administra el servidor." in banner and "worker" not in banner
+
+
+@pytest.mark.parametrize(
+    ("path", "language"), [("/participants/7/resume", "es"), ("/api/enrollments/7", "es")]
+)
+def test_a_refusal_no_page_catches_is_worded_in_the_viewers_language_and_the_api_keeps_english(
+    ctx, client, path, language
+):
+    # A refusal with values that reaches the app's one error answer (api/errors.py): a page shows it in
+    # the viewer's language with the values filled in afterwards; the API answers the same in English.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.requests import Request
+
+    from smsbot.api.errors import domain_error
+    from smsbot.errors import IllegalTransition
+
+    cookie = f"{i18n.COOKIE}={language}".encode()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "headers": [(b"cookie", cookie)],
+        "app": client.app,
+    }
+    refusal = IllegalTransition("enrollment", "invited", "paused")
+    # In its own thread: after the browser tests, pytest-playwright keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        answer = thread.submit(asyncio.run, domain_error(Request(scope), refusal)).result()
+    body = answer.body.decode()
+    assert answer.status_code == 409
+    if path.startswith("/api"):
+        assert "this enrollment is invited and cannot become paused" in body
+    else:
+        assert _lang(body) == "es" and "no puede pasar a «paused»" in body and "cannot become" not in body

@@ -42,11 +42,13 @@ def _is_admin(request: Request) -> bool:
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    words = exc.told_to(_is_admin(request))
+    is_admin = _is_admin(request)
     if request.url.path.startswith("/api"):
-        return JSONResponse({"detail": words}, status_code=exc.status)
+        return JSONResponse({"detail": exc.told_to(is_admin)}, status_code=exc.status)
     page_error = request.app.exception_handlers[PageError]  # installed by the dashboard
-    return await page_error(request, PageError(exc.status, words))
+    # The English id and its values, so the page shows the refusal in the viewer's language.
+    template = exc.admin_template if is_admin and exc.admin_template else exc.template
+    return await page_error(request, PageError(exc.status, template, values=exc.values))
 
 
 def install(app: FastAPI) -> None:
