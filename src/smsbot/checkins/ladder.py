@@ -70,6 +70,17 @@ _OPEN_CHECKIN = (
     .where(contact.c.id == bindparam("b_contact"))
     .values(open_checkin_id=bindparam("b_checkin"))
 )
+# PostgreSQL: a batch's moves in one statement each (an executemany is 500 statements a batch; SQLite's
+# run in process and cost little). Parameters: one array per column, in the rows' order.
+_PG_ADVANCE_ENROLLMENTS = (
+    "UPDATE enrollment AS e SET next_checkin_at = v.next_at"
+    " FROM unnest(%(b_id)s::integer[], %(b_next)s::timestamptz[]) AS v(id, next_at) WHERE e.id = v.id"
+)
+_PG_OPEN_CHECKINS = (
+    "UPDATE contact AS c SET open_checkin_id = v.checkin_id"
+    " FROM unnest(%(b_contact)s::integer[], %(b_checkin)s::integer[]) AS v(contact_id, checkin_id)"
+    " WHERE c.id = v.contact_id"
+)
 
 
 @dataclass
@@ -165,9 +176,8 @@ def _schedule_batch(
             )
             opened.append({"b_contact": row.contact_id, "b_checkin": checkin_id})
         outbox.enqueue_many(conn, queued, now)
-        conn.execute(_OPEN_CHECKIN, opened)
-    if advances:
-        conn.execute(_ADVANCE_ENROLLMENT, advances)
+        _update_many(conn, _OPEN_CHECKIN, _PG_OPEN_CHECKINS, opened)
+    _update_many(conn, _ADVANCE_ENROLLMENT, _PG_ADVANCE_ENROLLMENTS, advances)
     endings.end(conn, stopped, EnrollmentStatus.STOPPED, now)
     report.prompts += len(prompt_rows)
     report.missed_by_system += len(missed_rows)
@@ -179,6 +189,17 @@ def _schedule_batch(
             LATE_CUTOFF,
         )
     return len(rows)
+
+
+def _update_many(conn: Connection, statement, pg_sql: str, rows: list[dict]) -> None:
+    """`statement` for every row (its bind names are the rows' keys); on PostgreSQL as one UPDATE."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(statement, rows)
+        return
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    conn.connection.driver_connection.cursor().execute(pg_sql, columns)
 
 
 def _exists(conn: Connection, row: dict) -> bool:
