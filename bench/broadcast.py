@@ -14,8 +14,9 @@ are the check-ins that fall due while it does?"""
 # its error against the setting; how long each expansion batch took; each check-in's delay from due to
 # sent (p50, p95, max); 429s; anyone texted twice. The time lost to the engine itself is measured apart:
 # between the last text of one window and the first of the next (the tick's own work: the check-ins'
-# steps, the next expansion, the sender's start), summed over the run, as a share of its span. The rest
-# of any shortfall is the pacer's (a slot more than one interval late is dropped, never made up): on a
+# steps and the sender's start; the next window is queued while the last rows of this one go out),
+# summed over the run, as a share of its span. The rest of any shortfall is the pacer's (a slot more
+# than 50 ms late, or one interval, is dropped, never made up; a 429 costs 0.1 s of slots): on a
 # machine whose cores are busy with other processes, sends wake late and slots are lost.
 
 from __future__ import annotations

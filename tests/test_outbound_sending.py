@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from smsbot.clock import parse_iso
 from smsbot.models import Alert, Checkin, Contact, Enrollment, OutboxMessage, Staff, Suppression
-from smsbot.outbound import outage, outbox
+from smsbot.outbound import outage, outbox, pacing
 from smsbot.outbound.pacing import NoPacing, SharedPacer
 from smsbot.outbound.senders import ConsoleSender, TwilioSender
 from smsbot.outbound.states import OutboxStatus, can_move, from_twilio
@@ -33,12 +33,25 @@ def _prompt(ctx):
     return rows(ctx, OutboxMessage, OB.c.purpose == "checkin")[0]
 
 
-def test_429_and_500_pause_sending_and_the_text_keeps_its_place(ctx, client, sms, fake, worker, clock, peer):
+def test_a_429_slows_down_and_the_text_goes_in_the_same_tick(ctx, client, sms, fake, worker, clock, peer):
+    """429 means too fast, not Twilio down: no pause for everyone, the text goes again at once."""
     _active_with_prompt_due(ctx, sms, worker, clock, peer)
-    fake.script("429", "500")
+    fake.script("429")
+    report = run_tick(worker, clock, "2026-03-04T23:00:00Z")
+    assert report.dispatch.paused_until is None and report.dispatch.results["throttled"] == 1
+    prompt = _prompt(ctx)
+    assert prompt.status == "sent" and prompt.attempts == 2
+    assert len(fake.to(PARTICIPANT)) == 2  # the invitation and exactly one check-in
+
+
+def test_429s_that_go_on_and_500_pause_sending_and_the_text_keeps_its_place(
+    ctx, client, sms, fake, worker, clock, peer
+):
+    _active_with_prompt_due(ctx, sms, worker, clock, peer)
+    fake.script("429", "429", "429", "500")  # a third 429 in a row for it: everyone pauses
     report = run_tick(worker, clock, "2026-03-04T23:00:00Z")
     first = _prompt(ctx)
-    assert first.status == "queued" and first.attempts == 1 and first.error_code == "20429"
+    assert first.status == "queued" and first.attempts == 3 and first.error_code == "20429"
     assert first.next_attempt_at == parse_iso("2026-03-04T23:00:00Z")  # its place in the queue
     assert report.dispatch.paused_until == clock.now() + outage.PAUSE  # everyone waits, not just it
     requests = fake.requests
@@ -46,7 +59,7 @@ def test_429_and_500_pause_sending_and_the_text_keeps_its_place(ctx, client, sms
     assert fake.requests == requests  # paused: nothing tried
     run_tick(worker, clock, clock.now() + outage.PAUSE)  # the 500: paused again
     run_tick(worker, clock, clock.now() + outage.PAUSE)
-    assert _prompt(ctx).status == "sent" and _prompt(ctx).attempts == 3
+    assert _prompt(ctx).status == "sent" and _prompt(ctx).attempts == 5
     assert len(fake.to(PARTICIPANT)) == 2  # the invitation and exactly one check-in
 
 
@@ -229,6 +242,25 @@ def test_the_shared_pace_holds_across_workers(ctx):
     first.wait()
     first.wait()
     assert wall[0] - before >= 0.05 - 1e-9
+
+
+def test_a_late_sender_keeps_its_slot_within_the_tolerance_and_a_429_backs_everyone_off(ctx):
+    """At 100/s a sender woken 30 ms late still sends (a busy CPU does not cost rate); slots gone by
+    further are dropped and counted; after a 429 no slot is handed out for BACK_OFF_SECONDS, in this
+    worker or in another that reserves from the shared row."""
+    wall = [1000.0]
+    pacer = SharedPacer(ctx.db, 100.0, wall=lambda: wall[0], sleep=lambda s: None)
+    first = pacer.next_slot()
+    wall[0] = first + 0.03
+    assert pacer.on_time(first)
+    assert pacer.next_slot() == first + 0.01 and pacer.dropped == 0  # not lost to the late wake-up
+    wall[0] = first + 1.0
+    assert pacer.next_slot() >= wall[0] - 0.05 and pacer.dropped > 0
+    assert not pacer.on_time(first)
+    pacer.back_off()
+    assert pacer.next_slot() >= wall[0] + pacing.BACK_OFF_SECONDS - 1e-9
+    other = SharedPacer(ctx.db, 100.0, wall=lambda: wall[0], sleep=lambda s: None)
+    assert other.next_slot() >= wall[0] + pacing.BACK_OFF_SECONDS - 1e-9
 
 
 class VirtualWall:

@@ -8,11 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from smsbot.models import AuditLog, OutboxMessage, SupplyAlert, SupplyBroadcast
+from smsbot.outbound.pacing import SharedPacer
+from smsbot.outbound.senders import TwilioSender
 from smsbot.replies.wording import Wording
 from smsbot.supply import alerts, review, sending
 from smsbot.supply.broadcast import PRIORITY, batch_size
+from smsbot.worker.tick import Worker
 from tests.checkins_fixtures import *  # noqa: F403
-from tests.checkins_fixtures import run_tick
+from tests.checkins_fixtures import run_tick, twilio_settings
+from tests.fake_twilio import FakeTwilio
+from tests.test_outbound_sending import VirtualWall
 from tests.test_supply_support import (
     ALERT_EN,
     ALERT_ES,
@@ -207,3 +212,33 @@ def test_a_broadcast_queues_at_most_a_batch_ahead(ctx, clock, worker):
     assert (
         batch_size(1) == 20 and batch_size(100) == 2000 and batch_size(0.5) == 20 and batch_size(1e4) == 5000
     )
+
+
+def test_paced_the_next_window_is_queued_while_the_last_rows_go_out(ctx, clock, fake):
+    """At SMSBOT_SEND_RATE=20 (a window of 400 rows): one tick sends one window at the rate and leaves
+    the next one queued, so the next tick starts sending at once instead of after an expansion."""
+    wall = VirtualWall()
+    numbers = seed_subscribers(ctx, 1000)
+    sending_alert(ctx, actor(ctx), clock.now())
+    ctx.settings = ctx.settings.model_copy(update={"send_rate": 20.0})
+    limited = FakeTwilio(rate=20, burst=2, clock=wall).start()
+    try:
+        paced = Worker(
+            ctx,
+            sender=TwilioSender(twilio_settings(ctx, limited)),
+            pacer=SharedPacer(ctx.db, 20.0, wall=wall, sleep=wall.sleep),
+        )
+        paced.dispatcher.threads = 1  # one sender: each send leaves at the virtual time it slept to
+        window = batch_size(20.0)
+        assert run_tick(paced, clock).dispatch.sent == window
+        with ctx.db.transaction() as conn:
+            waiting = conn.execute(select(OB.c.id).where(OB.c.status == "queued")).all()
+        # Queued during the run, not by the next tick: a window less the rows in hand at the time.
+        assert window - paced.dispatcher.batch <= len(waiting) < window
+        for _ in range(3):
+            run_tick(paced, clock)
+        assert received(limited, numbers) == dict.fromkeys(numbers, 1)  # everyone once
+        assert limited.rejected_429 == 0
+        assert wall.now - 1000.0 >= (len(numbers) - 1) / 20.0 - 1e-9  # never faster than the rate
+    finally:
+        limited.stop()

@@ -1,12 +1,14 @@
-"""Sending the outbox: claim about one pacing window of rows, and for each: pace, check suppression,
-mark `attempting` (only while this worker's claim token is still on the row), send, record.
-The check and the mark share one transaction right before the HTTP call, after the pacing wait.
+"""Sending the outbox: claim about one pacing window of rows, and for each: check suppression, mark
+`attempting` (only while this worker's claim token is still on the row), send, record. The check
+and the mark share one transaction that starts CHECK_AHEAD before the row's send slot, so a check
+slowed by the database or a busy CPU still leaves on time.
 Unpaced (SMSBOT_SEND_RATE=0), small groups are checked and marked together instead (burst.py).
 """
 # Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once
 # by the thread. SIDs, paced: by the thread right after its send (a crash then leaves only the texts
 # in flight `unknown`). A send that raises records its own outcome; the SIDs gathered are always
-# written (`finally`). A 429/5xx/refused send pauses everyone (outage.py).
+# written (`finally`). A 5xx/refused send pauses everyone (outage.py); a 429 (too fast) slows the
+# pace a moment and the text goes again in its place (a third 429 in a row for it: a pause).
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import math
 import sys
 import threading
 import time
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -39,7 +42,7 @@ log = logging.getLogger(__name__)
 # SMSBOT_SEND_RATE; without a rate, burst.IN_FLIGHT.
 MIN_THREADS, MAX_THREADS = 4, 32
 FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # how often sent rows get their SIDs written
-MAX_REPACE = 5  # fresh slots a send held up by its check may take before it goes anyway
+CHECK_AHEAD = 0.05  # seconds before its slot a paced row is checked and marked (the send waits for it)
 PACED_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 makes paced sends up to 5 ms late
 CLAIM_AHEAD_SECONDS = 2.0  # claim what the rate sends in this long (next claim at half of it)
 UNPACED_BATCH = 500
@@ -54,6 +57,21 @@ FailureHook = Callable[[Connection, Claimed, str, datetime], None]
 # Called inside the transaction that moved a row forward on a delivery report kept until its SID
 # landed (the same hook /twilio/status calls).
 StatusHook = Callable[[Connection, StatusChange, datetime], None]
+# Called (no transaction open) when a paced run's claim comes back short: queue the next window of a
+# drug-supply broadcast now, while the rows in hand still go out; returns rows queued.
+RefillHook = Callable[[], int]
+
+
+def _warm_weakly(dispatcher: weakref.ref) -> Callable[[], None]:
+    """A sending thread's initializer that does not keep its dispatcher alive: when the dispatcher
+    goes, its pool goes, and the idle threads end."""
+
+    def warm() -> None:
+        found = dispatcher()
+        if found is not None:
+            found._warm_thread()
+
+    return warm
 
 
 @dataclass
@@ -61,6 +79,7 @@ class DispatchReport:
     results: Counter = field(default_factory=Counter)
     recovered: int = 0
     paused_until: datetime | None = None  # Twilio is down: nobody sends before then (outbound/outage.py)
+    slots_missed: int = 0  # paced: send slots that went by unused (lost rate; a busy machine)
 
     @property
     def sent(self) -> int:
@@ -94,7 +113,9 @@ class Dispatcher:
         self.renew_every = self.lease.total_seconds() / 3
         self.attempt_lease = ATTEMPT_LEASE
         self._send_ref = "ref" in inspect.signature(sender.send).parameters
-        self.outage = threading.Event()  # set by a 429/5xx/refused send: start no more this run
+        self.refill: RefillHook | None = None  # the worker sets it (a feature above this package)
+        self._pool: ThreadPoolExecutor | None = None  # paced senders, kept across runs (warm clients)
+        self.outage = threading.Event()  # set by a 5xx/refused send: start no more this run
         self.tokens: set[str] = set()  # this run's claims (handed back if an outage stops it)
 
     def recover(self, report: DispatchReport) -> None:
@@ -129,9 +150,10 @@ class Dispatcher:
         if report.paused_until is not None:
             return report
         switch_interval = sys.getswitchinterval()
+        dropped = getattr(self.pacer, "dropped", 0)
         if isinstance(self.pacer, SharedPacer):
             # A sender waking at its slot gets the GIL within ~1 ms instead of up to 5: paced sends
-            # then leave on time (late ones take a fresh slot, so lateness costs rate).
+            # then leave on time (a slot missed by more than the pacer's tolerance is lost rate).
             sys.setswitchinterval(PACED_SWITCH_INTERVAL)
         try:
             if self.paced:
@@ -141,6 +163,7 @@ class Dispatcher:
                 GroupSender(self, report, max_batches).run()
         finally:
             sys.setswitchinterval(switch_interval)
+            report.slots_missed = getattr(self.pacer, "dropped", 0) - dropped
             if self.outage.is_set():
                 self._hand_back(report)
         return report
@@ -167,17 +190,27 @@ class Dispatcher:
         batches, pending = 0, deque()
         sent: list[tuple[int, str, str]] = []
         flushed = renewed = time.monotonic()
-        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="send", initializer=self._warm_thread)
+        if self._pool is None:
+            # Kept for the worker's life: each thread's HTTP connection and twilio client are made
+            # once, not at every run (a broadcast runs every window, ~20 s).
+            warm = _warm_weakly(weakref.ref(self))
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="send", initializer=warm)
+        pool = self._pool
         try:
             nothing_due = False  # after an empty claim, claim again only once the pipeline is empty
+            refilled = False  # a broadcast's next window is queued: this run claims no more
             while True:
                 room = len(pending) <= self.batch // 2 and (max_batches is None or batches < max_batches)
-                if room and not (nothing_due and pending):
+                if room and not refilled and not (nothing_due and pending):
                     with self.ctx.db.transaction() as conn:
                         rows = self.claim(conn, self.batch)
                     batches += 1 if rows else 0
                     nothing_due = not rows
                     pending.extend((row, pool.submit(self.send_one, row)) for row in rows)
+                    if len(rows) < self.batch:
+                        # The window runs out: the next one is queued while these go out, and the
+                        # run ends with them, so the next tick (check-ins first) starts with no gap.
+                        refilled = self._refill() > 0
                 if not pending:
                     break
                 row, future = pending.popleft()
@@ -200,9 +233,17 @@ class Dispatcher:
             # queue) and every SID already gathered is written.
             for row, future in pending:
                 if not future.cancel():
-                    self._collect(report, row, future, sent)
-            pool.shutdown(wait=True)
+                    self._collect(report, row, future, sent)  # waits for it
             self._record_sent(sent)
+
+    def _refill(self) -> int:
+        if self.refill is None or self.outage.is_set():
+            return 0
+        try:
+            return self.refill()
+        except Exception as exc:  # the next tick queues it as before; sending goes on meanwhile
+            log.error("outbox: refill failed (%s)", type(exc).__name__)
+            return 0
 
     def _collect(self, report: DispatchReport, row: Claimed, future: Future, sent: list) -> None:
         try:
@@ -240,22 +281,23 @@ class Dispatcher:
         """Called after a commit that recorded `count` SIDs (a hook for tests that wait on it)."""
 
     def _prepare(self, row: Claimed) -> tuple[str | None, str]:
-        """Pace, check, mark attempting: (e164, "") to send now, else (None, what happened)."""
-        for tries in range(MAX_REPACE):
+        """Take a slot, check and mark attempting just before it, wait for it: (e164, "") to send now,
+        else (None, what happened)."""
+        slot = self.pacer.next_slot()
+        self.pacer.wait_for(slot - CHECK_AHEAD)
+        with self.ctx.db.transaction() as conn:
+            now = self.ctx.clock.now()
+            to, why_not = recipient(conn, self.ctx.vault, row)
+            if to is None:
+                return None, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost"
+            if not outbox.mark_attempting(conn, row, now, ATTEMPT_LEASE):
+                return None, "lost"  # the lease ran out and another worker has the row
+        if not self.pacer.on_time(slot):
+            # The check outlasted its head start by more than the pacer allows: a fresh slot (the
+            # row is marked; it goes then) rather than a late send bunched with the next ones.
             slot = self.pacer.next_slot()
-            self.pacer.wait_for(slot)
-            with self.ctx.db.transaction() as conn:
-                now = self.ctx.clock.now()
-                to, why_not = recipient(conn, self.ctx.vault, row)
-                if to is None:
-                    return None, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost"
-                # The check waited on the database past the slot: take a fresh slot (and check again)
-                # rather than send late into the next sender's slot, which would be a burst.
-                if tries == MAX_REPACE - 1 or self.pacer.on_time(slot):
-                    if not outbox.mark_attempting(conn, row, now, ATTEMPT_LEASE):
-                        return None, "lost"  # the lease ran out and another worker has the row
-                    return to, ""
-        raise AssertionError("unreachable")
+        self.pacer.wait_for(slot)
+        return to, ""
 
     def send_one(self, row: Claimed) -> tuple[str, str | None]:
         """Pace, check, send and record one row: (result, Twilio SID when sent). The SID is
@@ -309,6 +351,17 @@ class Dispatcher:
         SEND_ERRORS.labels(label_code(error.code)).inc()
         now, attempt = self.ctx.clock.now(), row.attempts + 1
         action = error.action
+        if action == "throttled" and attempt < MAX_ATTEMPTS:
+            # Too fast, not down: it goes again in its place, this run, after a short back-off
+            # (taken outside the transaction: the pacer writes its own row).
+            with self.ctx.db.transaction() as conn:
+                kept = outbox.retry_later(conn, row, error.code, row.due or now, now)
+            self.pacer.back_off()
+            if not kept:
+                return "lost"
+            log.warning("outbox %d: attempt %d refused as too fast (%s)", row.id, attempt, error.code)
+            OUTBOUND_MESSAGES.labels(row.purpose, "throttled").inc()
+            return "throttled"
         with self.ctx.db.transaction() as conn:
             if action == "unknown" and (row.purpose in PARTICIPANT_PURPOSES or row.interrupted >= 1):
                 # It may have gone out: a participant text is never resent; a peer alert only once.
@@ -319,6 +372,8 @@ class Dispatcher:
                 log.warning("outbox %d: outcome unknown (%s)", row.id, error.code)
                 OUTBOUND_MESSAGES.labels(row.purpose, "unknown").inc()
                 return "unknown"
+            if action == "throttled":
+                action = "retry"  # still refused after its tries: everyone pauses, as for an outage
             if action == "retry" and (attempt < MAX_ATTEMPTS or outage.keeps_trying(row.created_at, now)):
                 # Twilio is down or busy, not this text: it keeps its place (due time) and everyone
                 # pauses; it is not given up before OUTAGE_GIVE_UP.

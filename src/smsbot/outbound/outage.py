@@ -1,5 +1,6 @@
-"""Twilio down (429, 5xx, connection refused): every worker stops sending for a short pause, then one
-probe tries again; texts keep their place in the queue and are not used up, so nothing is lost.
+"""Twilio down (5xx, connection refused, or a text refused as too fast three times running): every
+worker stops sending for a short pause, then one probe tries again; texts keep their place in the
+queue and are not used up, so nothing is lost. A single 429 only slows the pace (pacing.back_off).
 """
 # Such an error is about Twilio, not the text: the row goes back to `queued` with its due time as it was
 # (it drains in order once Twilio answers), and the pause is a row shared through the database, so

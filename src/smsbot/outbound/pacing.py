@@ -22,7 +22,13 @@ from smsbot.upsert import insert_ignore
 bucket = SendRateBucket.__table__
 BUCKET = "default"
 RESERVE_SECONDS = 0.25  # how much send time one reservation covers (fewer round trips, little waste)
-LATE_SLOT_TOLERANCE = 1.0  # a slot may be used up to one interval late (jitter): 2 bunched at most
+# A slot may be used this late (and always one interval late): a sender woken late by a busy CPU
+# still sends rather than lose the slot. Sends then bunch by at most rate x 50 ms + 1, which fits a
+# limiter's burst of a tenth of a second (the fake's, and far less than Twilio's queue takes).
+LATE_SLOT_SECONDS = 0.05
+# After a 429 (too fast) no send leaves for this long (at least one interval): a limiter whose bucket
+# is empty refills instead of answering the next sends 429 too.
+BACK_OFF_SECONDS = 0.1
 
 
 class Pacer:
@@ -35,10 +41,15 @@ class Pacer:
         raise NotImplementedError
 
     def on_time(self, slot: float) -> bool:
+        """May a send for `slot` still leave now?"""
         return True
 
     def wait(self) -> None:
         self.wait_for(self.next_slot())
+
+    def back_off(self) -> None:
+        """Twilio answered 429: slow down (no pace to slow here, so this thread waits a moment)."""
+        time.sleep(BACK_OFF_SECONDS)
 
 
 class NoPacing(Pacer):
@@ -64,6 +75,8 @@ class SharedPacer(Pacer):
             raise ValueError("rate must be positive (0 means no pacing: use NoPacing)")
         self.db, self.rate, self.wall, self.sleep = db, rate, wall, sleep
         self.interval = 1.0 / rate
+        self.tolerance = max(self.interval, LATE_SLOT_SECONDS)
+        self.dropped = 0  # slots that went by unused (counted for the tick's report)
         self.chunk = max(1, int(rate * RESERVE_SECONDS))
         self._slots: list[float] = []
         self._lock = threading.Lock()
@@ -93,10 +106,11 @@ class SharedPacer(Pacer):
     def next_slot(self) -> float:
         with self._lock:
             # Slots that went by unused (the worker was busy elsewhere) are dropped, never caught up
-            # on: a late slot sent now could land right next to another worker's next slot.
-            stale = self.wall() - self.interval * LATE_SLOT_TOLERANCE
+            # on: many late slots sent now would be a burst.
+            stale = self.wall() - self.tolerance
             while self._slots and self._slots[-1] < stale:
                 self._slots.pop()
+                self.dropped += 1
             if not self._slots:
                 self._reserve()
             return self._slots.pop()
@@ -106,9 +120,28 @@ class SharedPacer(Pacer):
         if delay > 0:
             self.sleep(delay)
 
+    def back_off(self) -> None:
+        """Twilio answered 429: the slots of the next BACK_OFF_SECONDS go unused, here and (through the
+        shared row) in every worker that reserves after this."""
+        until = self.wall() + max(self.interval, BACK_OFF_SECONDS)
+        with self._lock:
+            kept = [slot for slot in self._slots if slot >= until]
+            self.dropped += len(self._slots) - len(kept)
+            self._slots = kept
+        with self.db.transaction() as conn:
+            conn.execute(
+                update(bucket)
+                .where(bucket.c.name == BUCKET, bucket.c.next_free_at < until)
+                .values(next_free_at=until)
+            )
+
     def on_time(self, slot: float) -> bool:
-        """Still within the slot? (A send held up after its wait takes a new slot rather than bunching.)"""
-        return self.wall() <= slot + self.interval * LATE_SLOT_TOLERANCE
+        """Within the tolerance of its slot? (A slot missed is counted: lost rate.)"""
+        if self.wall() <= slot + self.tolerance:
+            return True
+        with self._lock:
+            self.dropped += 1
+        return False
 
 
 def build_pacer(db: Database, rate: float) -> Pacer:

@@ -28,7 +28,8 @@ logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 @dataclass
 class SendError(Exception):
-    """Why a send did not go through. `action`: retry | fail | opted_out | unknown.
+    """Why a send did not go through. `action`: throttled | retry | fail | opted_out | unknown.
+    `throttled` (429) means too fast, not Twilio down: slow down and send it again.
 
     `unknown` means the request may have reached Twilio (a read timeout): only texts where a
     duplicate is safe are tried again.
@@ -111,7 +112,12 @@ class TwilioSender:
         try:
             message = self._client().messages.create(**options)
         except TwilioRestException as exc:
-            raise classify_twilio_error(exc.status, exc.code) from None
+            error = classify_twilio_error(exc.status, exc.code)
+            if error.action == "retry":
+                # A 5xx: the next request opens a fresh connection (the sending threads live as long
+                # as the worker), not one kept alive to a server that is failing or going away.
+                self._client().http_client.close()
+            raise error from None
         except TransportError as exc:
             # Never reached Twilio: resend. Might have (no answer in time): only where a duplicate is safe.
             raise (
@@ -125,7 +131,9 @@ def classify_twilio_error(status: int, code: int | None) -> SendError:
         return SendError("opted_out", str(code))
     if code in INVALID_NUMBER_CODES:
         return SendError("fail", str(code))
-    if status == 429 or status >= 500:
+    if status == 429:
+        return SendError("throttled", str(code or status))
+    if status >= 500:
         return SendError("retry", str(code or status))
     return SendError("fail", str(code or status))
 

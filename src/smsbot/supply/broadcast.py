@@ -2,8 +2,9 @@
 to a transaction, and only while fewer than a window of its rows wait (about 20 seconds of sending at
 SMSBOT_SEND_RATE: never 50,000 rows at once). Its rows go out at priority 10, behind check-ins and peer
 alerts, paced like everything else. The window is also how long a tick sends while a broadcast runs,
-so how late a check-in falling due mid-broadcast can be queued; it is long enough that the tick's own
-work between windows costs well under 1% of the rate.
+so how late a check-in falling due mid-broadcast can be queued. Paced, the next window is queued while
+the last rows of one go out (the dispatcher's refill hook calls `advance`), so between windows only
+the tick's own short steps pause sending.
 """
 # No duplicates after a crash: the cursor (last subscriber id queued) moves in the transaction that
 # queues the batch, under a lock on the broadcast row, and (broadcast, subscriber) is unique in

@@ -44,7 +44,8 @@ class TickReport:
             f"tick: checkins={self.schedule.prompts} missed_by_system={self.schedule.missed_by_system} "
             f"reminders={self.ladder.reminders} alerts={self.ladder.alerts} escalated={self.escalated} "
             f"expired_invitations={self.expired_invitations} sends={sent} "
-            f"retention_deleted={self.retention.inbound_deleted} "
+            + (f"slots_missed={self.dispatch.slots_missed} " if self.dispatch.slots_missed else "")
+            + f"retention_deleted={self.retention.inbound_deleted} "
             + "seconds: "
             + " ".join(f"{step}={took:.3f}" for step, took in self.seconds.items())
         )
@@ -70,6 +71,8 @@ class Worker:
             on_status=self.failures.on_delivery_status,
             pacer=pacer,
         )
+        # Paced, a broadcast's next window is queued while the last rows of this one go out.
+        self.dispatcher.refill = lambda: supply_alerts.advance(self.ctx, self.wording).queued
         self.name = heartbeat.worker_id()
 
     def tick(self, *, send: bool = True, retention: bool = True) -> TickReport:
