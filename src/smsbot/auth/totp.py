@@ -11,8 +11,6 @@ import hmac
 import os
 from datetime import datetime
 
-import pyotp
-import segno
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
@@ -59,6 +57,8 @@ def matching_step(secret: str, code: str, now: datetime, after_step: int | None)
     code = clean_code(code)
     if len(code) != 6 or not code.isdigit():
         return None
+    import pyotp  # here, not at import: a web process seldom needs it (memory, issue 14)
+
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
@@ -78,6 +78,8 @@ def pending_secret(conn: Connection, settings: Settings, staff_id: int) -> str:
     ).one()
     if row.totp_ciphertext is not None and row.totp_confirmed_at is None:
         return decrypt_secret(settings, staff_id, row.totp_ciphertext)
+    import pyotp
+
     secret = pyotp.random_base32()
     conn.execute(
         update(staff_table)
@@ -94,11 +96,15 @@ def pending_secret(conn: Connection, settings: Settings, staff_id: int) -> str:
 def setup_uri(secret: str, account_name: str, issuer: str) -> str:
     """The otpauth:// link an authenticator app reads. It holds the secret: shown to its owner only,
     never logged, never sent anywhere (the QR code is drawn here, not by a web service)."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)
 
 
 def qr_svg(uri: str, title: str) -> str:
     """The set-up link as a QR code, an inline SVG element (no image request, no script)."""
+    import segno
+
     svg = segno.make(uri, error="m").svg_inline(
         scale=1, border=4, dark="#000", light="#fff", title=title, svgclass="qr", omitsize=True
     )

@@ -9,18 +9,22 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import pyphen
-
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SENTENCE_END_RE = re.compile(r"[.!?;:]+(?:\s|$)|\s\d\)\s")
 _VOWELS_RE = re.compile(r"[aeiouy]", re.IGNORECASE)
-_HYPHENATOR = pyphen.Pyphen(lang="en_US", left=1, right=1)
+
+
+@lru_cache(maxsize=1)
+def _hyphenator():  # loaded on first use: the web process rarely grades a text (memory, issue 14)
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US", left=1, right=1)
 
 
 @lru_cache(maxsize=8192)
 def syllables(word: str) -> int:
     """Syllables in one English word: hyphenation pieces that hold a vowel ("pro-gram-s" -> 2)."""
-    pieces = _HYPHENATOR.inserted(word.lower()).split("-")
+    pieces = _hyphenator().inserted(word.lower()).split("-")
     return max(1, sum(1 for piece in pieces if _VOWELS_RE.search(piece)))
 
 

@@ -9,7 +9,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
-from zxcvbn import zxcvbn
 
 from smsbot.errors import N_
 from smsbot.models import Staff
@@ -55,6 +54,8 @@ def password_problem_words(
         return N_("use at least %(count)s characters"), {"count": MIN_PASSWORD_LENGTH}
     if len(password) > MAX_PASSWORD_LENGTH:
         return N_("use at most %(count)s characters"), {"count": MAX_PASSWORD_LENGTH}
+    from zxcvbn import zxcvbn  # 12 MB of word lists, loaded only when a password is set
+
     result = zxcvbn(password, user_inputs=[w for w in (user_inputs or []) if w])
     if result["score"] < MIN_PASSWORD_SCORE:
         warning = (result["feedback"].get("warning") or "it is too easy to guess").rstrip(".")
