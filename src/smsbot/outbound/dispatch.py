@@ -1,7 +1,7 @@
-"""Sending the outbox: claim about one pacing window of rows, and for each: check suppression, mark
-`attempting` (only while this worker's claim token is still on the row), send, record. The check
-and the mark share one transaction that starts CHECK_AHEAD before the row's send slot, so a check
-slowed by the database or a busy CPU still leaves on time.
+"""Sending the outbox: claim about one pacing window of rows, and for each: wait for a slot, check
+suppression, mark `attempting` (only while this worker's claim token is still on the row), send,
+record. The check and the mark share one transaction right before the HTTP call; a slot may be used a
+little late (pacing.py), so a check slowed by the database or a busy CPU seldom costs it.
 Unpaced (SMSBOT_SEND_RATE=0), small groups are checked and marked together instead (burst.py).
 """
 # Rows are sent by a few threads (the time goes to HTTP round trips). Failures are recorded at once
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 # SMSBOT_SEND_RATE; without a rate, burst.IN_FLIGHT.
 MIN_THREADS, MAX_THREADS = 4, 32
 FLUSH_ROWS, FLUSH_SECONDS = 100, 0.1  # how often sent rows get their SIDs written
-CHECK_AHEAD = 0.05  # seconds before its slot a paced row is checked and marked (the send waits for it)
+MAX_REPACE = 5  # fresh slots a send held up by its check may take before it goes anyway
 PACED_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 makes paced sends up to 5 ms late
 CLAIM_AHEAD_SECONDS = 2.0  # claim what the rate sends in this long (next claim at half of it)
 UNPACED_BATCH = 500
@@ -281,23 +281,25 @@ class Dispatcher:
         """Called after a commit that recorded `count` SIDs (a hook for tests that wait on it)."""
 
     def _prepare(self, row: Claimed) -> tuple[str | None, str]:
-        """Take a slot, check and mark attempting just before it, wait for it: (e164, "") to send now,
-        else (None, what happened)."""
-        slot = self.pacer.next_slot()
-        self.pacer.wait_for(slot - CHECK_AHEAD)
-        with self.ctx.db.transaction() as conn:
-            now = self.ctx.clock.now()
-            to, why_not = recipient(conn, self.ctx.vault, row)
-            if to is None:
-                return None, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost"
-            if not outbox.mark_attempting(conn, row, now, ATTEMPT_LEASE):
-                return None, "lost"  # the lease ran out and another worker has the row
-        if not self.pacer.on_time(slot):
-            # The check outlasted its head start by more than the pacer allows: a fresh slot (the
-            # row is marked; it goes then) rather than a late send bunched with the next ones.
+        """Wait for a slot, then check and mark attempting: (e164, "") to send now, else (None, what
+        happened). The mark comes only when the send follows at once: a row marked and then left
+        waiting for a slot would become `unknown` if the worker were killed meanwhile, and its
+        participant would miss a text that never went out (and their peer be alerted for nothing)."""
+        for tries in range(MAX_REPACE):
             slot = self.pacer.next_slot()
-        self.pacer.wait_for(slot)
-        return to, ""
+            self.pacer.wait_for(slot)
+            with self.ctx.db.transaction() as conn:
+                now = self.ctx.clock.now()
+                to, why_not = recipient(conn, self.ctx.vault, row)
+                if to is None:
+                    return None, why_not if outbox.settle_unsendable(conn, row, why_not, now) else "lost"
+                # The check outlasted the pacer's tolerance: a fresh slot (checked again) rather
+                # than a late send bunched with the next ones.
+                if tries == MAX_REPACE - 1 or self.pacer.on_time(slot):
+                    if not outbox.mark_attempting(conn, row, now, ATTEMPT_LEASE):
+                        return None, "lost"  # the lease ran out and another worker has the row
+                    return to, ""
+        raise AssertionError("unreachable")
 
     def send_one(self, row: Claimed) -> tuple[str, str | None]:
         """Pace, check, send and record one row: (result, Twilio SID when sent). The SID is
