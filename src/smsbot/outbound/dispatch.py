@@ -19,10 +19,9 @@ import sys
 import threading
 import time
 import weakref
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
@@ -35,6 +34,7 @@ from smsbot.outbound.callbacks import StatusChange
 from smsbot.outbound.outbox import MAX_ATTEMPTS, PARTICIPANT_PURPOSES, Claimed
 from smsbot.outbound.pacing import NoPacing, Pacer, SharedPacer, build_pacer
 from smsbot.outbound.recipients import recipient
+from smsbot.outbound.report import DispatchReport, FailureHook, RefillHook, StatusHook
 from smsbot.outbound.senders import Sender, SendError
 
 log = logging.getLogger(__name__)
@@ -50,17 +50,6 @@ LEASE_MARGIN = timedelta(seconds=60)
 # An attempt holds its row this long: the HTTP call's two 15 s timeouts, and room to record it.
 ATTEMPT_LEASE = timedelta(seconds=60)
 
-# Called inside the transaction that records a final failure: (conn, row, reason, now), reason is
-# "failed" (gave up) or "opted_out" (21610: the carrier says the number unsubscribed). The worker
-# wires the check-in side here (alerts, the one opt-out), so this package never imports features.
-FailureHook = Callable[[Connection, Claimed, str, datetime], None]
-# Called inside the transaction that moved a row forward on a delivery report kept until its SID
-# landed (the same hook /twilio/status calls).
-StatusHook = Callable[[Connection, StatusChange, datetime], None]
-# Called (no transaction open) when a paced run's claim comes back short: queue the next window of a
-# drug-supply broadcast now, while the rows in hand still go out; returns rows queued.
-RefillHook = Callable[[], int]
-
 
 def _warm_weakly(dispatcher: weakref.ref) -> Callable[[], None]:
     """A sending thread's initializer that does not keep its dispatcher alive: when the dispatcher
@@ -72,18 +61,6 @@ def _warm_weakly(dispatcher: weakref.ref) -> Callable[[], None]:
             found._warm_thread()
 
     return warm
-
-
-@dataclass
-class DispatchReport:
-    results: Counter = field(default_factory=Counter)
-    recovered: int = 0
-    paused_until: datetime | None = None  # Twilio is down: nobody sends before then (outbound/outage.py)
-    slots_missed: int = 0  # paced: send slots that went by unused (lost rate; a busy machine)
-
-    @property
-    def sent(self) -> int:
-        return self.results["sent"]
 
 
 class Dispatcher:
