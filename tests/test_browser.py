@@ -5,7 +5,8 @@ A peer signs in (on a 320 px wide screen), enrolls a participant, sees the alert
 check-in (time moved on with `smsbot tick --now`) and acknowledges it; an admin sets up the second
 factor and imports a directory file. Each page is saved as a screenshot in test-artifacts/browser/.
 Playwright never downloads a browser here: without `chromium` on PATH these tests are skipped
-(or fail, when SMSBOT_TEST_REQUIRE_CHROMIUM is set, as CI may do once it has installed it).
+(or fail, when SMSBOT_TEST_REQUIRE_CHROMIUM is set, as CI may do once it has installed it). The server
+runs on a clock the test holds (`server.clock`): the second factor's code comes from it.
 """
 
 from __future__ import annotations
@@ -13,28 +14,24 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pyotp
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from smsbot.models import Enrollment
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
-    NEW_PASSWORD,
     PARTICIPANT,
     Server,
-    assert_accessible,
     browser_type_launch_args,
     choose_password,
     first_sign_in,
     fits,
+    open_page,
     server,
     shot,
 )
 
 
 def test_a_peer_enrolls_sees_the_missed_check_in_alert_and_acknowledges_it(browser, server: Server) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 720})  # a small phone
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = open_page(browser, 320, 720)  # a small phone
     first_sign_in(page, server, "Pat Peer")
     shot(page, "peer-01-choose-password")
     choose_password(page, server, "Pat Peer")
@@ -57,10 +54,8 @@ def test_a_peer_enrolls_sees_the_missed_check_in_alert_and_acknowledges_it(brows
     server.text_in("JOIN")  # the participant accepts the invitation
     page.reload()
     assert page.locator("h1 .status").inner_text() == "active"
-    engine = create_engine(server.database_url)
-    with engine.connect() as conn:
+    with server.database() as conn:
         due = conn.execute(select(Enrollment.__table__.c.next_checkin_at)).scalar_one()
-    engine.dispose()
     for minutes in (0, 61, 122):  # prompt, reminder, then the alert: nobody answered
         server.smsbot("tick", "--now", (due + timedelta(minutes=minutes)).isoformat())
 
@@ -92,9 +87,7 @@ b3,Nowhere Clinic,,3 Nowhere Rd,Nowhere,VA,,
 def test_an_admin_sets_up_the_second_factor_and_imports_a_directory_file(
     browser, server: Server, tmp_path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = open_page(browser, 1280)
     page.goto(server.url + "/signin")
     # Keyboard only: the name field has the focus, Tab goes to the password, Enter signs in.
     page.wait_for_function("document.activeElement && document.activeElement.id === 'login'")
@@ -105,7 +98,7 @@ def test_an_admin_sets_up_the_second_factor_and_imports_a_directory_file(
     page.wait_for_url("**/account/second-factor")
     shot(page, "admin-01-second-factor")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Code from the app").fill(server.totp(secret))
     page.get_by_role("button", name="Turn it on").click()
     choose_password(page, server, "Ada Admin")
 

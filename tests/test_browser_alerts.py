@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -18,12 +17,12 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
+    sign_in_peer,
 )
 
 WIDTHS = [390, 1280]
@@ -39,46 +38,18 @@ window.Notification.requestPermission = function () {
 """
 
 
-def _new_staff(server: Server, name: str, role: str, phone: str | None = None) -> str:
-    """A new account; its API token back (its one-time password goes to server.passwords)."""
-    out = server.smsbot("staff", "add", name, "--role", role, *(["--phone", phone] if phone else []))
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
-    return re.search(r"^token: (\S+)$", out, re.M).group(1)
-
-
-def _asks_for_a_call(server: Server, token: str, phone: str, nickname: str) -> None:
-    """A participant of the token's peer: enrolled (API), JOINs, then texts CALL (an alert at once)."""
-    body = {"phone": phone, "nickname": nickname, "time": "18:00", "timezone": "America/New_York"}
-    response = httpx.post(
-        server.url + "/api/enrollments", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert response.status_code == 201, response.text
-    server.text_in("JOIN", sender=phone)
-    server.text_in("CALL", sender=phone)
-
-
 def _window(browser, width: int, *, notifications: bool = False):
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    if notifications:
-        context.add_init_script(NOTIFICATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.clock.install()  # the page's timers run only when the test moves this clock
-    page.on("dialog", lambda dialog: dialog.accept())
-    return context, page
-
-
-def _peer_signs_in(page, server: Server, name: str) -> None:
-    first_sign_in(page, server, name)
-    choose_password(page, server, name)
+    # The page's timers run on Playwright's clock, which the test moves.
+    init = NOTIFICATIONS if notifications else None
+    return open_page(browser, width, accept_dialogs=True, clock=True, init_script=init)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_call_back_from_an_alert(browser, server: Server, width: int) -> None:
     peer, nickname, phone = f"Pia Peer {width}", f"Big Mike {width}", f"+1555555{width:04d}"
-    _asks_for_a_call(server, _new_staff(server, peer, "peer", "+15555550171"), phone, nickname)
+    server.asks_for_a_call(server.add_staff(peer, "peer", "+15555550171"), phone, nickname)
     context, page = _window(browser, width)
-    _peer_signs_in(page, server, peer)
+    sign_in_peer(page, server, peer)
     card = page.locator("li.alert.open.kind-call")
     expect(card).to_have_count(1)
     expect(card.locator(".badge")).to_have_text(re.compile("Asked for a call"))
@@ -108,7 +79,7 @@ def test_call_back_from_an_alert(browser, server: Server, width: int) -> None:
     context.close()
 
     admin = f"Ari Admin {width}"
-    _new_staff(server, admin, "admin")
+    server.add_staff(admin, "admin")
     context, page = _window(browser, width)
     sign_in_admin(page, server, admin)
     page.get_by_role("link", name="Audit log").click()
@@ -123,15 +94,15 @@ def test_call_back_from_an_alert(browser, server: Server, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_acknowledge_with_an_outcome_and_find_it_again(browser, server: Server, width: int) -> None:
     peer = f"Ola Outcome {width}"
-    token = _new_staff(server, peer, "peer", "+15555550172")
-    _asks_for_a_call(server, token, f"+1555556{width:04d}", f"Robin {width}")
+    token = server.add_staff(peer, "peer", "+15555550172")
+    server.asks_for_a_call(token, f"+1555556{width:04d}", f"Robin {width}")
     context, page = _window(browser, width, notifications=True)
-    _peer_signs_in(page, server, peer)
+    sign_in_peer(page, server, peer)
     page.get_by_role("button", name="Notify me of new alerts").click()  # opt in
     expect(page.locator("#notify-state")).to_contain_text("will tell you when a new alert comes")
     assert page.title().startswith("(1) Alerts")
 
-    _asks_for_a_call(server, token, f"+1555557{width:04d}", f"Sky {width}")  # a new alert comes in
+    server.asks_for_a_call(token, f"+1555557{width:04d}", f"Sky {width}")  # a new alert comes in
     page.clock.fast_forward("00:31")  # the background refresh (every 30 s)
     expect(page.locator("li.alert.open")).to_have_count(2)
     assert page.title().startswith("(2) Alerts")

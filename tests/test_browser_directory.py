@@ -15,12 +15,12 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
+    sign_in_peer,
 )
 
 PHONE, DESKTOP = 390, 1280
@@ -49,11 +49,8 @@ def _find(page, zip_code: str, need: str, language: str = "English") -> None:
 
 def test_a_peer_finds_places_near_a_zip_as_a_texter_would_get_them(browser, server: Server) -> None:
     server.smsbot("directory", "demo")
-    context = browser.new_context(viewport={"width": PHONE, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    first_sign_in(page, server, "Pat Peer")
-    choose_password(page, server, "Pat Peer")
+    context, page = open_page(browser, PHONE)
+    sign_in_peer(page, server, "Pat Peer")
 
     page.get_by_role("link", name="Directory").click()
     page.wait_for_url("**/directory")
@@ -101,9 +98,7 @@ def test_a_peer_finds_places_near_a_zip_as_a_texter_would_get_them(browser, serv
 def test_an_admin_gets_the_template_imports_an_excel_csv_and_adds_a_service(
     browser, server: Server, tmp_path
 ) -> None:
-    context = browser.new_context(viewport={"width": DESKTOP, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = open_page(browser, DESKTOP, accept_downloads=True)
     sign_in_admin(page, server)
     page.get_by_role("link", name="Directory").click()
     page.wait_for_url("**/directory")

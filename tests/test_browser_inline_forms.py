@@ -5,8 +5,6 @@ outcome recorded (read back through the API), in Debian's Chromium at phone and 
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -14,26 +12,10 @@ from playwright.sync_api import expect
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
     Server,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
+    open_page,
     server,
+    sign_in_peer,
 )
-
-
-def _peer(server: Server, name: str) -> str:
-    out = server.smsbot("staff", "add", name, "--role", "peer", "--phone", "+15555550181")
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
-    return re.search(r"^token: (\S+)$", out, re.M).group(1)
-
-
-def _asks_for_a_call(server: Server, token: str, phone: str, nickname: str) -> None:
-    body = {"phone": phone, "nickname": nickname, "time": "18:00", "timezone": "America/New_York"}
-    response = httpx.post(
-        server.url + "/api/enrollments", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert response.status_code == 201, response.text
-    server.text_in("JOIN", sender=phone)
-    server.text_in("CALL", sender=phone)
 
 
 def _outcomes(server: Server, token: str) -> dict[str, str | None]:
@@ -50,13 +32,10 @@ CASES = [(390, "No answer", "no_answer"), (1280, "Left a message", "left_message
 @pytest.mark.parametrize(("width", "button", "outcome"), CASES)
 def test_the_clicked_outcome_is_the_one_recorded(browser, server: Server, width, button, outcome) -> None:
     peer, nickname = f"Ines Inline {width}", f"Lee {width}"
-    token = _peer(server, peer)
-    _asks_for_a_call(server, token, f"+1555558{width:04d}", nickname)
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    first_sign_in(page, server, peer)
-    choose_password(page, server, peer)
+    token = server.add_staff(peer, "peer", "+15555550181")
+    server.asks_for_a_call(token, f"+1555558{width:04d}", nickname)
+    context, page = open_page(browser, width)
+    sign_in_peer(page, server, peer)
     card = page.locator("li.alert.open", has_text=nickname)
     buttons = card.locator("form.ack button[name='outcome']")
     assert buttons.count() >= 3  # several submit buttons, one value each: the case app.js must keep

@@ -10,19 +10,19 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from smsbot.models import Enrollment
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
-    NEW_PASSWORD,
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
+    sign_in_form,
+    sign_in_peer,
 )
 
 WIDTHS = [390, 1280]
@@ -32,18 +32,13 @@ _signed_up: set[str] = set()
 
 def _open(browser, server: Server, width: int):
     """A fresh browser window of this width, signed in as the peer (the first time: a new password)."""
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_page(browser, width)
     if PEER not in _signed_up:
-        first_sign_in(page, server, PEER)
-        choose_password(page, server, PEER)
+        sign_in_peer(page, server, PEER)
         _signed_up.add(PEER)
     else:
         page.goto(server.url + "/signin")
-        page.get_by_label("Your name or staff number").fill(PEER)
-        page.get_by_label("Password").fill(NEW_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_form(page, PEER)
         page.wait_for_url(server.url + "/")
     return context, page
 
@@ -124,12 +119,10 @@ def test_archive_a_participant_and_find_them_with_their_history(browser, server:
     participant_url = page.url.split("?")[0]
 
     server.text_in("JOIN", sender=phone)
-    engine = create_engine(server.database_url)
-    with engine.connect() as conn:
+    with server.database() as conn:
         due = conn.execute(
             select(Enrollment.__table__.c.next_checkin_at).where(Enrollment.__table__.c.nickname == nickname)
         ).scalar_one()
-    engine.dispose()
     server.smsbot("tick", "--now", due.isoformat())  # the check-in goes out
     server.text_in("ok", sender=phone)  # and they answer it
     server.smsbot("tick", "--now", (due + timedelta(minutes=1)).isoformat())

@@ -8,39 +8,25 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import create_engine, update
-
-from smsbot.models import Staff
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
+    sign_in_peer,
 )
 
 WIDTH = 390
 PEER = "Pat Peer"
 
 
-def _chooses_spanish(server: Server, name: str) -> None:
-    """The staff member's own choice, as /account saves it."""
-    engine = create_engine(server.database_url)
-    with engine.begin() as conn:
-        conn.execute(update(Staff.__table__).where(Staff.__table__.c.name == name).values(language="es"))
-    engine.dispose()
-
-
 def test_a_spanish_speaking_peer_enrolls_and_looks_up_a_zip_on_a_phone(browser, server: Server) -> None:
-    context = browser.new_context(viewport={"width": WIDTH, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    first_sign_in(page, server, PEER)
-    choose_password(page, server, PEER)
-    _chooses_spanish(server, PEER)
+    context, page = open_page(browser, WIDTH)
+    sign_in_peer(page, server, PEER)
+    server.choose_language(PEER, "es")  # the staff member's own choice, as /account saves it
 
     page.goto(server.url + "/participants")
     assert page.locator("html").get_attribute("lang") == "es"

@@ -5,9 +5,6 @@ Time in the page moves with Playwright's clock, never by waiting."""
 
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -15,32 +12,21 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
+    sign_in_peer,
 )
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_peer_reveals_their_participants_number_from_their_page(browser, server: Server, width) -> None:
     peer, nickname, phone = f"Rae Reveal {width}", f"Dee {width}", f"+1555559{width:04d}"
-    out = server.smsbot("staff", "add", peer, "--role", "peer", "--phone", "+15555550191")
-    server.passwords[peer] = re.search(r"^password: (\S+)$", out, re.M).group(1)
-    token = re.search(r"^token: (\S+)$", out, re.M).group(1)
-    body = {"phone": phone, "nickname": nickname, "time": "18:00", "timezone": "America/New_York"}
-    created = httpx.post(
-        server.url + "/api/enrollments", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert created.status_code == 201, created.text
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.clock.install()
-    first_sign_in(page, server, peer)
-    choose_password(page, server, peer)
-    page.goto(f"{server.url}/participants/{created.json()['id']}")
+    participant = server.enroll(server.add_staff(peer, "peer", "+15555550191"), phone, nickname)
+    context, page = open_page(browser, width, clock=True)
+    sign_in_peer(page, server, peer)
+    page.goto(f"{server.url}/participants/{participant}")
     page.get_by_role("link", name="Show the full number…").click()
     assert phone not in page.content()
     page.get_by_role("button", name="Show their number").click()  # no reason yet: asked, not shown

@@ -7,9 +7,6 @@ violation on any state (html lang="es"); screenshots in test-artifacts/browser/s
 
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -19,25 +16,12 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     assert_accessible,
     browser_type_launch_args,
     fits,
+    open_page,
     server,
     shot,
 )
 
 WIDTHS = [390, 1280]
-
-
-def _peer_with_a_call(server: Server, name: str, phone: str, nickname: str) -> None:
-    """A new peer (one-time password in server.passwords) whose participant JOINs, then texts CALL."""
-    out = server.smsbot("staff", "add", name, "--role", "peer")
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
-    token = re.search(r"^token: (\S+)$", out, re.M).group(1)
-    body = {"phone": phone, "nickname": nickname, "time": "18:00", "timezone": "America/New_York"}
-    response = httpx.post(
-        server.url + "/api/enrollments", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert response.status_code == 201, response.text
-    server.text_in("JOIN", sender=phone)
-    server.text_in("CALL", sender=phone)
 
 
 def _in_spanish(page, what: str, width: int) -> None:
@@ -49,11 +33,9 @@ def _in_spanish(page, what: str, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_spanish_speaking_peer_signs_in_and_acknowledges_an_alert(browser, server: Server, width: int):
     peer, nickname = f"Lucía Par {width}", f"Chuy {width}"
-    _peer_with_a_call(server, peer, f"+1555558{width:04d}", nickname)
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.clock.install()  # the page's timers run only when the test moves this clock
+    # A new peer (one-time password in server.passwords) whose participant JOINs, then texts CALL.
+    server.asks_for_a_call(server.add_staff(peer, "peer"), f"+1555558{width:04d}", nickname)
+    context, page = open_page(browser, width, clock=True)  # the page's timers run when the test says
 
     page.goto(server.url + "/")
     assert page.url.endswith("/signin") and page.locator("html").get_attribute("lang") == "en"

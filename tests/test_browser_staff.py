@@ -17,17 +17,13 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     assert_accessible,
     browser_type_launch_args,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
 )
 
 WIDTHS = [1280, 390]
-
-
-def _new_staff(server: Server, name: str, role: str) -> None:
-    out = server.smsbot("staff", "add", name, "--role", role)
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
 
 
 def _lock_out(server: Server, name: str) -> None:
@@ -42,12 +38,10 @@ def _lock_out(server: Server, name: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_role_change_asks_first(browser, server: Server, width: int) -> None:
     admin, peer = f"Abi Admin {width}", f"Rae Role {width}"
-    _new_staff(server, admin, "admin")
-    _new_staff(server, peer, "peer")
+    server.add_staff(admin, "admin")
+    server.add_staff(peer, "peer")
     _lock_out(server, peer)
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_page(browser, width)
     sign_in_admin(page, server, admin)
     page.get_by_role("link", name="Staff").click()
     card = page.locator("li.card", has=page.get_by_role("heading", name=re.compile(f"^{peer}")))

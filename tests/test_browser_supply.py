@@ -3,13 +3,14 @@
 mistake shown beside its field with the summary focused, a quote of the report refused by the check and
 fixed, the preview, send, a `smsbot tick --now` that sends it); an admin merges two reports, sends from
 them, reads Numbers and cancels a draft on its confirm page. axe-core finds nothing on any state;
-screenshots in test-artifacts/browser/supply-*.png.
+screenshots in test-artifacts/browser/supply-*.png. The ticks' `--now` is minutes after the server's
+clock, which the test holds (`server.clock`).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,12 +19,12 @@ from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launc
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
+    sign_in_peer,
 )
 
 PHONE, DESKTOP = 390, 1280
@@ -45,16 +46,7 @@ def _state(page, width: int, name: str, what: str) -> None:
 
 
 def _window(browser, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # "Send this alert to ... now?"
-    return context, page
-
-
-def _new_peer(server: Server, name: str) -> None:
-    out = server.smsbot("staff", "add", name, "--role", "peer")
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
+    return open_page(browser, width, accept_dialogs=True)  # "Send this alert to ... now?"
 
 
 def _report(server: Server, reporter: str, what: str, where: str = "22902") -> None:
@@ -68,10 +60,10 @@ def _tick_until_sent(server: Server, subscriber: str, body: str) -> None:
     line = f"[sms to ***{subscriber[-4:]}] {body}"
     printed = ""
     for minutes in (1, 2, 3):
-        now = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
+        now = (server.clock.now() + timedelta(minutes=minutes)).isoformat()
         printed += server.smsbot("tick", "--now", now)
         if line in printed:
-            server.smsbot("tick", "--now", (datetime.now(UTC) + timedelta(minutes=4)).isoformat())
+            server.smsbot("tick", "--now", (server.clock.now() + timedelta(minutes=4)).isoformat())
             return
     pytest.fail(f"the alert was not sent to the subscriber: {printed[-500:]}")
 
@@ -85,10 +77,9 @@ def test_a_peer_goes_from_the_queue_to_a_sent_alert(browser, server: Server, wid
     name, reporter, subscriber, what = JOURNEYS[width]
     server.text_in("ALERTS 22902", sender=subscriber)
     _report(server, reporter, what)
-    _new_peer(server, name)
+    server.add_staff(name, "peer")
     context, page = _window(browser, width)
-    first_sign_in(page, server, name)
-    choose_password(page, server, name)
+    sign_in_peer(page, server, name)
 
     page.get_by_role("link", name="Drug alerts").click()
     page.wait_for_url("**/supply")

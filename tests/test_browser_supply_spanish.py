@@ -11,19 +11,17 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, update
 
-from smsbot.models import Staff
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
     Server,
     assert_accessible,
     browser_type_launch_args,
-    choose_password,
-    first_sign_in,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
+    sign_in_peer,
 )
 
 PHONE = 390
@@ -39,27 +37,13 @@ def _state(page, name: str, what: str) -> None:
     shot(page, name)
 
 
-def _spanish(server: Server, name: str) -> None:
-    """The staff member's own choice, written where the account page's picker writes it."""
-    engine = create_engine(server.database_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(update(Staff.__table__).where(Staff.__table__.c.name == name).values(language="es"))
-    finally:
-        engine.dispose()
-
-
 def test_a_spanish_reading_peer_writes_an_alert_at_phone_width(browser, server: Server) -> None:
     for text in ("REPORT", WHAT, "two people were hard to wake", "22902", "last night"):
         server.text_in(text, sender=REPORTER)
-    out = server.smsbot("staff", "add", PEER, "--role", "peer")
-    server.passwords[PEER] = re.search(r"^password: (\S+)$", out, re.M).group(1)
-    context = browser.new_context(viewport={"width": PHONE, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    first_sign_in(page, server, PEER)
-    choose_password(page, server, PEER)
-    _spanish(server, PEER)
+    server.add_staff(PEER, "peer")
+    context, page = open_page(browser, PHONE)
+    sign_in_peer(page, server, PEER)
+    server.choose_language(PEER, "es")  # the staff member's own choice, as the account page saves it
 
     page.goto(server.url + "/supply")
     assert page.get_by_role("heading", name=re.compile("^Reportes por revisar")).is_visible()
@@ -98,11 +82,9 @@ def test_a_spanish_reading_peer_writes_an_alert_at_phone_width(browser, server: 
 
 
 def test_an_admin_checks_a_reply_in_spanish_at_phone_width(browser, server: Server) -> None:
-    context = browser.new_context(viewport={"width": PHONE, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_page(browser, PHONE)
     sign_in_admin(page, server)
-    _spanish(server, "Ada Admin")
+    server.choose_language("Ada Admin", "es")
 
     page.goto(server.url + "/wording/naloxone")
     assert page.get_by_role("heading", name="Editar la respuesta naloxone").is_visible()

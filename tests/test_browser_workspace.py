@@ -2,6 +2,7 @@
 and 1280 px: sign-in with a second factor set up from the QR page, edit and publish a reply then roll it
 back (the line answers with each at once), Numbers export, audit filters, a session that expires in the
 middle of the enroll form. axe-core finds no violation in any state reached; screenshots of each step.
+The server runs on a clock the test holds (`server.clock`): codes, "minutes ago" and "today" come from it.
 """
 
 from __future__ import annotations
@@ -9,81 +10,59 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import pyotp
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from smsbot.models import Staff, StaffSession
 from smsbot.replies.wording import load_packs
 from tests.browser_support import (  # noqa: F401  (fixtures: browser_type_launch_args, server)
-    NEW_PASSWORD,
     Server,
     assert_accessible,
     browser_type_launch_args,
     choose_password,
     first_sign_in,
     fits,
+    open_page,
     server,
     shot,
     sign_in_admin,
+    sign_in_form,
+    sign_in_peer,
 )
-from tests.conftest import ACCOUNT_SID, OUR_NUMBER, PUBLIC_URL, sign, twiml_messages
 
 WIDTHS = [390, 1280]
 SHIPPED = load_packs()["en"].entries["naloxone"].parts[0]
 
 
 def _page(browser, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # "Bring it back?" confirmations
-    return context, page
-
-
-def _new_staff(server: Server, name: str, role: str) -> None:
-    out = server.smsbot("staff", "add", name, "--role", role)
-    server.passwords[name] = re.search(r"^password: (\S+)$", out, re.M).group(1)
+    return open_page(browser, width, accept_dialogs=True)  # "Bring it back?" confirmations
 
 
 def _reply(server: Server, body: str) -> str:
     """A signed text in from a new number, the line's answer out."""
-    params = {
-        "MessageSid": f"SM{uuid.uuid4().hex}",
-        "AccountSid": ACCOUNT_SID,
-        "From": f"+1555555{uuid.uuid4().int % 9000 + 1000}",
-        "To": OUR_NUMBER,
-        "Body": body,
-        "NumMedia": "0",
-    }
-    headers = {"X-Twilio-Signature": sign(PUBLIC_URL + "/twilio/sms", params)}
-    response = httpx.post(server.url + "/twilio/sms", data=params, headers=headers, timeout=10)
-    assert response.status_code == 200
-    return twiml_messages(response.text)[0]
+    return server.text_in(body, sender=f"+1555555{uuid.uuid4().int % 9000 + 1000}")[0]
 
 
 def _seen(server: Server, name: str, ago: timedelta) -> None:
-    """Make every session of `name` look last used `ago` (a session row, as 30 idle minutes leave it)."""
-    engine = create_engine(server.database_url)
+    """Make every session of `name` look last used `ago` before the server's now (a session row, as
+    30 idle minutes leave it)."""
     sessions, staff = StaffSession.__table__, Staff.__table__
-    with engine.begin() as conn:
+    with server.database() as conn:
         staff_id = conn.execute(select(staff.c.id).where(staff.c.name == name)).scalar_one()
-        when = datetime.now(UTC) - ago
+        when = server.clock.now() - ago
         conn.execute(update(sessions).where(sessions.c.staff_id == staff_id).values(last_seen_at=when))
-    engine.dispose()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sign_in_with_a_second_factor_set_up_from_the_qr_page(browser, server: Server, width: int) -> None:
     name = f"Quinn Admin {width}"
-    _new_staff(server, name, "admin")
+    server.add_staff(name, "admin")
     context, page = _page(browser, width)
     first_sign_in(page, server, name)
     page.wait_for_url("**/account/second-factor")
@@ -96,25 +75,25 @@ def test_sign_in_with_a_second_factor_set_up_from_the_qr_page(browser, server: S
     shot(page, f"totp-{width}-01-qr")
 
     key = page.locator("#totp-secret").inner_text().replace(" ", "")  # the text fallback
-    page.get_by_label("Code from the app").fill("000000" if pyotp.TOTP(key).now() != "000000" else "111111")
+    taken = {server.totp(key, steps) for steps in (-1, 0, 1)}  # the codes the server accepts now
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in taken)
+    page.get_by_label("Code from the app").fill(wrong)
     page.get_by_role("button", name="Turn it on").click()
     expect(page.locator("#error-summary")).to_be_visible()
     assert_accessible(page, "second factor, wrong code")
     shot(page, f"totp-{width}-02-wrong-code")
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
+    page.get_by_label("Code from the app").fill(server.totp(key))
     page.get_by_role("button", name="Turn it on").click()
     choose_password(page, server, name)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/signin")
 
-    page.get_by_label("Your name or staff number").fill(name)
-    page.get_by_label("Password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form(page, name)
     page.wait_for_url("**/signin/code")
     assert_accessible(page, "sign-in code")
     shot(page, f"totp-{width}-03-code")
     # The code of the next 30-second step: the set-up's code is used up, and the next is in the window.
-    page.get_by_label("The 6-digit code in your authenticator app").fill(pyotp.TOTP(key).at(time.time() + 30))
+    page.get_by_label("The 6-digit code in your authenticator app").fill(server.totp(key, steps=1))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(server.url + "/")
     assert_accessible(page, "signed in with a second factor")
@@ -125,7 +104,7 @@ def test_sign_in_with_a_second_factor_set_up_from_the_qr_page(browser, server: S
 @pytest.mark.parametrize("width", WIDTHS)
 def test_edit_and_publish_a_reply_then_roll_it_back(browser, server: Server, width: int) -> None:
     name = f"Wren Admin {width}"
-    _new_staff(server, name, "admin")
+    server.add_staff(name, "admin")
     context, page = _page(browser, width)
     sign_in_admin(page, server, name)
     page.get_by_role("link", name="Wording", exact=True).click()
@@ -180,7 +159,7 @@ def test_edit_and_publish_a_reply_then_roll_it_back(browser, server: Server, wid
 @pytest.mark.parametrize("width", WIDTHS)
 def test_numbers_export_downloads_a_csv(browser, server: Server, width: int) -> None:
     name = f"Nia Admin {width}"
-    _new_staff(server, name, "admin")
+    server.add_staff(name, "admin")
     _reply(server, "HEART")
     context, page = _page(browser, width)
     sign_in_admin(page, server, name)
@@ -198,8 +177,8 @@ def test_numbers_export_downloads_a_csv(browser, server: Server, width: int) -> 
     assert_accessible(page, "numbers, a wrong period")
     shot(page, f"numbers-{width}-02-wrong-period")
 
-    # The server's day, in the program's time zone (the default): the machine's date differs near midnight.
-    today = datetime.now(ZoneInfo("America/New_York")).date()
+    # The server's day, in the program's time zone (the default): not the machine's date.
+    today = server.clock.now().astimezone(ZoneInfo("America/New_York")).date()
     first = today - timedelta(days=6)
     page.get_by_label("First day").fill(first.isoformat())
     page.get_by_label("Last day").fill(today.isoformat())
@@ -219,7 +198,7 @@ def test_numbers_export_downloads_a_csv(browser, server: Server, width: int) -> 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_audit_filters_on_a_phone_and_a_desktop(browser, server: Server, width: int) -> None:
     name = f"Abe Admin {width}"
-    _new_staff(server, name, "admin")
+    server.add_staff(name, "admin")
     with httpx.Client(base_url=server.url, timeout=10) as stranger:  # trips the limit on a login nobody has
         token = re.search(r'name="csrf-token" content="([^"]+)"', stranger.get("/signin").text).group(1)
         for _ in range(6):
@@ -260,11 +239,9 @@ def test_audit_filters_on_a_phone_and_a_desktop(browser, server: Server, width: 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_session_expiry_mid_form(browser, server: Server, width: int) -> None:
     name = f"Pia Peer {width}"
-    _new_staff(server, name, "peer")
-    context, page = _page(browser, width)
-    page.clock.install()  # the page's timers run on a clock the test moves
-    first_sign_in(page, server, name)
-    choose_password(page, server, name)
+    server.add_staff(name, "peer")
+    context, page = open_page(browser, width, accept_dialogs=True, clock=True)  # timers the test moves
+    sign_in_peer(page, server, name)
     page.goto(server.url + "/participants/new")
     page.get_by_label("Their mobile number").fill(f"(555) 555-{width:04d}")
     page.get_by_label("Nickname").fill(f"Kay {width}")
@@ -290,9 +267,7 @@ def test_session_expiry_mid_form(browser, server: Server, width: int) -> None:
     assert_accessible(page, "signed out, form kept")
     shot(page, f"session-{width}-02-sign-in-again")
 
-    page.get_by_label("Your name or staff number").fill(name)
-    page.get_by_label("Password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form(page, name)
     page.wait_for_url("**/participants/new")
     expect(page.locator(".notice.kept")).to_be_focused()
     expect(page.get_by_label("Their mobile number")).to_have_value(f"(555) 555-{width:04d}")
