@@ -11,7 +11,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from smsbot.clock import FrozenClock
+from smsbot.config import Settings
+from smsbot.context import AppContext
+from smsbot.db import Database
+from smsbot.privacy import PhoneVault
 
 
 @dataclass
@@ -92,3 +102,26 @@ class RoundTripProxy:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+# Fixtures for a test module that imports them: `from tests.pg_proxy import ctx, proxy`.
+@pytest.fixture
+def proxy(database_url: str) -> Iterator[RoundTripProxy]:
+    url = make_url(database_url)
+    running = RoundTripProxy((url.host or "127.0.0.1", url.port or 5432))
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: FrozenClock, proxy: RoundTripProxy) -> Iterator[AppContext]:
+    """The conftest's context, with the app reaching PostgreSQL through the counting proxy."""
+    url = make_url(settings.database_url).set(host="127.0.0.1", port=proxy.port)
+    context = AppContext(
+        settings=settings,
+        db=Database(url.render_as_string(hide_password=False)),
+        vault=PhoneVault.from_master(settings.master_key),
+        clock=clock,
+    )
+    yield context
+    context.db.dispose()

@@ -4,46 +4,20 @@ before, between or during texts never leaves a text half-written or the line dow
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from smsbot.clock import FrozenClock
-from smsbot.config import Settings
 from smsbot.context import AppContext
-from smsbot.db import Database
 from smsbot.models import InboundMessage
-from smsbot.privacy import PhoneVault
+from tests import pg_proxy
 from tests.conftest import twiml_messages
 from tests.pg_proxy import RoundTripProxy
 
 NEW_TEXTER = "+15555550177"
 # Round trips to a database server: PostgreSQL only (SQLite runs in the process).
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-
-
-@pytest.fixture
-def proxy(database_url: str) -> Iterator[RoundTripProxy]:
-    url = make_url(database_url)
-    running = RoundTripProxy((url.host or "127.0.0.1", url.port or 5432))
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def ctx(settings: Settings, clock: FrozenClock, proxy: RoundTripProxy) -> Iterator[AppContext]:
-    """The conftest's context, with the app reaching PostgreSQL through the counting proxy."""
-    url = make_url(settings.database_url).set(host="127.0.0.1", port=proxy.port)
-    context = AppContext(
-        settings=settings,
-        db=Database(url.render_as_string(hide_password=False)),
-        vault=PhoneVault.from_master(settings.master_key),
-        clock=clock,
-    )
-    yield context
-    context.db.dispose()
+proxy, ctx = pg_proxy.proxy, pg_proxy.ctx  # fixtures: the app reaches PostgreSQL through the proxy
 
 
 def _stored(ctx: AppContext, sid: str) -> int:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +15,8 @@ import httpx
 from smsbot.clock import parse_iso
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import PARTICIPANT, enroll, run_tick
-from tests.conftest import PUBLIC_URL, REPO_ROOT, TEST_ENV, sign
+from tests.conftest import PUBLIC_URL, REPO_ROOT, sign
+from tests.serve_support import serving
 from tests.test_outbox_support import T
 
 
@@ -32,12 +30,6 @@ def _metric(text: str, name: str, **labels: str) -> float:
         if all(found.get(k) == v for k, v in labels.items()):
             total += float(line.rsplit(" ", 1)[1])
     return total
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _text(base: str, i: int) -> int:
@@ -55,23 +47,7 @@ def _text(base: str, i: int) -> int:
 
 
 def test_serve_with_two_workers_sums_both_in_metrics(tmp_path: Path):
-    database = tmp_path / "smsbot.db"
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env |= {**TEST_ENV, "DATABASE_URL": f"sqlite:///{database}", "SMSBOT_RATE_LIMIT_PER_MINUTE": "1000"}
-    subprocess.run([sys.executable, "-m", "smsbot", "db", "upgrade"], env=env, cwd=tmp_path, check=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smsbot", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # httpx retries a refused connection itself (with backoff) while the server starts up.
-        with httpx.Client(transport=httpx.HTTPTransport(retries=8)) as starting:
-            assert starting.get(f"{base}/healthz", timeout=30).status_code == 200
+    with serving(tmp_path, 2, SMSBOT_RATE_LIMIT_PER_MINUTE="1000") as (server, base):
         texts = 40
         with ThreadPoolExecutor(8) as pool:
             assert set(pool.map(lambda i: _text(base, i), range(texts))) == {200}
@@ -86,9 +62,6 @@ def test_serve_with_two_workers_sums_both_in_metrics(tmp_path: Path):
             if name.startswith("counter_")
         }
         assert len(pids) >= 2, "both web processes should have counted texts"
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def _multiproc_dir(pid: int) -> str:

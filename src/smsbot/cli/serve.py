@@ -31,9 +31,8 @@ def serve(
     typer.echo(
         f"smsbot: serving on http://{host}:{port} (sender: {settings.sender_name}, env: {settings.env})"
     )
-    uvicorn.run(
-        "smsbot.app:serve_app",  # a factory: each web process builds, warms up and freezes its app
-        factory=True,
+    options = dict(
+        factory=True,  # each web process builds, warms up and freezes its app
         host=host,
         port=port,
         workers=workers,
@@ -46,3 +45,9 @@ def serve(
         # fails (uvicorn's 5 s cost failed requests whenever a burst reused older connections).
         timeout_keep_alive=130,
     )
+    from smsbot.cli import web_processes
+
+    if workers > 1 and web_processes.supported():
+        web_processes.run(uvicorn.Config("smsbot.app:serve_app", **options))
+    else:
+        uvicorn.run("smsbot.app:serve_app", **options)

@@ -127,7 +127,8 @@ class Database:
         database_file = self.engine.url.database if self.is_sqlite else None
         in_memory = not database_file or database_file == ":memory:" or "mode=memory" in url
         self.write_lock = None if in_memory else SQLiteWriteLock(f"{database_file}-writelock")
-        self.webhook_slots = pool_size  # texts one process serves at once on PostgreSQL
+        # Connections the webhook keeps open on PostgreSQL: it runs one batch at a time (inbound/batches.py).
+        self.webhook_slots = 2
         self._inbound: KeptConnections | None = None
         self._webhook_engine: Engine | None = None
         if self.is_postgres:

@@ -1,30 +1,34 @@
-"""SQLite texts in batches: what arrived while the database was busy is handled in one transaction.
+"""Texts in batches: what arrived while the database was busy is handled in one transaction.
 
-SQLite has one writer at a time, and a commit writes every page a text touched to the WAL. Texts that
-arrive while this process waits for the write lock (another process writes) or runs a batch queue up,
-then go in together: one lock, one BEGIN IMMEDIATE, one COMMIT, and a savepoint each, so a text that
-fails is undone alone (503 for it, Twilio retries) and a failed COMMIT fails them all (nothing is
-half-written). Every answer leaves only after the COMMIT. A text alone is a batch of one: no waiting.
+Both databases queue texts the same way (`Batches`): texts that arrive while a batch runs go in the next
+one together. A text alone is a batch of one: no waiting. Every answer leaves only after the COMMIT.
+
+PostgreSQL runs a batch on a thread in two round trips (postgres_batch.py). SQLite runs it inline under
+its write lock (one writer at a time; a commit writes every page a text touched to the WAL): one lock,
+one BEGIN IMMEDIATE, one COMMIT, and a savepoint each, so a text that fails is undone alone (503 for it,
+Twilio retries) and a failed COMMIT fails them all (nothing is half-written).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Connection
 
 from smsbot.context import AppContext
+from smsbot.inbound.postgres_batch import Handler, run_batch
 from smsbot.inbound.service import InboundText, Outcome
 from smsbot.replies.wording import Wording
 
 log = logging.getLogger(__name__)
-Handler = Callable[..., Outcome]  # service.handle_text(ctx, wording, message, conn=...)
-MAX_BATCH = 64  # bounds how long one batch holds the write lock
+MAX_BATCH = 64  # bounds how long one batch holds the write lock (SQLite) or its texters' rows
 
 
-class SqliteBatches:
+class Batches:
+    """Texts queue while a batch runs; the next batch takes what queued (a text alone: no waiting)."""
+
     def __init__(self, ctx: AppContext, wording: Wording) -> None:
         self.ctx, self.wording = ctx, wording
         self._queue: list[tuple[InboundText, Handler, asyncio.Future[Outcome]]] = []
@@ -40,17 +44,14 @@ class SqliteBatches:
         return await future
 
     async def _drain(self) -> None:
-        lock = self.ctx.db.write_lock
         try:
             while self._queue:
-                if lock is not None:
-                    await lock.acquire()  # the loop keeps reading texts meanwhile: they join the batch
+                await self._ready()  # the loop keeps reading texts meanwhile: they join the batch
                 try:
                     batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                    results = self._run(batch)
+                    results = await self._run_batch(batch)
                 finally:
-                    if lock is not None:
-                        lock.release()
+                    self._done()
                 for (_, _, future), result in zip(batch, results, strict=True):
                     if future.done():  # its request went away
                         continue
@@ -65,6 +66,50 @@ class SqliteBatches:
                 if not future.done():
                     future.set_exception(RuntimeError("batch not run"))
             self._queue.clear()
+
+    async def _ready(self) -> None:
+        """Wait until a batch may run."""
+
+    def _done(self) -> None:
+        """After a batch ran (or failed)."""
+
+    async def _run_batch(self, batch: list) -> list[Outcome | BaseException]:
+        raise NotImplementedError
+
+
+class PostgresBatches(Batches):
+    """One batch at a time on a thread: its two round trips wait there, the loop reads texts meanwhile."""
+
+    async def _run_batch(self, batch: list) -> list[Outcome | BaseException]:
+        texts = [(message, handler) for message, handler, _ in batch]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_threads(), run_batch, self.ctx, self.wording, texts)
+
+
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _threads() -> ThreadPoolExecutor:
+    """The process's threads for PostgreSQL batches, made at the first one (every app of it shares them:
+    each app runs one batch at a time)."""
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(4, "smsbot-webhook"))
+    return _pool[0]
+
+
+class SqliteBatches(Batches):
+    """Inline on the loop, under the write lock: SQLite's statements wait on no network."""
+
+    async def _ready(self) -> None:
+        if self.ctx.db.write_lock is not None:
+            await self.ctx.db.write_lock.acquire()
+
+    def _done(self) -> None:
+        if self.ctx.db.write_lock is not None:
+            self.ctx.db.write_lock.release()
+
+    async def _run_batch(self, batch: list) -> list[Outcome | BaseException]:
+        return self._run(batch)
 
     def _run(self, batch: list) -> list[Outcome | BaseException]:
         results: list[Outcome | BaseException] = []

@@ -82,6 +82,23 @@ def save_sql(more: int, state: bool, conversation: bool) -> str:
     return f"WITH {', '.join(parts)} UPDATE contact SET {assignments} WHERE id = %(b_id)s"
 
 
+def counted_now(
+    now: datetime,
+    kind: flood.TextClass,
+    intent: Intent,
+    minute_and_day: tuple[int, int],
+    others: dict[str, int],
+) -> tuple[flood.Counts, list[tuple[str, str, datetime]]]:
+    """The text's counts, from the minute and day counted when it was loaded and the other buckets read
+    then, and the buckets still to count in (field, key, expiry), written when the text is saved."""
+    counts = dict(zip(("minute", "day"), minute_and_day, strict=True))
+    more = flood.windows(now).buckets(kind, intent)[2:]
+    for field, key, _ in more:
+        # The row lock on the texter keeps this number's counters still until our COMMIT.
+        counts[field] = others.get(key, 0) + 1
+    return flood.Counts(**counts), more
+
+
 class PostgresTexts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -132,12 +149,8 @@ class PostgresTexts:
     def count(self, kind: flood.TextClass, intent: Intent, language: str) -> flood.Counts | None:
         assert self._now is not None
         self._message = {"id": self._message_id, "intent": intent.value, "language": language}
-        counts = dict(zip(("minute", "day"), self._counts, strict=True))
-        self._more = flood.windows(self._now).buckets(kind, intent)[2:]
-        for field, key, _ in self._more:
-            # The row lock on the texter keeps this number's counters still until our COMMIT.
-            counts[field] = self._others.get(key, 0) + 1
-        return flood.Counts(**counts)
+        counts, self._more = counted_now(self._now, kind, intent, self._counts, self._others)
+        return counts
 
     def save(self, texter: Texter, *, conversation_changed: bool) -> None:
         assert self._now is not None

@@ -17,7 +17,7 @@ from smsbot.inbound.compliance import twilio_opt_out_type
 from smsbot.inbound.flood import TextClass
 from smsbot.inbound.handlers import dispatch
 from smsbot.inbound.senders import sender_address
-from smsbot.inbound.texter_store import open_store
+from smsbot.inbound.texter_store import TextStore, open_store
 from smsbot.keyring import adopt
 from smsbot.models import InboundMessage
 from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
@@ -57,17 +57,29 @@ class Outcome:
 
 
 def handle_text(
-    ctx: AppContext, wording: Wording, message: InboundText, conn: Connection | None = None
+    ctx: AppContext,
+    wording: Wording,
+    message: InboundText,
+    conn: Connection | None = None,
+    store: TextStore | None = None,
 ) -> Outcome:
     """Handle one text in its own transaction, or in `conn`'s when the caller owns one (the webhook's
-    SQLite batches: one transaction a batch, a savepoint a text)."""
+    batches: one transaction a batch), through `store` when the batch already loaded the texter."""
     if conn is None:
         with ctx.db.inbound() as own:
-            return _handle(ctx, wording, message, own)
-    return _handle(ctx, wording, message, conn)
+            return _handle(ctx, wording, message, own, store)
+    return _handle(ctx, wording, message, conn, store)
 
 
-def _handle(ctx: AppContext, wording: Wording, message: InboundText, conn: Connection) -> Outcome:
+def texter_key(ctx: AppContext, message: InboundText) -> str | None:
+    """The keyed index a texter is filed under, or None for a sender never answered."""
+    sender = sender_address(message.from_number, ctx.settings.twilio_from_number)
+    return None if sender is None else ctx.vault.index(sender)
+
+
+def _handle(
+    ctx: AppContext, wording: Wording, message: InboundText, conn: Connection, store: TextStore | None
+) -> Outcome:
     now = ctx.clock.now()
     sender = sender_address(message.from_number, ctx.settings.twilio_from_number)
     if sender is None:
@@ -77,7 +89,7 @@ def _handle(ctx: AppContext, wording: Wording, message: InboundText, conn: Conne
     opt_out_type = (message.opt_out_type or "").strip().upper()
     phone_index = ctx.vault.index(sender)
 
-    store = open_store(conn)
+    store = store or open_store(conn)
     if ctx.vault.previous is not None:
         store.begin()
         adopt(conn, ctx.vault, sender)  # during a key rotation: a texter filed under the old key

@@ -6,10 +6,8 @@ Refusals carry a reason: 403 (signature), 405 (method), 413 (size), 415 (content
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
 
 from starlette.datastructures import ImmutableMultiDict
@@ -19,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smsbot.config import Settings
 from smsbot.context import AppContext
-from smsbot.inbound.batches import SqliteBatches
+from smsbot.inbound.batches import PostgresBatches, SqliteBatches
 from smsbot.inbound.service import InboundText, handle_text
 from smsbot.inbound.signature import signature_ok
 from smsbot.inbound.twiml import twiml_message
@@ -159,11 +157,9 @@ async def _send_text(send: Send, status: int, reason: str, headers: list[tuple[b
 
 def routes(ctx: AppContext) -> list[Route]:
     wording = Wording.from_settings(ctx.settings)
-    # SQLite: texts that arrive together are handled together, inline (see batches.py). PostgreSQL waits
-    # on the network: its texts go to threads of their own so the loop stays free (run_in_executor costs
-    # a third of anyio's run_in_threadpool per hop). Serving them on the loop thread was measured and
-    # lost: every round trip then stalls every other request of the process.
-    batches = SqliteBatches(ctx, wording) if ctx.db.is_sqlite else None
+    # Texts that arrive together are handled together (see batches.py): SQLite inline under its write
+    # lock, PostgreSQL on a thread in two round trips a batch, so the loop stays free meanwhile.
+    batches = SqliteBatches(ctx, wording) if ctx.db.is_sqlite else PostgresBatches(ctx, wording)
 
     async def twilio_sms(scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -183,12 +179,7 @@ def routes(ctx: AppContext) -> list[Route]:
             opt_out_type=form.get("OptOutType") or None,
         )
         try:
-            if batches is not None:
-                outcome = await batches.handle(message, handle_text)
-            else:
-                loop = asyncio.get_running_loop()
-                threads = _threads(ctx.db.webhook_slots)
-                outcome = await loop.run_in_executor(threads, handle_text, ctx, wording, message)
+            outcome = await batches.handle(message, handle_text)
         except Exception as exc:  # database down or similar: say so, never leak the text or number
             log.error("inbound text not handled: %s", type(exc).__name__)
             INBOUND_REJECTED.labels("503").inc()
@@ -202,16 +193,6 @@ def routes(ctx: AppContext) -> list[Route]:
 
     # A plain ASGI endpoint: no Request or Response objects for the route that answers every text.
     return [Route("/twilio/sms", _Endpoint(twilio_sms), methods=["POST"], name="twilio_sms")]
-
-
-_pool: list[ThreadPoolExecutor] = []
-
-
-def _threads(size: int) -> ThreadPoolExecutor:
-    """The process's threads for PostgreSQL texts, made at the first one (every app of it shares them)."""
-    if not _pool:
-        _pool.append(ThreadPoolExecutor(size, "smsbot-webhook"))
-    return _pool[0]
 
 
 class _Endpoint:

@@ -1,0 +1,46 @@
+"""`smsbot serve` as a real process for a test: a fresh SQLite database, migrated, then served until the
+test is done; yields the process and its base URL once /healthz answers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import TEST_ENV
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(folder: Path, workers: int, **settings: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env |= {**TEST_ENV, "DATABASE_URL": f"sqlite:///{folder / 'smsbot.db'}", **settings}
+    subprocess.run([sys.executable, "-m", "smsbot", "db", "upgrade"], env=env, cwd=folder, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smsbot", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # httpx retries a refused connection itself (with backoff) while the server starts up.
+        with httpx.Client(transport=httpx.HTTPTransport(retries=8)) as starting:
+            assert starting.get(f"{base}/healthz", timeout=30).status_code == 200
+        yield server, base
+    finally:
+        server.terminate()
+        server.wait(30)
