@@ -52,20 +52,17 @@ class Batches:
                     results = await self._run_batch(batch)
                 finally:
                     self._done()
-                for (_, _, future), result in zip(batch, results, strict=True):
-                    if future.done():  # its request went away
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
+                _answer(batch, results)
                 await asyncio.sleep(0)  # answers go out, and texts that arrived meanwhile queue up
         finally:
-            self._running = False
-            for _, _, future in self._queue:  # only if this task itself failed: nothing is left waiting
-                if not future.done():
-                    future.set_exception(RuntimeError("batch not run"))
-            self._queue.clear()
+            self._stop()
+
+    def _stop(self) -> None:
+        self._running = False
+        for _, _, future in self._queue:  # only if this task itself failed: nothing is left waiting
+            if not future.done():
+                future.set_exception(RuntimeError("batch not run"))
+        self._queue.clear()
 
     async def _ready(self) -> None:
         """Wait until a batch may run."""
@@ -78,12 +75,59 @@ class Batches:
 
 
 class PostgresBatches(Batches):
-    """One batch at a time on a thread: its two round trips wait there, the loop reads texts meanwhile."""
+    """Each batch on a thread: its round trips wait there while the loop reads texts. The next batch
+    starts as soon as this one has handled its texts and sends its writes and COMMIT, so one batch waits
+    for the disk while the next one loads (two at most; PostgreSQL flushes their commits together)."""
 
-    async def _run_batch(self, batch: list) -> list[Outcome | BaseException]:
-        texts = [(message, handler) for message, handler, _ in batch]
+    async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_threads(), run_batch, self.ctx, self.wording, texts)
+        previous: asyncio.Future | None = None
+        try:
+            while self._queue or previous is not None:
+                if not self._queue:
+                    assert previous is not None
+                    await previous
+                    previous = None
+                    continue
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                committing = loop.create_future()
+
+                def sent(committing: asyncio.Future = committing) -> None:  # on the batch's thread
+                    loop.call_soon_threadsafe(_settle, committing)
+
+                texts = [(message, handler) for message, handler, _ in batch]
+                running = loop.run_in_executor(_threads(), run_batch, self.ctx, self.wording, texts, sent)
+                finished = asyncio.ensure_future(_answer_when_done(batch, running))
+                await asyncio.wait([finished, committing], return_when=asyncio.FIRST_COMPLETED)
+                if previous is not None:
+                    await previous
+                previous = finished
+                await asyncio.sleep(0)  # texts that arrived meanwhile queue up for the next batch
+        finally:
+            self._stop()
+
+
+def _settle(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def _answer_when_done(batch: list, running: asyncio.Future) -> None:
+    try:
+        results = await running
+    except Exception as exc:  # run_batch itself failed: every text of the batch gets a 503
+        results = [exc] * len(batch)
+    _answer(batch, results)
+
+
+def _answer(batch: list, results: list) -> None:
+    for (_, _, future), result in zip(batch, results, strict=True):
+        if future.done():  # its request went away
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 _pool: list[ThreadPoolExecutor] = []

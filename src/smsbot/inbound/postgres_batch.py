@@ -118,6 +118,11 @@ _PLANNING = (
 )
 _PLAN_BY_INDEX = _PLANNING.format(scans="off", plans="force_generic_plan")
 _PLAN_AS_USUAL = _PLANNING.format(scans="on", plans="auto")
+# A batch of information texts only (no check-in answer, emergency, STOP/START/FORGET or report, and no
+# handler that ran a statement of its own) commits without waiting for the disk: what a crash of the
+# database in the next ~0.6 s could lose is that its replies were counted and that a texter was asked
+# for a ZIP or switched language, never anything a person or a peer relies on. Every other batch waits.
+_INFORMATION_ONLY = _PLAN_BY_INDEX + ", set_config('synchronous_commit', 'off', true)"
 _SAVE_KEYS = [
     "m_id",
     "m_intent",
@@ -151,6 +156,8 @@ class PostgresBatch:
     conn: Connection
     now: datetime
     loaded: dict[str, _Loaded] = field(default_factory=dict)
+    information_only: bool = True  # every text an information text (flood.TextClass.INFO)
+    statements_before: int = 0  # the connection's own statements when the handlers began
     saves: dict[str, list[Any]] = field(default_factory=lambda: {key: [] for key in _SAVE_KEYS})
 
     def load(self, keys: list[tuple[str, str]]) -> None:
@@ -164,6 +171,7 @@ class PostgresBatch:
         for _ in range(MAX_LOAD_TRIES):
             missing = [key for key in keys if key[0] not in self.loaded]
             if not missing:
+                self.statements_before = self.conn.info.get("statements", 0)
                 return
             # Another first text from such a number created its row between our look and our insert
             # (ON CONFLICT DO NOTHING waited for it): those are loaded again, and found this time.
@@ -195,6 +203,12 @@ class PostgresBatch:
         for phone_index, *texter_row, message_id, minute, day, others in cursor.fetchall():
             self.loaded[phone_index] = _Loaded(tuple(texter_row), message_id, (minute, day), others or {})
 
+    def durable(self) -> bool:
+        """Whether the COMMIT waits for the disk: unless every text was an information text and no
+        handler ran a statement of its own (see _INFORMATION_ONLY)."""
+        handlers_ran = self.conn.info.get("statements", 0) != self.statements_before
+        return handlers_ran or not self.information_only
+
     def store(self) -> BatchedText:
         return BatchedText(self)
 
@@ -203,7 +217,8 @@ class PostgresBatch:
         driver = self.conn.connection.driver_connection
         cursor = driver.cursor()
         with driver.pipeline():
-            cursor.execute(_PLAN_BY_INDEX, prepare=True)  # until COMMIT
+            planning = _PLAN_BY_INDEX if self.durable() else _INFORMATION_ONLY
+            cursor.execute(planning, prepare=True)  # until COMMIT
             cursor.execute(SAVE_MANY, {**self.saves, "now": self.now}, prepare=True)
             cursor.execute("COMMIT", prepare=False)
 
@@ -229,6 +244,8 @@ class BatchedText:
 
     def count(self, kind: flood.TextClass, intent: Intent, language: str) -> flood.Counts | None:
         assert self._loaded is not None
+        if kind is not flood.TextClass.INFO:
+            self.batch.information_only = False
         saves = self.batch.saves
         saves["m_id"].append(self._loaded.message_id)
         saves["m_intent"].append(intent.value)
@@ -260,9 +277,14 @@ class BatchedText:
 
 
 def run_batch(
-    ctx: AppContext, wording: Wording, texts: list[tuple[InboundText, Handler]]
+    ctx: AppContext,
+    wording: Wording,
+    texts: list[tuple[InboundText, Handler]],
+    committing: Callable[[], None] = lambda: None,
 ) -> list[Outcome | BaseException]:
-    """Every text's outcome (or the exception that refused it), in the order given."""
+    """Every text's outcome (or the exception that refused it), in the order given. `committing` is
+    called once every text is handled and only the writes and COMMIT are left (the next batch may
+    start then: its rows are locked, so a text of one of its numbers waits for this COMMIT)."""
     results: list[Outcome | BaseException | None] = [None] * len(texts)
     if ctx.vault.previous is not None:  # a key rotation: each texter may first be moved (service.adopt)
         return [_alone(ctx, wording, message, handler) for message, handler in texts]
@@ -278,20 +300,21 @@ def run_batch(
             if key is not None:
                 taken.add(key)
             now_part.append((position, key))
-        for position, outcome in zip(
-            [position for position, _ in now_part], _together(ctx, wording, texts, now_part), strict=True
-        ):
+        # Only the last part may let the next batch start: a later part still has numbers to lock.
+        outcomes = _together(ctx, wording, texts, now_part, committing if not later else lambda: None)
+        for (position, _), outcome in zip(now_part, outcomes, strict=True):
             results[position] = outcome
         waiting = later
     return results  # type: ignore[return-value]
 
 
 def _together(
-    ctx: AppContext, wording: Wording, texts: list, part: list[tuple[int, str | None]]
+    ctx: AppContext,
+    wording: Wording,
+    texts: list,
+    part: list[tuple[int, str | None]],
+    committing: Callable[[], None],
 ) -> list[Outcome | BaseException]:
-    if len(part) == 1:
-        message, handler = texts[part[0][0]]
-        return [_alone(ctx, wording, message, handler)]
     try:
         with ctx.db.inbound() as conn:  # an exception closes the connection: the server rolls back
             batch = PostgresBatch(conn, ctx.clock.now())
@@ -300,6 +323,7 @@ def _together(
                 texts[position][1](ctx, wording, texts[position][0], conn=conn, store=batch.store())
                 for position, _ in part
             ]
+            committing()
             batch.commit()
             return outcomes
     except Exception as exc:
