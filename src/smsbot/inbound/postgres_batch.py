@@ -42,9 +42,9 @@ _COLUMNS = ", ".join(TEXTER_COLUMNS)
 # each other in a circle (a deadlock would cost a second and the batch's second try).
 LOAD_MANY = f"""
 WITH input AS (
-    SELECT * FROM unnest(%(phone_index)s::text[], %(message_sid)s::text[]) AS i (phone_index, message_sid)
+    SELECT * FROM unnest(%(phone_index)b::text[], %(message_sid)b::text[]) AS i (phone_index, message_sid)
 ), existing AS (
-    SELECT phone_index, {_COLUMNS} FROM contact WHERE phone_index = ANY(%(phone_index)s::text[])
+    SELECT phone_index, {_COLUMNS} FROM contact WHERE phone_index = ANY(%(phone_index)b::text[])
     ORDER BY phone_index FOR UPDATE
 ), created AS (
     INSERT INTO contact (phone_index, language, opted_out_at, created_at, last_seen_at)
@@ -78,35 +78,36 @@ SELECT t.*,
     (SELECT c.count FROM counted c WHERE c.phone_index = t.phone_index AND c.bucket = %(minute)s),
     (SELECT c.count FROM counted c WHERE c.phone_index = t.phone_index AND c.bucket = %(day)s),
     (SELECT json_object_agg(ic.bucket, ic.count) FROM inbound_counter ic
-        WHERE ic.phone_index = t.phone_index AND ic.bucket = ANY(%(others)s::text[]))
+        WHERE ic.phone_index = t.phone_index AND ic.bucket = ANY(%(others)b::text[]))
 FROM texter t LEFT JOIN message m ON m.contact_id = t.id
 """
-# Each row finds its own values by its place in the arrays (array_position): no join to plan.
-_MESSAGE_AT = "array_position(%(m_id)s::bigint[], inbound_message.id::bigint)"
-_TEXTER_AT = "array_position(%(t_id)s::bigint[], contact.id::bigint)"
+# Each row finds its own values by its place in the arrays (array_position): no join to plan. Arrays go
+# in binary (`%(name)b`): psycopg's text form escapes each element with a regular expression.
+_MESSAGE_AT = "array_position(%(m_id)b::bigint[], inbound_message.id::bigint)"
+_TEXTER_AT = "array_position(%(t_id)b::bigint[], contact.id::bigint)"
 SAVE_MANY = f"""
 WITH stored AS (
     UPDATE inbound_message SET
-        intent = (%(m_intent)s::text[])[{_MESSAGE_AT}],
-        language = (%(m_language)s::text[])[{_MESSAGE_AT}]
-    WHERE inbound_message.id = ANY(%(m_id)s::bigint[])
+        intent = (%(m_intent)b::text[])[{_MESSAGE_AT}],
+        language = (%(m_language)b::text[])[{_MESSAGE_AT}]
+    WHERE inbound_message.id = ANY(%(m_id)b::bigint[])
 ), counted AS (
     INSERT INTO inbound_counter (phone_index, bucket, count, expires_at)
     SELECT v.phone_index, v.bucket, 1, v.expires_at
-    FROM unnest(%(c_phone_index)s::text[], %(c_bucket)s::text[], %(c_expires_at)s::timestamptz[])
+    FROM unnest(%(c_phone_index)b::text[], %(c_bucket)b::text[], %(c_expires_at)b::timestamptz[])
         AS v (phone_index, bucket, expires_at)
     ON CONFLICT (phone_index, bucket) DO UPDATE SET count = inbound_counter.count + 1
 )
 UPDATE contact SET
-    language = (%(t_language)s::text[])[{_TEXTER_AT}],
-    opted_out_at = (%(t_opted_out_at)s::timestamptz[])[{_TEXTER_AT}],
+    language = (%(t_language)b::text[])[{_TEXTER_AT}],
+    opted_out_at = (%(t_opted_out_at)b::timestamptz[])[{_TEXTER_AT}],
     last_seen_at = %(now)s,
-    menu_sent_on = (%(t_menu_sent_on)s::text[])[{_TEXTER_AT}],
-    conversation = CASE WHEN (%(t_changed)s::boolean[])[{_TEXTER_AT}]
-        THEN (%(t_conversation)s::text[])[{_TEXTER_AT}] ELSE contact.conversation END,
-    conversation_expires_at = CASE WHEN (%(t_changed)s::boolean[])[{_TEXTER_AT}]
-        THEN (%(t_expires_at)s::timestamptz[])[{_TEXTER_AT}] ELSE contact.conversation_expires_at END
-WHERE contact.id = ANY(%(t_id)s::bigint[])
+    menu_sent_on = (%(t_menu_sent_on)b::text[])[{_TEXTER_AT}],
+    conversation = CASE WHEN (%(t_changed)b::boolean[])[{_TEXTER_AT}]
+        THEN (%(t_conversation)b::text[])[{_TEXTER_AT}] ELSE contact.conversation END,
+    conversation_expires_at = CASE WHEN (%(t_changed)b::boolean[])[{_TEXTER_AT}]
+        THEN (%(t_expires_at)b::timestamptz[])[{_TEXTER_AT}] ELSE contact.conversation_expires_at END
+WHERE contact.id = ANY(%(t_id)b::bigint[])
 """
 # Both statements run on a generic plan, made (and remade after an ANALYZE) from the tables' statistics
 # of that moment: on a new or young database the texters' table looks empty, a whole-table scan wins,
