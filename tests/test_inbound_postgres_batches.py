@@ -186,29 +186,3 @@ def test_only_a_batch_of_information_texts_commits_without_waiting_for_the_disk(
         batch.commit()
     assert all(o.reply for o in outcomes)
     assert {t.message_sid for t in texts} <= _stored(ctx).keys()
-
-
-def test_a_numbers_next_text_waits_for_the_batch_still_committing(ctx):
-    """The next batch starts while this one commits; a text of one of its numbers waits for that COMMIT
-    (the row lock) and reads the state it wrote: SITES asked for a ZIP, the ZIP is read as the answer."""
-    batches = PostgresBatches(ctx, Wording.from_settings(ctx.settings))
-    sites, zip_answer = _text("SITES", 1001), _text("22902", 1001)
-    queued = {}
-
-    def queue_the_zip_before_committing(ctx_, wording, message, conn=None, store=None):
-        outcome = handle_text(ctx_, wording, message, conn=conn, store=store)
-        if message is sites:  # on the batch's thread, before its COMMIT: the ZIP joins the next batch
-            queued["zip"] = asyncio.run_coroutine_threadsafe(
-                batches.handle(zip_answer, handle_text), queued["loop"]
-            )
-        return outcome
-
-    async def scenario():
-        queued["loop"] = asyncio.get_running_loop()
-        first = await batches.handle(sites, queue_the_zip_before_committing)
-        return first, await asyncio.wrap_future(queued["zip"])
-
-    first, second = run(scenario())
-    alone = _one_by_one(ctx, [_text("SITES", 1002), _text("22902", 1002)])
-    assert (first.intent, second.intent) == (alone[0].intent, alone[1].intent)
-    assert second.reply == alone[1].reply

@@ -278,14 +278,9 @@ class BatchedText:
 
 
 def run_batch(
-    ctx: AppContext,
-    wording: Wording,
-    texts: list[tuple[InboundText, Handler]],
-    committing: Callable[[], None] = lambda: None,
+    ctx: AppContext, wording: Wording, texts: list[tuple[InboundText, Handler]]
 ) -> list[Outcome | BaseException]:
-    """Every text's outcome (or the exception that refused it), in the order given. `committing` is
-    called once every text is handled and only the writes and COMMIT are left (the next batch may
-    start then: its rows are locked, so a text of one of its numbers waits for this COMMIT)."""
+    """Every text's outcome (or the exception that refused it), in the order given."""
     results: list[Outcome | BaseException | None] = [None] * len(texts)
     if ctx.vault.previous is not None:  # a key rotation: each texter may first be moved (service.adopt)
         return [_alone(ctx, wording, message, handler) for message, handler in texts]
@@ -301,8 +296,7 @@ def run_batch(
             if key is not None:
                 taken.add(key)
             now_part.append((position, key))
-        # Only the last part may let the next batch start: a later part still has numbers to lock.
-        outcomes = _together(ctx, wording, texts, now_part, committing if not later else lambda: None)
+        outcomes = _together(ctx, wording, texts, now_part)
         for (position, _), outcome in zip(now_part, outcomes, strict=True):
             results[position] = outcome
         waiting = later
@@ -314,7 +308,6 @@ def _together(
     wording: Wording,
     texts: list,
     part: list[tuple[int, str | None]],
-    committing: Callable[[], None],
 ) -> list[Outcome | BaseException]:
     try:
         with ctx.db.inbound() as conn:  # an exception closes the connection: the server rolls back
@@ -324,7 +317,6 @@ def _together(
                 texts[position][1](ctx, wording, texts[position][0], conn=conn, store=batch.store())
                 for position, _ in part
             ]
-            committing()
             batch.commit()
             return outcomes
     except Exception as exc:
