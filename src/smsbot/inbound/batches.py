@@ -24,6 +24,11 @@ from smsbot.replies.wording import Wording
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64  # bounds how long one batch holds the write lock (SQLite) or its texters' rows
+# After a batch the loop runs this many passes before the next batch is taken: the first reads the
+# requests that arrived meanwhile, the next run their endpoints up to the queue. Taken after one pass,
+# the next batch missed most of them (PostgreSQL, 2 web processes at 16 connections: 2,300-2,600 texts
+# a second; after three passes 3,100-3,200, each text cheaper in a bigger batch).
+GATHER_PASSES = 3
 
 
 class Batches:
@@ -53,7 +58,8 @@ class Batches:
                 finally:
                     self._done()
                 _answer(batch, results)
-                await asyncio.sleep(0)  # answers go out, and texts that arrived meanwhile queue up
+                for _ in range(GATHER_PASSES):  # answers go out, and texts that arrived meanwhile queue up
+                    await asyncio.sleep(0)
         finally:
             self._stop()
 
