@@ -45,7 +45,7 @@ def measure(kind: str, database: str, workers: int, rnd: int, ctx: dict) -> dict
             else:
                 pg_name = f"smsbot_bench_{secrets.token_hex(4)}"
                 url = ctx["postgres"].create(pg_name)
-            env = bot_env(url)
+            env = {**bot_env(url), **ctx["settings"]}
             migrated = subprocess.run(
                 [str(BIN / "smsbot"), "db", "upgrade"], cwd=run_dir, env=env, capture_output=True, text=True
             )
@@ -241,7 +241,15 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="signed requests per wrk run (no repeats)")
     parser.add_argument("--json", type=Path, help="also write the figures here, one JSON row per figure")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the bot, e.g. SMSBOT_INFO_COMMIT_WAITS=true (repeatable)",
+    )
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.setting)
     for tool in ("wrk", str(BIN / "gunicorn"), str(BIN / "smsbot")):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed: apt-get install -y wrk; make bench-install")
@@ -273,13 +281,14 @@ def main() -> int:
         ctx = {
             "tmp": tmp_path, "rows": rows, "lua": lua, "threads": args.threads, "warmup": args.warmup,
             "seconds": args.seconds, "rate": args.rate, "rate_seconds": args.rate_seconds,
-            "connections": args.connections, "postgres": postgres,
+            "connections": args.connections, "postgres": postgres, "settings": settings,
         }  # fmt: skip
         print(
             f"per run: warm-up {args.warmup:g} s, {args.rate:g}/s for {args.rate_seconds:g} s (p99), "
             "then wrk "
             f"-t{args.threads} -c{'/'.join(map(str, args.connections))} for {args.seconds:g} s each; "
             f"{args.rounds} rounds, bot then quickstart each round"
+            + "".join(f"; bot with {name}={value}" for name, value in settings.items())
         )
         figures = []
         for database in databases:

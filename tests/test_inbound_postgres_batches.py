@@ -186,3 +186,19 @@ def test_only_a_batch_of_information_texts_commits_without_waiting_for_the_disk(
         batch.commit()
     assert all(o.reply for o in outcomes)
     assert {t.message_sid for t in texts} <= _stored(ctx).keys()
+
+
+def test_a_program_can_have_every_batch_wait_for_the_disk(ctx, monkeypatch):
+    """SMSBOT_INFO_COMMIT_WAITS=true: information texts wait for the disk too."""
+    monkeypatch.setattr(ctx.settings, "info_commit_waits", True)
+    waited = []
+    commit = PostgresBatch.commit
+
+    def noting(batch):
+        waited.append(batch.durable())
+        commit(batch)
+
+    monkeypatch.setattr(PostgresBatch, "commit", noting)
+    batches = PostgresBatches(ctx, Wording.from_settings(ctx.settings))
+    outcomes = _together(batches, [_text("NALOXONE", 1100), _text("HEART", 1101)])
+    assert all(o.reply for o in outcomes) and waited == [True]

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     wording_dir: Path | None = Field(None, alias="SMSBOT_WORDING_DIR")
     rate_limit_per_minute: int = Field(8, alias="SMSBOT_RATE_LIMIT_PER_MINUTE", ge=1)
     rate_limit_per_day: int = Field(30, alias="SMSBOT_RATE_LIMIT_PER_DAY", ge=1)
+    # PostgreSQL: whether a batch of information texts only waits for the disk too (postgres_batch.py).
+    info_commit_waits: bool = Field(False, alias="SMSBOT_INFO_COMMIT_WAITS")
     search_radius_miles: float = Field(25.0, alias="SMSBOT_SEARCH_RADIUS_MILES", gt=0)
     reply_window_minutes: int = Field(60, alias="SMSBOT_REPLY_WINDOW_MINUTES", ge=5)
     alert_ack_minutes: int = Field(30, alias="SMSBOT_ALERT_ACK_MINUTES", ge=1)

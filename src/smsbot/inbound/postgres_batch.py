@@ -158,6 +158,7 @@ class PostgresBatch:
     now: datetime
     loaded: dict[str, _Loaded] = field(default_factory=dict)
     information_only: bool = True  # every text an information text (flood.TextClass.INFO)
+    always_wait: bool = False  # SMSBOT_INFO_COMMIT_WAITS: every batch waits for the disk
     statements_before: int = 0  # the connection's own statements when the handlers began
     saves: dict[str, list[Any]] = field(default_factory=lambda: {key: [] for key in _SAVE_KEYS})
 
@@ -208,7 +209,7 @@ class PostgresBatch:
         """Whether the COMMIT waits for the disk: unless every text was an information text and no
         handler ran a statement of its own (see _INFORMATION_ONLY)."""
         handlers_ran = self.conn.info.get("statements", 0) != self.statements_before
-        return handlers_ran or not self.information_only
+        return self.always_wait or handlers_ran or not self.information_only
 
     def store(self) -> BatchedText:
         return BatchedText(self)
@@ -311,7 +312,7 @@ def _together(
 ) -> list[Outcome | BaseException]:
     try:
         with ctx.db.inbound() as conn:  # an exception closes the connection: the server rolls back
-            batch = PostgresBatch(conn, ctx.clock.now())
+            batch = PostgresBatch(conn, ctx.clock.now(), always_wait=ctx.settings.info_commit_waits)
             batch.load([(key, texts[position][0].message_sid) for position, key in part if key is not None])
             outcomes = [
                 texts[position][1](ctx, wording, texts[position][0], conn=conn, store=batch.store())
