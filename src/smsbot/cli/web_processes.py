@@ -20,6 +20,9 @@ class OwnSocketProcess(multiprocess.Process):
         shared = (sockets or [])[0]
         own = reuse_port_socket(shared.family, shared.getsockname()[:2])
         shared.close()
+        # Listening before the app loads: a connection the kernel hands this process meanwhile waits in
+        # its backlog (about a second at start), and every process is in the group once it has begun.
+        own.listen(2048)
         super().target([own])
 
 
