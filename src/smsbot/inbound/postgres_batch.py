@@ -285,12 +285,13 @@ def run_batch(
     results: list[Outcome | BaseException | None] = [None] * len(texts)
     if ctx.vault.previous is not None:  # a key rotation: each texter may first be moved (service.adopt)
         return [_alone(ctx, wording, message, handler) for message, handler in texts]
+    keys = [texter_key(ctx, message) for message, _ in texts]  # once a text: a keyed hash each
     waiting = list(range(len(texts)))
     while waiting:
         taken: set[str] = set()
         now_part, later = [], []
         for position in waiting:
-            key = texter_key(ctx, texts[position][0])
+            key = keys[position]
             if key is not None and key in taken:
                 later.append(position)  # this number's next text: the next batch, after this one's state
                 continue
