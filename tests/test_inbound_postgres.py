@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from smsbot.context import AppContext
+from smsbot.inbound import postgres_batch
 from smsbot.models import InboundMessage
 from tests import pg_proxy
-from tests.conftest import twiml_messages
+from tests.conftest import metric_value, twiml_messages
 from tests.pg_proxy import RoundTripProxy
 
 NEW_TEXTER = "+15555550177"
@@ -109,3 +110,22 @@ def test_postgres_down_is_503_then_normal_when_it_returns(post_sms, proxy):
     proxy.refuse = False
     back = post_sms("NALOXONE", sid=sid)
     assert back.status_code == 200 and len(twiml_messages(back.text)) == 1
+
+
+def _counted(client, name: str, **labels: str) -> float:
+    return metric_value(client.get("/metrics").text, name, **labels)
+
+
+def test_a_batch_handled_again_text_by_text_counts_each_text_once(sms, client, monkeypatch):
+    sms("NALOXONE")
+    before = _counted(client, "smsbot_inbound_texts_total", intent="heart")
+    replies_before = _counted(client, "smsbot_replies_total", result="message", reason="")
+
+    def commit_fails(batch):
+        raise RuntimeError("the batch's COMMIT failed")
+
+    # The batch rolls back after its handler ran (and once counted the text); the text alone is answered.
+    monkeypatch.setattr(postgres_batch.PostgresBatch, "commit", commit_fails)
+    assert sms("HEART") is not None
+    assert _counted(client, "smsbot_inbound_texts_total", intent="heart") == before + 1
+    assert _counted(client, "smsbot_replies_total", result="message", reason="") == replies_before + 1

@@ -5,7 +5,6 @@ database (check-ins, outbox texts, alerts), and never a number or a text in a la
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -15,21 +14,9 @@ import httpx
 from smsbot.clock import parse_iso
 from tests.checkins_fixtures import *  # noqa: F403
 from tests.checkins_fixtures import PARTICIPANT, enroll, run_tick
-from tests.conftest import PUBLIC_URL, REPO_ROOT, sign
+from tests.conftest import PUBLIC_URL, REPO_ROOT, metric_value, sign
 from tests.serve_support import serving
 from tests.test_outbox_support import T
-
-
-def _metric(text: str, name: str, **labels: str) -> float:
-    """The sum of a metric's samples whose labels include `labels`."""
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
-        if all(found.get(k) == v for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def _text(base: str, i: int) -> int:
@@ -54,8 +41,8 @@ def test_serve_with_two_workers_sums_both_in_metrics(tmp_path: Path):
         # Every scrape, whichever process answers it, counts all 40 texts and all 40 replies.
         for _ in range(6):
             metrics = httpx.get(f"{base}/metrics", headers={"Connection": "close"}).text
-            assert _metric(metrics, "smsbot_inbound_texts_total") == texts
-            assert _metric(metrics, "smsbot_replies_total", result="message") == texts
+            assert metric_value(metrics, "smsbot_inbound_texts_total") == texts
+            assert metric_value(metrics, "smsbot_replies_total", result="message") == texts
         pids = {
             name.split("_")[-1].removesuffix(".db")
             for name in os.listdir(_multiproc_dir(server.pid))
@@ -88,11 +75,11 @@ def test_metrics_read_check_ins_alerts_and_outbox_texts_from_the_database(
     clock.set(clock.now() + timedelta(minutes=30))
     assert jamie.post(f"/api/alerts/{alert['id']}/ack").status_code in (200, 204)
     metrics = client.get("/metrics").text
-    assert _metric(metrics, "smsbot_checkins_24h", status="no_reply") == 1
-    assert _metric(metrics, "smsbot_outbox_texts_24h", purpose="checkin", status="sent") == 1
-    assert _metric(metrics, "smsbot_outbox_texts_24h", purpose="reminder") == 1
-    assert _metric(metrics, "smsbot_alert_ack_seconds", quantile="0.5") >= 30 * 60
-    assert _metric(metrics, "smsbot_alerts_open") == 0
+    assert metric_value(metrics, "smsbot_checkins_24h", status="no_reply") == 1
+    assert metric_value(metrics, "smsbot_outbox_texts_24h", purpose="checkin", status="sent") == 1
+    assert metric_value(metrics, "smsbot_outbox_texts_24h", purpose="reminder") == 1
+    assert metric_value(metrics, "smsbot_alert_ack_seconds", quantile="0.5") >= 30 * 60
+    assert metric_value(metrics, "smsbot_alerts_open") == 0
     # No number, no text: the participant's digits and the check-in's words appear nowhere.
     assert PARTICIPANT[2:] not in metrics and "checking in" not in metrics
     assert REPO_ROOT.exists()

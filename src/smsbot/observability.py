@@ -119,8 +119,14 @@ def label_code(code: str | None) -> str:
     return code if _CODE.fullmatch(code) else "other"
 
 
-def observe_answer(replied: bool, silence: str | None) -> None:
-    """One inbound text answered (a <Message>) or not, and why not: `silence` is a fixed word."""
+def observe_answer(intent: str, replied: bool, silence: str | None) -> None:
+    """One inbound text, once stored: its intent, answered (a <Message>) or not, and why not (`silence`
+    is a fixed word). Counted by the entry point after its COMMIT: a batch that failed and was handled
+    again text by text counts each text once."""
+    if silence == "duplicate":
+        INBOUND_DUPLICATES.inc()
+    else:
+        INBOUND_TEXTS.labels(intent).inc()
     reason = label_code(silence) if silence else ""
     REPLIES.labels("message" if replied else "silent", reason).inc()
     if silence in ("flood", "loop"):

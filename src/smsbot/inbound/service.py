@@ -20,7 +20,6 @@ from smsbot.inbound.senders import sender_address
 from smsbot.inbound.texter_store import TextStore, open_store
 from smsbot.keyring import adopt
 from smsbot.models import InboundMessage
-from smsbot.observability import INBOUND_DUPLICATES, INBOUND_TEXTS
 from smsbot.replies.wording import Wording
 from smsbot.routing import Intent, RouteContext, Routed, route
 from smsbot.turn import Turn
@@ -130,7 +129,6 @@ def _handle(
     else:
         silence = _answer(turn, kind, counts)
     store.save(texter, conversation_changed=turn.conversation_changed)
-    INBOUND_TEXTS.labels(routed.intent.value).inc()
     return Outcome(reply=turn.reply, intent=routed.intent.value, silence=silence)
 
 
@@ -156,7 +154,6 @@ def _route(body: str, context: RouteContext) -> Routed:
 
 
 def _duplicate(intent: str) -> Outcome:
-    INBOUND_DUPLICATES.inc()
     return Outcome(reply=None, intent=intent, duplicate=True, silence="duplicate")
 
 
@@ -196,5 +193,4 @@ def _record_only(ctx: AppContext, conn: Connection, message: InboundText, intent
             language="en",
         )
     )
-    INBOUND_TEXTS.labels(intent).inc()
     return Outcome(reply=None, intent=intent, silence=intent)

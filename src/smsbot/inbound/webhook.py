@@ -186,7 +186,7 @@ def routes(ctx: AppContext) -> list[Route]:
             await _send_text(send, 503, "temporarily unavailable", [(b"retry-after", b"5")])
             return
         INBOUND_SECONDS.observe(time.perf_counter() - started)
-        observe_answer(outcome.reply is not None, outcome.silence)
+        observe_answer(outcome.intent, outcome.reply is not None, outcome.silence)
         start, body = twiml_message(outcome.reply)
         await send(start)
         await send(body)
