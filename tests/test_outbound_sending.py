@@ -263,6 +263,50 @@ def test_a_late_sender_keeps_its_slot_within_the_tolerance_and_a_429_backs_every
     assert other.next_slot() >= wall[0] + pacing.BACK_OFF_SECONDS - 1e-9
 
 
+def test_a_sender_checking_its_slot_never_waits_for_one_reserving_slots(ctx):
+    """One sender checks a late slot inside its transaction (`on_time`) while another holds the
+    pacer to reserve slots, a transaction of its own: both finish. (It hung for good on SQLite: the
+    checker waited for the pacer, the reserver for the checker's write lock.) Events order the two
+    threads; the join's timeout only turns a hang into a failure."""
+    now = [1000.0]
+    reserver_holds_pacer, checker_in_transaction = threading.Event(), threading.Event()
+
+    def wall() -> float:
+        if threading.current_thread().name == "reserver" and not reserver_holds_pacer.is_set():
+            reserver_holds_pacer.set()  # called under the pacer's lock, before the reservation
+            checker_in_transaction.wait()
+        return now[0]
+
+    pacer = SharedPacer(ctx.db, 100.0, wall=wall, sleep=lambda s: None)
+    late_slot = pacer.next_slot()
+    now[0] = late_slot + 1.0  # every slot held has gone by: the next one is reserved anew
+    outcome: dict[str, object] = {}
+
+    def reserve() -> None:
+        outcome["reserved"] = pacer.next_slot()
+
+    def check() -> None:
+        reserver_holds_pacer.wait()
+        with ctx.db.transaction():
+            checker_in_transaction.set()
+            outcome["on_time"] = pacer.on_time(late_slot)
+
+    threads = [threading.Thread(target=reserve, name="reserver", daemon=True)]
+    threads.append(threading.Thread(target=check, name="checker", daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    hung = any(thread.is_alive() for thread in threads)
+    if hung:  # set them free (a plain Lock may be released by any thread), so the suite goes on
+        pacer._lock.release()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not hung, "the senders waited for each other"
+    assert outcome["on_time"] is False and pacer.dropped > 0  # the late slot is counted as lost
+    assert outcome["reserved"] >= now[0]  # a fresh slot, not one gone by
+
+
 class VirtualWall:
     """Seconds that pass only when someone sleeps: pacing on it is exact on any machine."""
 

@@ -79,7 +79,12 @@ class SharedPacer(Pacer):
         self.dropped = 0  # slots that went by unused (counted for the tick's report)
         self.chunk = max(1, int(rate * RESERVE_SECONDS))
         self._slots: list[float] = []
+        # Held while reserving, which is a database transaction (on SQLite, under the write lock): so it
+        # is never taken by a thread inside a transaction. A sender checks its slot inside one
+        # (`on_time`); had that taken this lock, a sender reserving meanwhile would wait for its write
+        # lock and it for this one, for good (seen: a worker hung at 200/s on SQLite).
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()  # only around `dropped`: nothing else is done holding it
         self._reserve_sql = (
             update(bucket)
             .where(bucket.c.name == BUCKET)
@@ -110,7 +115,7 @@ class SharedPacer(Pacer):
             stale = self.wall() - self.tolerance
             while self._slots and self._slots[-1] < stale:
                 self._slots.pop()
-                self.dropped += 1
+                self._count_dropped(1)
             if not self._slots:
                 self._reserve()
             return self._slots.pop()
@@ -124,9 +129,9 @@ class SharedPacer(Pacer):
         """Twilio answered 429: the slots of the next BACK_OFF_SECONDS go unused, here and (through the
         shared row) in every worker that reserves after this."""
         until = self.wall() + max(self.interval, BACK_OFF_SECONDS)
-        with self._lock:
+        with self._lock:  # the caller holds no transaction (see _lock)
             kept = [slot for slot in self._slots if slot >= until]
-            self.dropped += len(self._slots) - len(kept)
+            self._count_dropped(len(self._slots) - len(kept))
             self._slots = kept
         with self.db.transaction() as conn:
             conn.execute(
@@ -139,9 +144,12 @@ class SharedPacer(Pacer):
         """Within the tolerance of its slot? (A slot missed is counted: lost rate.)"""
         if self.wall() <= slot + self.tolerance:
             return True
-        with self._lock:
-            self.dropped += 1
+        self._count_dropped(1)  # called inside the sender's transaction: never the slots' lock
         return False
+
+    def _count_dropped(self, slots: int) -> None:
+        with self._count_lock:
+            self.dropped += slots
 
 
 def build_pacer(db: Database, rate: float) -> Pacer:
