@@ -124,7 +124,7 @@ def test_a_batch_handled_again_text_by_text_counts_each_text_once(sms, client, m
     def commit_fails(batch):
         raise RuntimeError("the batch's COMMIT failed")
 
-    # The batch rolls back after its handler ran (and once counted the text); the text alone is answered.
+    # The batch rolls back after its handler ran; the text is then handled again alone, and answered.
     monkeypatch.setattr(postgres_batch.PostgresBatch, "commit", commit_fails)
     assert sms("HEART") is not None
     assert _counted(client, "smsbot_inbound_texts_total", intent="heart") == before + 1
